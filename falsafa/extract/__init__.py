@@ -1,0 +1,1 @@
+"""Character extraction: who the characters are, their names, who says what."""

@@ -1,0 +1,224 @@
+"""The store: everything the backend reads or writes about books and chats.
+
+Usage::
+
+    store = SqliteStore(path)                    # or SupabaseStore(...)
+    book = await store.get_book(book_id)         # None when missing
+    await store.set_book_status(book_id, "processing")
+    await store.save_book_results(book_id, characters, passages)   # atomic
+    hits = await store.search_passages(book_id, "the letter", limit=5, before_offset=90_000)
+    await store.aclose()
+
+Two implementations behave the same and share one contract test suite:
+``SqliteStore`` (embedded default) and ``SupabaseStore`` (production).
+
+Errors are typed so that endpoints can map them to the spec's codes:
+``NotFound`` -> 404/422, ``Conflict`` -> 409, ``StoreUnavailable`` -> 500.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+__all__ = [
+    "Book",
+    "BookStatus",
+    "CharacterRecord",
+    "ChatSession",
+    "Conflict",
+    "Exchange",
+    "Message",
+    "MessageStatus",
+    "NotFound",
+    "Passage",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "character_uuid",
+    "exchange_ids",
+]
+
+BookStatus = Literal["pending", "processing", "completed", "failed"]
+MessageStatus = Literal["complete", "interrupted", "failed"]
+
+# Namespace for ids derived from content, so that re-running a job or
+# retrying a chat request writes the same rows instead of new ones.
+_FALSAFA_NS = uuid.UUID("6f0d8a4e-2f53-4f1b-9a57-3c1f5b2e7d10")
+
+
+class StoreError(Exception):
+    """Base class of every store failure."""
+
+
+class NotFound(StoreError):
+    """The row does not exist (or is not visible to that user)."""
+
+
+class Conflict(StoreError):
+    """The write contradicts what is stored (e.g. a foreign key is missing)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store could not be reached in time: network, 5xx, timeout."""
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    title: str = ""
+    file_url: str = ""
+    processing_status: BookStatus = "pending"
+    processing_error: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CharacterRecord:
+    """A character as stored: the persona and the facts behind it.
+
+    ``facts`` is JSON: ``{"quotes": [{"text", "start", "chapter"}...],
+    "relations": [...], "descriptors": [...], ...}``; every fact keeps its
+    offset so chat can filter by reading position.
+    """
+
+    id: uuid.UUID
+    book_id: uuid.UUID
+    name: str
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    persona_prompt: str = ""
+    gender: str | None = None
+    pronouns: str | None = None
+    mention_count: int = 0
+    rank: int = 0
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A few hundred words of the book along paragraph boundaries."""
+
+    book_id: uuid.UUID
+    ordinal: int
+    chapter: int
+    chapter_title: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSession:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    book_id: uuid.UUID
+    character_id: uuid.UUID
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: uuid.UUID
+    session_id: uuid.UUID
+    role: Literal["user", "assistant"]
+    content: str
+    status: MessageStatus = "complete"
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One user message and the assistant's reply, saved together.
+
+    Ids come from :func:`exchange_ids`, so a retried request upserts the same
+    two rows (the reply's content and status take the latest values).
+    """
+
+    session_id: uuid.UUID
+    user_message_id: uuid.UUID
+    assistant_message_id: uuid.UUID
+    user_message: str
+    reply: str
+    status: MessageStatus
+
+
+def character_uuid(book_id: uuid.UUID, key: str) -> uuid.UUID:
+    """A character's id, stable across re-runs of the same book."""
+    return uuid.uuid5(_FALSAFA_NS, f"character:{book_id}:{key}")
+
+
+def exchange_ids(
+    session_id: uuid.UUID, previous_message_id: uuid.UUID | None, user_message: str
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """Ids of (user message, reply): the same message after the same history
+    is the same exchange, so a retry replaces rather than duplicates."""
+    key = f"{session_id}:{previous_message_id}:{user_message}"
+    return (
+        uuid.uuid5(_FALSAFA_NS, "user:" + key),
+        uuid.uuid5(_FALSAFA_NS, "assistant:" + key),
+    )
+
+
+class Store(Protocol):
+    """The one interface both stores implement. Every method may raise
+    ``StoreUnavailable``; none hangs past the store's configured deadline."""
+
+    name: str
+
+    async def get_book(self, book_id: uuid.UUID) -> Book | None: ...
+
+    async def create_book(self, book: Book) -> None:
+        """Insert or replace a book row (the frontend does this in production;
+        the service uses it for local runs and tests)."""
+
+    async def set_book_status(
+        self, book_id: uuid.UUID, status: BookStatus, error: str | None = None
+    ) -> None:
+        """Raises ``NotFound`` when the book does not exist."""
+
+    async def save_book_results(
+        self,
+        book_id: uuid.UUID,
+        characters: list[CharacterRecord],
+        passages: list[Passage],
+    ) -> None:
+        """In one transaction: replace the book's characters and passages and
+        mark it ``completed``. Idempotent. ``NotFound`` if the book is gone."""
+
+    async def list_characters(self, book_id: uuid.UUID) -> list[CharacterRecord]:
+        """Ordered by rank."""
+        ...
+
+    async def get_character(self, character_id: uuid.UUID) -> CharacterRecord | None: ...
+
+    async def create_session(self, session: ChatSession) -> None:
+        """``Conflict`` when the book or character does not exist."""
+
+    async def get_session(self, session_id: uuid.UUID) -> ChatSession | None: ...
+
+    async def recent_messages(self, session_id: uuid.UUID, limit: int) -> list[Message]:
+        """The last ``limit`` messages, oldest first."""
+        ...
+
+    async def save_exchange(self, exchange: Exchange) -> None:
+        """Upsert both messages in one transaction (user first, then reply)."""
+
+    async def search_passages(
+        self,
+        book_id: uuid.UUID,
+        query: str,
+        limit: int = 5,
+        before_offset: int | None = None,
+    ) -> list[Passage]:
+        """Top passages by full-text rank; with ``before_offset``, only those
+        that end at or before it. Any query text is safe (no syntax errors)."""
+        ...
+
+    async def count_passages(self, book_id: uuid.UUID) -> int: ...
+
+    async def aclose(self) -> None: ...
