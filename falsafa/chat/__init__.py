@@ -1,0 +1,1 @@
+"""The conversation: validate, lock, build context, stream, persist."""

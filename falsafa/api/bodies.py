@@ -1,0 +1,126 @@
+"""Request bodies: strict JSON parsing and validation, no I/O.
+
+Usage::
+
+    req = parse_processing(raw_bytes)   # ProcessingRequest, or raises ApiError(400)
+    req = parse_chat(raw_bytes, max_message_chars=4000)
+
+Rules: the body is a JSON object; required fields are present with the
+right types; ids are UUIDs (any case, with or without hyphens is NOT
+accepted: the canonical 8-4-4-4-12 form only); unknown fields are ignored so
+the frontend can add fields without breaking the backend.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from falsafa.errors import ApiError
+
+__all__ = ["ChatRequest", "ProcessingRequest", "parse_chat", "parse_processing"]
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingRequest:
+    book_id: uuid.UUID
+    file_url: str
+    user_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    user_id: uuid.UUID
+    character_id: uuid.UUID
+    book_id: uuid.UUID
+    session_id: uuid.UUID
+    user_message: str
+    # A fraction 0..1 of the book (float) or a chapter number (int), or None.
+    reading_position: float | int | None = None
+
+
+def _object(raw: bytes) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "body must be UTF-8 encoded JSON") from None
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+        raise ApiError(400, f"malformed JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ApiError(400, "body must be a JSON object")
+    return doc
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _uuid(doc: dict[str, Any], field: str) -> uuid.UUID:
+    value = doc.get(field)
+    if value is None:
+        raise ApiError(400, f"missing field: {field}")
+    if not isinstance(value, str):
+        raise ApiError(400, f"{field} must be a string UUID")
+    if not _UUID.match(value):
+        raise ApiError(400, f"{field} is not a UUID")
+    return uuid.UUID(value)
+
+
+def _string(doc: dict[str, Any], field: str) -> str:
+    value = doc.get(field)
+    if value is None:
+        raise ApiError(400, f"missing field: {field}")
+    if not isinstance(value, str):
+        raise ApiError(400, f"{field} must be a string")
+    return value
+
+
+def parse_processing(raw: bytes) -> ProcessingRequest:
+    doc = _object(raw)
+    book_id = _uuid(doc, "book_id")
+    user_id = _uuid(doc, "user_id")
+    file_url = _string(doc, "file_url").strip()
+    if not file_url:
+        raise ApiError(400, "file_url must not be empty")
+    if len(file_url) > 2048:
+        raise ApiError(400, "file_url is longer than 2048 characters")
+    return ProcessingRequest(book_id=book_id, file_url=file_url, user_id=user_id)
+
+
+def parse_chat(raw: bytes, *, max_message_chars: int) -> ChatRequest:
+    doc = _object(raw)
+    ids = {f: _uuid(doc, f) for f in ("user_id", "character_id", "book_id", "session_id")}
+    message = _string(doc, "user_message")
+    if "\x00" in message:
+        raise ApiError(400, "user_message must not contain NUL characters")
+    if not message.strip():
+        raise ApiError(400, "user_message must not be empty")
+    if len(message) > max_message_chars:
+        raise ApiError(400, f"user_message is longer than {max_message_chars} characters")
+    return ChatRequest(
+        user_message=message,
+        reading_position=_reading_position(doc.get("reading_position")),
+        **ids,
+    )
+
+
+def _reading_position(value: Any) -> float | int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ApiError(400, "reading_position must be a fraction 0..1 or a chapter number")
+    if isinstance(value, int):
+        if value < 0:
+            raise ApiError(400, "reading_position chapter must be >= 0")
+        return value
+    if isinstance(value, float) and math.isfinite(value) and 0.0 <= value <= 1.0:
+        return value
+    raise ApiError(400, "reading_position must be a fraction 0..1 or a chapter number")

@@ -1,0 +1,125 @@
+"""What the model sees for one reply: the prompt layout, no I/O.
+
+Usage::
+
+    prompt = build_prompt(
+        character=record, persona=system_text, history=messages,
+        passages=hits, user_message="What would you do if you were free?",
+    )
+    prompt.messages        # OpenAI chat messages
+
+The layout (documented in the README, checked by a test that reads what the
+LLM peer received):
+
+1. ``system``: the persona, rendered for the reader's position;
+2. ``system``: "Passages from the book ..." with the retrieved passages,
+   each headed by its chapter, all before the reader's position;
+3. the recent history, oldest first, as ``user``/``assistant`` turns, within
+   ``HISTORY_BUDGET_TOKENS``; older turns are dropped whole (never cut
+   mid-message) and a one-line note says how many were left out;
+4. ``user``: the new message.
+
+Token counts are estimated as characters / 4, which is close enough for a
+budget and needs no tokenizer download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from falsafa.store.base import Message, Passage
+
+__all__ = [
+    "HISTORY_BUDGET_TOKENS",
+    "PASSAGE_BUDGET_TOKENS",
+    "Prompt",
+    "build_prompt",
+    "estimate_tokens",
+]
+
+HISTORY_BUDGET_TOKENS = 2000
+PASSAGE_BUDGET_TOKENS = 1500
+REPLY_MAX_TOKENS = 400
+
+
+def estimate_tokens(text: str) -> int:
+    return len(text) // 4 + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    messages: list[dict[str, str]]
+    character_name: str
+    user_message: str
+    quotes: tuple[str, ...] = ()
+    passages: tuple[str, ...] = ()
+    dropped_turns: int = 0
+    max_tokens: int = REPLY_MAX_TOKENS
+    meta: dict[str, int] = field(default_factory=dict)
+
+
+def build_prompt(
+    *,
+    character_name: str,
+    persona: str,
+    history: Sequence[Message],
+    passages: Sequence[Passage],
+    user_message: str,
+    quotes: Sequence[str] = (),
+    history_budget: int = HISTORY_BUDGET_TOKENS,
+    passage_budget: int = PASSAGE_BUDGET_TOKENS,
+) -> Prompt:
+    messages: list[dict[str, str]] = [{"role": "system", "content": persona}]
+
+    kept_passages: list[str] = []
+    used = 0
+    for passage in passages:
+        cost = estimate_tokens(passage.text)
+        if kept_passages and used + cost > passage_budget:
+            break
+        kept_passages.append(passage.text)
+        used += cost
+        if used >= passage_budget:
+            break
+    if kept_passages:
+        blocks = []
+        for passage in passages[: len(kept_passages)]:
+            heading = passage.chapter_title or f"Chapter {passage.chapter}"
+            blocks.append(f"[{heading}]\n{passage.text.strip()}")
+        messages.append(
+            {
+                "role": "system",
+                "content": "Passages from the book that may help you answer "
+                "(stay consistent with them; do not quote them at length):\n\n"
+                + "\n\n".join(blocks),
+            }
+        )
+
+    turns: list[dict[str, str]] = []
+    used = 0
+    for message in reversed(history):
+        cost = estimate_tokens(message.content)
+        if used + cost > history_budget:
+            break
+        turns.append({"role": message.role, "content": message.content})
+        used += cost
+    turns.reverse()
+    dropped = len(history) - len(turns)
+    if dropped:
+        messages.append(
+            {
+                "role": "system",
+                "content": f"({dropped} earlier messages of this conversation are not shown.)",
+            }
+        )
+    messages.extend(turns)
+    messages.append({"role": "user", "content": user_message})
+    return Prompt(
+        messages=messages,
+        character_name=character_name,
+        user_message=user_message,
+        quotes=tuple(quotes),
+        passages=tuple(kept_passages),
+        dropped_turns=dropped,
+    )

@@ -1,0 +1,238 @@
+"""One chat reply, from lock to saved exchange: the stream's producer task.
+
+Usage (the chat endpoint does this after validating the session)::
+
+    body = services.streams.open(partial(converse, services, request, character))
+
+``converse`` runs as a task of the service (``falsafa.chat.streams``):
+
+1. take the session lock (``SET NX PX``); held -> ``code: 429`` event;
+   Redis down -> ``code: 503`` event;
+2. a child task renews the lock every TTL/3; if it is lost (expired, taken
+   over, Redis flushed) the reply is cancelled at once, the client gets a
+   ``code: 409`` event, and the lock is not touched again;
+3. build the prompt (persona for the reading position, history, passages);
+4. stream tokens; LLM failure -> ``code: 502`` event;
+5. save the exchange (``complete``, ``interrupted`` when the client left,
+   ``failed``) and release the lock, shielded from cancellation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+import trio
+
+from falsafa import metrics
+from falsafa.api.bodies import ChatRequest
+from falsafa.chat.context import Prompt, build_prompt
+from falsafa.chat.responder import LLMError
+from falsafa.chat.sse import done_event, error_event, token_event
+from falsafa.chat.streams import ChatStream
+from falsafa.locks import SessionLock
+from falsafa.redisio import RedisUnavailable
+from falsafa.services import Services
+from falsafa.store import Exchange, Message, StoreError, exchange_ids
+from falsafa.store.base import CharacterRecord, MessageStatus
+
+__all__ = ["converse", "reading_offset"]
+
+log = logging.getLogger("falsafa.chat")
+
+HISTORY_MESSAGES = 20
+PASSAGES_RETRIEVED = 4
+
+
+class _LockLost(Exception):
+    pass
+
+
+def reading_offset(character: CharacterRecord, position: float | int | None) -> int | None:
+    """The book offset the reader has reached, from the book layout kept in
+    the character's facts; None means the whole book."""
+    from falsafa.index import Chapter, position_to_offset
+
+    if position is None:
+        return None
+    book: dict[str, Any] = character.facts.get("book") or {}
+    length = int(book.get("length") or 0)
+    chapters = [Chapter(int(n), str(t), int(s)) for n, t, s in book.get("chapters", [])]
+    if not length:
+        return None
+    return position_to_offset(position, length, chapters)
+
+
+async def converse(
+    services: Services, request: ChatRequest, character: CharacterRecord, stream: ChatStream
+) -> None:
+    started = time.perf_counter()
+    outcome = "complete"
+    try:
+        lock = await services.locks.acquire(request.session_id)
+    except RedisUnavailable:
+        await stream.emit(error_event("session lock unavailable (Redis down); try again", 503))
+        metrics.CHAT_STREAM_SECONDS.labels(outcome="redis_down").observe(0)
+        return
+    if lock is None:
+        metrics.LOCK_CONFLICTS.inc()
+        await stream.emit(error_event("another reply is already streaming for this session", 429))
+        metrics.CHAT_STREAM_SECONDS.labels(outcome="conflict").observe(0)
+        return
+
+    lock_lost = False
+    reply: list[str] = []
+    status: MessageStatus = "failed"
+    ids: tuple[uuid.UUID, uuid.UUID] | None = None
+    try:
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_keep_lock, services, lock)
+                ids, prompt = await _prepare(services, request, character)
+                await _relay(services, prompt, stream, reply, started)
+                status = "complete"
+                await stream.emit(done_event("".join(reply)))
+                nursery.cancel_scope.cancel()
+        except* _LockLost:
+            lock_lost = True
+            outcome = "lock_lost"
+            await stream.emit_final(
+                error_event("the session lock expired or was taken over; reply stopped", 409)
+            )
+        except* LLMError as group:
+            error = group.exceptions[0]
+            assert isinstance(error, LLMError)
+            metrics.LLM_ERRORS.labels(kind=error.kind).inc()
+            log.warning("llm failed", extra={"kind": error.kind, "error": str(error)})
+            outcome = "llm_error"
+            await stream.emit_final(error_event(str(error), 502))
+        except* StoreError as group:
+            log.error("store failed during chat", extra={"error": str(group.exceptions[0])})
+            outcome = "store_error"
+            await stream.emit_final(error_event("store unavailable; try again", 503))
+    finally:
+        if stream.client_gone:
+            status, outcome = "interrupted", "disconnected"
+            metrics.CHAT_DISCONNECTS.inc()
+        elif stream.abort_reason is not None:
+            status, outcome = "interrupted", "shutdown"
+        with trio.CancelScope(shield=True):
+            await _finish(services, request, lock, lock_lost, ids, reply, status)
+        metrics.CHAT_STREAM_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
+        log.info(
+            "chat stream ended",
+            extra={"outcome": outcome, "tokens": len(reply), "status": status},
+        )
+
+
+async def _prepare(
+    services: Services, request: ChatRequest, character: CharacterRecord
+) -> tuple[tuple[uuid.UUID, uuid.UUID], Prompt]:
+    from falsafa.persona import render_persona
+
+    store = services.store
+    history = await store.recent_messages(request.session_id, HISTORY_MESSAGES)
+    history, previous_id = _without_retried_exchange(history, request.user_message)
+    ids = exchange_ids(request.session_id, previous_id, request.user_message)
+    before = reading_offset(character, request.reading_position)
+    passages = await store.search_passages(
+        request.book_id, request.user_message, limit=PASSAGES_RETRIEVED, before_offset=before
+    )
+    if before is None and character.persona_prompt:
+        persona = character.persona_prompt
+    else:
+        persona = render_persona(character.facts, before)
+    quotes = [
+        str(q.get("text", ""))
+        for q in character.facts.get("quotes", [])
+        if before is None or int(q.get("end", q.get("start", 0))) <= before
+    ]
+    prompt = build_prompt(
+        character_name=character.name,
+        persona=persona,
+        history=history,
+        passages=passages,
+        user_message=request.user_message,
+        quotes=quotes,
+    )
+    return ids, prompt
+
+
+def _without_retried_exchange(
+    history: list[Message], user_message: str
+) -> tuple[list[Message], uuid.UUID | None]:
+    """A request whose message repeats the session's last user message is a
+    retry of that exchange: it replaces it (same ids) instead of adding rows."""
+    last_user = max((i for i, m in enumerate(history) if m.role == "user"), default=None)
+    if (
+        last_user is not None
+        and last_user >= len(history) - 2
+        and history[last_user].content == user_message
+    ):
+        history = history[:last_user]
+    previous = history[-1].id if history else None
+    return history, previous
+
+
+async def _relay(
+    services: Services, prompt: Prompt, stream: ChatStream, reply: list[str], started: float
+) -> None:
+    responder = services.responder
+    async with responder.stream(prompt) as tokens:
+        async for token in tokens:
+            if not reply:
+                metrics.CHAT_TTFT_SECONDS.labels(responder=responder.name).observe(
+                    time.perf_counter() - started
+                )
+            reply.append(token)
+            await stream.emit(token_event(token))
+    metrics.TOKENS_STREAMED.labels(responder=responder.name).inc(len(reply))
+
+
+async def _keep_lock(services: Services, lock: SessionLock) -> None:
+    ttl = services.locks.ttl_ms / 1000
+    last_ok = trio.current_time()
+    while True:
+        await trio.sleep(ttl / 3)
+        try:
+            with trio.move_on_after(ttl / 3):
+                if not await services.locks.renew(lock):
+                    raise _LockLost()
+                last_ok = trio.current_time()
+        except RedisUnavailable:
+            # We cannot know whether we still hold it; past the TTL we don't.
+            if trio.current_time() - last_ok >= ttl:
+                raise _LockLost() from None
+
+
+async def _finish(
+    services: Services,
+    request: ChatRequest,
+    lock: SessionLock,
+    lock_lost: bool,
+    ids: tuple[uuid.UUID, uuid.UUID] | None,
+    reply: list[str],
+    status: MessageStatus,
+) -> None:
+    if ids is not None:
+        exchange = Exchange(
+            session_id=request.session_id,
+            user_message_id=ids[0],
+            assistant_message_id=ids[1],
+            user_message=request.user_message,
+            reply="".join(reply),
+            status=status,
+        )
+        with trio.move_on_after(services.settings.store_timeout):
+            try:
+                await services.store.save_exchange(exchange)
+            except StoreError as exc:
+                log.error("could not save the exchange", extra={"error": str(exc)})
+    if not lock_lost:
+        with trio.move_on_after(5):
+            try:
+                await services.locks.release(lock)
+            except RedisUnavailable:
+                log.warning("could not release the session lock; it will expire")

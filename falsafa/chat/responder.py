@@ -1,0 +1,254 @@
+"""Who writes the replies: an OpenAI-compatible LLM, or the offline responder.
+
+Usage::
+
+    responder = open_responder(settings, store)        # LLM when OPENAI_API_KEY is set
+    async with responder.stream(prompt) as tokens:      # prompt: falsafa.chat.context.Prompt
+        async for token in tokens:
+            ...
+    await responder.aclose()
+
+Both speak the same interface so chat has one code path. Failures raise
+``LLMError`` (kind: ``status``, ``timeout``, ``connection``, ``dropped``),
+which chat turns into a ``code: 502`` event.
+
+The LLM responder reads the HTTP stream through the SDK's raw streaming
+response and parses the SSE lines itself (``falsafa.chat.sse``): building
+the SDK's chunk objects costs ~250 µs per token, half the relay's CPU.
+The stream is always closed with ``async with``, so a cancelled chat closes
+the upstream connection at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol
+
+import openai
+import trio
+
+from falsafa import metrics
+from falsafa.chat.context import Prompt
+from falsafa.chat.sse import DONE_SENTINEL, StreamError, parse_openai_line
+from falsafa.config import Settings
+from falsafa.store.base import CharacterRecord, Store
+
+__all__ = ["LLMError", "LLMResponder", "OfflineResponder", "Responder", "open_responder"]
+
+log = logging.getLogger("falsafa.responder")
+
+
+class LLMError(Exception):
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class Responder(Protocol):
+    name: str
+
+    def stream(
+        self, prompt: Prompt
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]: ...
+
+    async def refine_characters(
+        self, characters: list[CharacterRecord]
+    ) -> list[CharacterRecord]: ...
+
+    async def aclose(self) -> None: ...
+
+
+def open_responder(settings: Settings, store: Store) -> Responder:
+    if settings.offline:
+        log.info("no OPENAI_API_KEY: replies come from the offline responder")
+        return OfflineResponder()
+    return LLMResponder(settings)
+
+
+class LLMResponder:
+    name = "llm"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client = openai.AsyncOpenAI(
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            # Retries would hide failures behind long waits; chat reports 502
+            # and the user retries.
+            max_retries=0,
+            timeout=openai.Timeout(
+                connect=5.0,
+                read=settings.llm_idle_timeout,
+                write=10.0,
+                pool=5.0,
+            ),
+        )
+
+    @contextlib.asynccontextmanager
+    async def stream(self, prompt: Prompt) -> AsyncIterator[AsyncIterator[str]]:
+        settings = self.settings
+        try:
+            with trio.fail_after(settings.llm_timeout):
+                manager = self.client.chat.completions.with_streaming_response.create(
+                    model=settings.openai_model,
+                    messages=prompt.messages,  # type: ignore[arg-type]
+                    stream=True,
+                    max_tokens=prompt.max_tokens,
+                    temperature=0.8,
+                )
+                response = await manager.__aenter__()
+        except trio.TooSlowError:
+            raise LLMError("the language model did not answer in time", "timeout") from None
+        except openai.APIStatusError as exc:
+            raise LLMError(
+                f"the language model answered HTTP {exc.status_code}", "status"
+            ) from None
+        except openai.APIError as exc:
+            raise LLMError(f"the language model is unreachable: {exc}", "connection") from None
+        try:
+            yield self._tokens(response)
+        finally:
+            # Closing drops the upstream connection when the stream is cut
+            # short; shielded so that a cancelled chat still closes it.
+            with trio.CancelScope(shield=True), trio.move_on_after(1):
+                await manager.__aexit__(None, None, None)
+
+    async def _tokens(self, response: Any) -> AsyncIterator[str]:
+        idle = self.settings.llm_idle_timeout
+        lines = response.iter_lines().__aiter__()
+        finished = False
+        try:
+            while True:
+                with trio.move_on_after(idle) as scope:
+                    line = await lines.__anext__()
+                if scope.cancelled_caught:
+                    raise LLMError("the language model went silent mid-reply", "timeout")
+                item = parse_openai_line(line)
+                if item is None:
+                    continue
+                if item is DONE_SENTINEL:
+                    finished = True
+                    return
+                if item:
+                    yield item  # type: ignore[misc]
+        except StopAsyncIteration:
+            if not finished:
+                raise LLMError("the language model's stream ended early", "dropped") from None
+        except StreamError as exc:
+            raise LLMError(str(exc), "dropped") from None
+        except (openai.APIError, OSError) as exc:
+            raise LLMError(f"the language model's stream broke: {exc}", "dropped") from None
+        except Exception as exc:
+            # httpx2's transport errors do not share a base class we import.
+            if type(exc).__module__.startswith(("httpx", "httpcore", "h11", "anyio")):
+                raise LLMError(
+                    f"the language model's stream broke: {type(exc).__name__}", "dropped"
+                ) from None
+            raise
+
+    async def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
+        """A short non-streamed completion (persona descriptions)."""
+        with trio.fail_after(self.settings.llm_timeout):
+            result = await self.client.chat.completions.create(
+                model=self.settings.openai_model,
+                messages=messages,  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=0.4,
+            )
+        return (result.choices[0].message.content or "").strip()
+
+    async def refine_characters(self, characters: list[CharacterRecord]) -> list[CharacterRecord]:
+        from falsafa.persona import refine_description
+
+        refined = []
+        for character in characters:
+            description = await refine_description(
+                character.facts, self.complete_messages, timeout=self.settings.llm_timeout
+            )
+            refined.append(_with_description(character, description))
+        return refined
+
+    async def complete_messages(self, messages: list[dict[str, str]]) -> str:
+        try:
+            return await self.complete(messages, max_tokens=200)
+        except (openai.APIError, trio.TooSlowError) as exc:
+            metrics.LLM_ERRORS.labels(kind="persona").inc()
+            raise LLMError(str(exc), "status") from None
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+
+def _with_description(character: CharacterRecord, description: str) -> CharacterRecord:
+    from dataclasses import replace
+
+    if not description or description == character.description:
+        return character
+    prompt = character.persona_prompt.replace(character.description, description)
+    return replace(character, description=description, persona_prompt=prompt)
+
+
+_WORD = re.compile(r"[A-Za-z']+")
+_STOP = frozenset(
+    "a an and are as at be but by do for from had has have he her him his how i if in is it "
+    "its me my no not of on or our she so than that the their them then there they this to "
+    "up us was we were what when where which who why will with would you your".split()
+)
+
+
+class OfflineResponder:
+    """Replies in the character's own words, without any model.
+
+    It scores the character's quotes (already filtered to the reader's
+    position) and the retrieved passages against the message's words, and
+    streams the best few lines word by word through the same path as the
+    LLM. It cannot converse, but it shows the whole flow working locally and
+    answers with material from the book, never invented.
+    """
+
+    name = "offline"
+
+    @contextlib.asynccontextmanager
+    async def stream(self, prompt: Prompt) -> AsyncIterator[AsyncIterator[str]]:
+        yield self._tokens(compose_offline_reply(prompt))
+
+    async def _tokens(self, reply: str) -> AsyncIterator[str]:
+        for token in re.findall(r"\S+\s*", reply):
+            # Yield to the scheduler between tokens, as a network stream would.
+            await trio.lowlevel.checkpoint()
+            yield token
+
+    async def refine_characters(self, characters: list[CharacterRecord]) -> list[CharacterRecord]:
+        return characters
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
+
+
+def compose_offline_reply(prompt: Prompt) -> str:
+    wanted = _words(prompt.user_message)
+    quotes: Sequence[str] = prompt.quotes
+    scored = sorted(
+        ((len(wanted & _words(q)), -i, q) for i, q in enumerate(quotes)),
+        reverse=True,
+    )
+    chosen = [q for _score, _i, q in scored[:3]]
+    lines = []
+    if chosen:
+        lines.append(" ".join(q.strip().strip("\"“”‘’'").strip() for q in chosen))
+    if prompt.passages:
+        passage = prompt.passages[0].strip().replace("\n", " ")
+        excerpt = passage[:280].rsplit(" ", 1)[0] if len(passage) > 280 else passage
+        lines.append(f"I remember this: {excerpt}…")
+    if not lines:
+        lines.append(
+            f"I am {prompt.character_name}, but the book has not given me words for that yet."
+        )
+    return " ".join(lines)

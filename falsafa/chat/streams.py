@@ -1,0 +1,164 @@
+"""Chat streams as supervised tasks, and the SSE body that reads them.
+
+Usage::
+
+    registry = StreamRegistry(nursery, max_streams=1000)
+    body = registry.open(producer)     # producer: async fn(emit, stream) -> None
+    return Response(body, content_type="text/event-stream", timeout=None)
+    ...
+    await registry.drain(grace=10)     # shutdown: wait, then abort the rest
+
+Why this shape: Quart iterates a response body from its own task, and trio
+forbids yielding from inside a nursery or cancel scope in an async
+generator. So each stream's work (lock, LLM, persistence) runs as a task of
+the service's nursery, and the body is a plain async iterator over a memory
+channel. When the client leaves, Quart closes the body; closing cancels the
+producer's scope at once, and the producer's shielded cleanup releases the
+lock and records the reply as interrupted.
+
+A keep-alive comment is sent whenever the producer is silent for
+``keepalive`` seconds, so proxies do not cut a slow LLM's stream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+
+from falsafa import metrics
+from falsafa.chat.sse import KEEPALIVE, error_event
+from falsafa.errors import ApiError
+
+__all__ = ["ChatStream", "StreamBody", "StreamRegistry"]
+
+log = logging.getLogger("falsafa.streams")
+
+Emit = Callable[[bytes], Awaitable[None]]
+
+
+class ChatStream:
+    """One stream's shared state between its producer and its body."""
+
+    def __init__(self, send: trio.MemorySendChannel[bytes]) -> None:
+        self.scope = trio.CancelScope()
+        self.client_gone = False
+        self.abort_reason: tuple[str, int] | None = None
+        self.finished = trio.Event()
+        self._send = send
+
+    async def emit(self, event: bytes) -> None:
+        await self._send.send(event)
+
+    async def emit_final(self, event: bytes) -> None:
+        """Send a last event even while being cancelled (an error or a notice);
+        silently dropped if the client has gone."""
+        if self.client_gone:
+            return
+        with (
+            trio.CancelScope(shield=True),
+            trio.move_on_after(1),
+            contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError),
+        ):
+            await self._send.send(event)
+
+    def abort(self, message: str, code: int) -> None:
+        """Stop the stream from outside (shutdown); the producer sends the error."""
+        self.abort_reason = (message, code)
+        self.scope.cancel()
+
+    def close_sender(self) -> None:
+        self._send.close()
+
+
+class StreamBody:
+    """The SSE response body: reads events from the producer's channel."""
+
+    def __init__(
+        self, stream: ChatStream, receive: trio.MemoryReceiveChannel[bytes], keepalive: float
+    ) -> None:
+        self.stream = stream
+        self._receive = receive
+        self._keepalive = keepalive
+
+    def __aiter__(self) -> StreamBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        with trio.move_on_after(self._keepalive):
+            try:
+                return await self._receive.receive()
+            except (trio.EndOfChannel, trio.ClosedResourceError):
+                raise StopAsyncIteration from None
+        return KEEPALIVE
+
+    async def aclose(self) -> None:
+        # Called by Quart when the response ends for any reason, including a
+        # client disconnect (then under cancellation: nothing here awaits).
+        if not self.stream.finished.is_set():
+            self.stream.client_gone = True
+            self.stream.scope.cancel()
+        self._receive.close()
+
+
+class StreamRegistry:
+    def __init__(self, nursery: trio.Nursery, *, max_streams: int, keepalive: float = 10.0) -> None:
+        self._nursery = nursery
+        self.max_streams = max_streams
+        self.keepalive = keepalive
+        self.active: set[ChatStream] = set()
+        self.closing = False
+        self._idle = trio.Event()
+
+    def open(self, producer: Callable[[ChatStream], Awaitable[None]]) -> StreamBody:
+        if self.closing:
+            raise ApiError(503, "the server is shutting down; try again shortly")
+        if len(self.active) >= self.max_streams:
+            raise ApiError(503, "too many chat streams on this server; try again shortly")
+        send, receive = trio.open_memory_channel[bytes](32)
+        stream = ChatStream(send)
+        self.active.add(stream)
+        self._idle = trio.Event()
+        metrics.ACTIVE_STREAMS.inc()
+        self._nursery.start_soon(self._run, stream, producer)
+        return StreamBody(stream, receive, self.keepalive)
+
+    async def _run(
+        self, stream: ChatStream, producer: Callable[[ChatStream], Awaitable[None]]
+    ) -> None:
+        try:
+            with stream.scope:
+                await producer(stream)
+        except Exception:
+            # One stream's bug must not end the process: the client gets an
+            # error event and the log the traceback.
+            log.exception("chat stream crashed")
+            await stream.emit_final(error_event("internal error", 500))
+        finally:
+            if stream.scope.cancelled_caught and stream.abort_reason is not None:
+                await stream.emit_final(error_event(*stream.abort_reason))
+            stream.finished.set()
+            stream.close_sender()
+            self.active.discard(stream)
+            metrics.ACTIVE_STREAMS.dec()
+            if not self.active:
+                self._idle.set()
+
+    async def drain(self, grace: float) -> None:
+        """Refuse new streams, let running ones finish for ``grace`` seconds,
+        then abort the rest with an error event."""
+        self.closing = True
+        if not self.active:
+            return
+        with trio.move_on_after(grace):
+            await self._idle.wait()
+        for stream in list(self.active):
+            stream.abort("the server is shutting down; please retry", 503)
+        with trio.move_on_after(2):
+            await self._idle.wait()
+
+    def stats(self) -> dict[str, Any]:
+        return {"active": len(self.active), "closing": self.closing}

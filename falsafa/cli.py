@@ -1,0 +1,57 @@
+"""The ``falsafa`` command: ``serve``, ``extract``, ``check-config``.
+
+Usage::
+
+    falsafa serve                  # the service, configured by environment variables
+    falsafa extract [--json] FILE  # characters and quotes of one book
+    falsafa config                 # print the configuration table (README)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+__all__ = ["main"]
+
+USAGE = """usage: falsafa COMMAND [ARGS]
+
+commands:
+  serve      run the service (roles from FALSAFA_ROLES: api, worker, or both)
+  extract    extract characters and quotes: falsafa extract [--json] FILE
+  config     print the configuration variables as a Markdown table
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE, end="")
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command == "serve":
+        from falsafa.config import ConfigError, Settings
+
+        try:
+            settings = Settings.from_env(os.environ)
+        except ConfigError as exc:
+            print(f"falsafa: configuration error: {exc}", file=sys.stderr)
+            return 2
+        from falsafa.supervisor import run
+
+        return run(settings)
+    if command == "extract":
+        from falsafa.extract.cli import main as extract_main
+
+        return extract_main(rest)
+    if command == "config":
+        from falsafa.config import markdown_table
+
+        print(markdown_table())
+        return 0
+    print(f"falsafa: unknown command {command!r}\n\n{USAGE}", file=sys.stderr, end="")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""JobManager: one book through the pipeline, with its status on the book.
+
+Usage::
+
+    await process_job(services, job)      # raises JobFailed(permanent=...) on failure
+
+Stages, in order, each timed into ``falsafa_job_stage_duration_seconds``:
+``load`` (the validated text kept with the job), ``extraction``, ``index``
+and ``personas`` (together in a worker process), optional ``refine`` (an LLM
+writes each description when one is configured), ``save`` (one atomic,
+idempotent store call that also marks the book ``completed``). Status goes
+``pending -> processing -> completed``; ``failed`` is written by the worker
+once retries are exhausted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import trio
+import trio_parallel
+
+from falsafa import metrics
+from falsafa.extract.model import ExtractorUnavailable
+from falsafa.jobs.pipeline import BookAnalysis, analyse_book
+from falsafa.jobs.queue import ProcessingJob
+from falsafa.redisio import RedisUnavailable
+from falsafa.services import Services
+from falsafa.store import NotFound, StoreError
+
+__all__ = ["JobFailed", "process_job"]
+
+log = logging.getLogger("falsafa.jobs")
+
+
+class JobFailed(Exception):
+    """The job did not complete. ``permanent`` failures skip the retries
+    (the book was deleted, its text expired, the extractor is missing)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+async def process_job(services: Services, job: ProcessingJob) -> None:
+    try:
+        await _process(services, job)
+    except (JobFailed, trio.Cancelled):
+        raise
+    except ExtractorMissing as exc:
+        raise JobFailed(str(exc), permanent=True) from None
+    except StoreError as exc:
+        raise JobFailed(f"store error: {exc}") from exc
+    except RedisUnavailable as exc:
+        raise JobFailed(f"redis unavailable: {exc}") from exc
+    except Exception as exc:
+        # A bug on one book must not take the worker down (it would crash
+        # again on the same job after every restart): retry, then dead-letter.
+        log.exception("job crashed")
+        raise JobFailed(f"internal error: {type(exc).__name__}: {exc}") from exc
+
+
+async def _process(services: Services, job: ProcessingJob) -> None:
+    settings = services.settings
+    book_id = uuid.UUID(job.book_id)
+
+    with _stage("load"):
+        book = await services.store.get_book(book_id)
+        if book is None:
+            raise JobFailed("the book no longer exists", permanent=True)
+        text = await services.queue.text(job)
+        if text is None:
+            raise JobFailed(
+                "the book's text expired before it was processed; upload it again", permanent=True
+            )
+    try:
+        await services.store.set_book_status(book_id, "processing")
+    except NotFound:
+        raise JobFailed("the book no longer exists", permanent=True) from None
+
+    started = time.perf_counter()
+    analysis: BookAnalysis = await trio_parallel.run_sync(
+        _analyse,
+        job.book_id,
+        text,
+        settings.extractor,
+        str(settings.booknlp_models) if settings.booknlp_models else None,
+        settings.personas,
+        cancellable=True,
+    )
+    for stage, seconds in analysis.timings.items():
+        metrics.JOB_STAGE_SECONDS.labels(stage=stage).observe(seconds)
+    log.info(
+        "book analysed",
+        extra={
+            "characters": len(analysis.characters),
+            "passages": len(analysis.passages),
+            "seconds": round(time.perf_counter() - started, 3),
+            "timings": {k: round(v, 3) for k, v in analysis.timings.items()},
+            "extractor": analysis.extractor,
+        },
+    )
+    if not analysis.characters:
+        log.warning("no characters found in the book")
+
+    characters = analysis.characters
+    if not settings.offline:
+        with _stage("refine"):
+            characters = await services.responder.refine_characters(characters)
+
+    with _stage("save"):
+        try:
+            await services.store.save_book_results(book_id, characters, analysis.passages)
+        except NotFound:
+            raise JobFailed("the book no longer exists", permanent=True) from None
+    log.info("job completed")
+
+
+def _analyse(
+    book_id: str, text: str, extractor: str, models: str | None, personas: int
+) -> BookAnalysis:
+    try:
+        return analyse_book(
+            book_id, text, extractor=extractor, booknlp_models=models, personas=personas
+        )
+    except ExtractorUnavailable as exc:
+        # Re-raised as a plain exception that pickles across the process boundary.
+        raise ExtractorMissing(f"extractor unavailable: {exc}") from None
+
+
+class ExtractorMissing(Exception):
+    """The configured extractor cannot run here (a permanent job failure)."""
+
+
+class _stage:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        metrics.JOB_STAGE_SECONDS.labels(stage=self.name).observe(
+            time.perf_counter() - self.started
+        )

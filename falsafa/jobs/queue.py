@@ -1,0 +1,281 @@
+"""The reliable processing queue on Redis lists.
+
+Usage::
+
+    queue = JobQueue(redis, settings)
+    job, created = await queue.enqueue(book_id, user_id, file_url, text)
+    job = await queue.claim(timeout=1.0)          # None when nothing came
+    await queue.heartbeat(job)                    # while working
+    await queue.complete(job)                     # only after results are saved
+    await queue.fail(job, "reason")               # retry later, or dead-letter
+    await queue.release(job)                      # shutdown: back to the head
+
+Keys (``Q`` is ``FALSAFA_QUEUE``, the spec's ``processing_queue``):
+
+- ``Q``: pending jobs, JSON dicts; producers LPUSH, consumers take from the
+  right with ``BLMOVE`` into ``Q:processing`` atomically, so a job is always
+  in exactly one list and a consumer that dies leaves it visible there;
+- ``Q:processing``: jobs being worked on, each with a heartbeat key;
+- ``Q:delayed``: a sorted set of retries waiting for their backoff;
+- ``Q:dead``: jobs that failed every attempt, with the last reason;
+- ``falsafa:book:{id}:job``: the book's live job id (one job per book);
+- ``falsafa:job:{id}:text``: the validated text, so the job never depends on
+  the download URL staying valid (expires after ``FALSAFA_TEXT_TTL``).
+
+Every multi-key change is one Lua script, so a crash between two commands
+cannot lose or duplicate a job.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from falsafa.config import Settings
+from falsafa.redisio import RedisIO
+
+__all__ = ["JobQueue", "ProcessingJob", "backoff_seconds"]
+
+_ENQUEUE = """
+local existing = redis.call('get', KEYS[1])
+if existing then return existing end
+redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[4])
+redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[4])
+redis.call('lpush', KEYS[3], ARGV[3])
+return false
+"""
+# KEYS: processing, book key, text key, heartbeat; ARGV: raw job, job id
+_COMPLETE = """
+redis.call('lrem', KEYS[1], 1, ARGV[1])
+if redis.call('get', KEYS[2]) == ARGV[2] then redis.call('del', KEYS[2]) end
+redis.call('del', KEYS[3], KEYS[4])
+return 1
+"""
+# KEYS: processing, delayed; ARGV: raw job, new raw job, due time
+_RETRY = """
+if redis.call('lrem', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+redis.call('zadd', KEYS[2], ARGV[3], ARGV[2])
+return 1
+"""
+# KEYS: processing, dead, book key, text key, heartbeat; ARGV: raw, dead raw, job id
+_DEAD = """
+redis.call('lrem', KEYS[1], 1, ARGV[1])
+redis.call('lpush', KEYS[2], ARGV[2])
+if redis.call('get', KEYS[3]) == ARGV[3] then redis.call('del', KEYS[3]) end
+redis.call('del', KEYS[4], KEYS[5])
+return 1
+"""
+# KEYS: processing, queue, heartbeat; ARGV: raw job. Back to the head (right end).
+_RELEASE = """
+if redis.call('lrem', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+redis.call('rpush', KEYS[2], ARGV[1])
+redis.call('del', KEYS[3])
+return 1
+"""
+# KEYS: delayed, queue; ARGV: now. Due retries move to the queue.
+_PROMOTE = """
+local due = redis.call('zrangebyscore', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 100)
+for _, raw in ipairs(due) do
+  redis.call('zrem', KEYS[1], raw)
+  redis.call('lpush', KEYS[2], raw)
+end
+return #due
+"""
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Delay before retry number ``attempt`` (1-based): 2, 8, 32 ... capped at 5 min."""
+    return float(min(300, 2 * 4 ** max(0, attempt - 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingJob:
+    job_id: str
+    book_id: str
+    user_id: str
+    file_url: str
+    attempt: int = 0
+    enqueued_at: float = 0.0
+    last_error: str | None = None
+    raw: str = ""
+
+    def to_json(self) -> str:
+        doc = asdict(self)
+        doc.pop("raw")
+        return json.dumps(doc, sort_keys=True)
+
+    @classmethod
+    def from_raw(cls, raw: bytes | str) -> ProcessingJob:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        doc: dict[str, Any] = json.loads(text)
+        return cls(
+            job_id=str(doc["job_id"]),
+            book_id=str(doc["book_id"]),
+            user_id=str(doc["user_id"]),
+            file_url=str(doc.get("file_url", "")),
+            attempt=int(doc.get("attempt", 0)),
+            enqueued_at=float(doc.get("enqueued_at", 0.0)),
+            last_error=doc.get("last_error"),
+            raw=text,
+        )
+
+
+class JobQueue:
+    def __init__(self, redis: RedisIO, settings: Settings) -> None:
+        self.redis = redis
+        self.name = settings.queue
+        self.processing = f"{settings.queue}:processing"
+        self.delayed = f"{settings.queue}:delayed"
+        self.dead = f"{settings.queue}:dead"
+        self.max_attempts = settings.job_attempts
+        self.visibility_ms = int(settings.job_visibility * 1000)
+        self.text_ttl = settings.text_ttl
+        client = redis.client
+        self._enqueue = client.register_script(_ENQUEUE)
+        self._complete = client.register_script(_COMPLETE)
+        self._retry = client.register_script(_RETRY)
+        self._dead = client.register_script(_DEAD)
+        self._release = client.register_script(_RELEASE)
+        self._promote = client.register_script(_PROMOTE)
+
+    @staticmethod
+    def book_key(book_id: str) -> str:
+        return f"falsafa:book:{book_id}:job"
+
+    @staticmethod
+    def text_key(job_id: str) -> str:
+        return f"falsafa:job:{job_id}:text"
+
+    @staticmethod
+    def heartbeat_key(job_id: str) -> str:
+        return f"falsafa:job:{job_id}:heartbeat"
+
+    async def existing_job(self, book_id: str) -> str | None:
+        raw = await self.redis.call(lambda r: r.get(self.book_key(book_id)))
+        return raw.decode() if raw else None
+
+    async def enqueue(
+        self, book_id: str, user_id: str, file_url: str, text: str
+    ) -> tuple[str, bool]:
+        """Queue a job for the book; returns (job id, created). A book with a
+        live job gets that job's id back and nothing is queued."""
+        job = ProcessingJob(
+            job_id=str(uuid.uuid4()),
+            book_id=book_id,
+            user_id=user_id,
+            file_url=file_url,
+            enqueued_at=time.time(),
+        )
+        existing = await self.redis.call(
+            lambda r: self._enqueue(
+                keys=[self.book_key(book_id), self.text_key(job.job_id), self.name],
+                args=[job.job_id, text.encode("utf-8"), job.to_json(), self.text_ttl],
+                client=r,
+            )
+        )
+        if existing:
+            return existing.decode(), False
+        return job.job_id, True
+
+    async def claim(self, timeout: float = 1.0) -> ProcessingJob | None:
+        raw = await self.redis.call(
+            lambda r: r.blmove(self.name, self.processing, timeout, "RIGHT", "LEFT")
+        )
+        if raw is None:
+            return None
+        job = ProcessingJob.from_raw(raw)
+        await self.heartbeat(job)
+        return job
+
+    async def heartbeat(self, job: ProcessingJob) -> None:
+        await self.redis.call(
+            lambda r: r.set(self.heartbeat_key(job.job_id), b"1", px=self.visibility_ms)
+        )
+
+    async def text(self, job: ProcessingJob) -> str | None:
+        raw = await self.redis.call(lambda r: r.get(self.text_key(job.job_id)))
+        return raw.decode("utf-8") if raw is not None else None
+
+    async def complete(self, job: ProcessingJob) -> None:
+        keys = [
+            self.processing,
+            self.book_key(job.book_id),
+            self.text_key(job.job_id),
+            self.heartbeat_key(job.job_id),
+        ]
+        await self.redis.call(
+            lambda r: self._complete(keys=keys, args=[job.raw, job.job_id], client=r)
+        )
+
+    async def fail(self, job: ProcessingJob, reason: str) -> bool:
+        """Schedule a retry with backoff; returns False when the job is
+        dead-lettered instead (attempts exhausted)."""
+        attempt = job.attempt + 1
+        if attempt >= self.max_attempts:
+            await self.bury(job, reason)
+            return False
+        retry = replace(job, attempt=attempt, last_error=reason[:500])
+        due = time.time() + backoff_seconds(attempt)
+        await self.redis.call(
+            lambda r: self._retry(
+                keys=[self.processing, self.delayed],
+                args=[job.raw, retry.to_json(), due],
+                client=r,
+            )
+        )
+        await self.redis.call(lambda r: r.delete(self.heartbeat_key(job.job_id)))
+        return True
+
+    async def bury(self, job: ProcessingJob, reason: str) -> None:
+        dead = replace(job, attempt=job.attempt + 1, last_error=reason[:500])
+        keys = [
+            self.processing,
+            self.dead,
+            self.book_key(job.book_id),
+            self.text_key(job.job_id),
+            self.heartbeat_key(job.job_id),
+        ]
+        await self.redis.call(
+            lambda r: self._dead(keys=keys, args=[job.raw, dead.to_json(), job.job_id], client=r)
+        )
+
+    async def release(self, job: ProcessingJob) -> bool:
+        keys = [self.processing, self.name, self.heartbeat_key(job.job_id)]
+        return bool(
+            await self.redis.call(lambda r: self._release(keys=keys, args=[job.raw], client=r))
+        )
+
+    async def promote_due(self) -> int:
+        return int(
+            await self.redis.call(
+                lambda r: self._promote(
+                    keys=[self.delayed, self.name], args=[time.time()], client=r
+                )
+            )
+        )
+
+    async def in_progress(self) -> list[ProcessingJob]:
+        raws = await self.redis.call(lambda r: r.lrange(self.processing, 0, -1))
+        return [ProcessingJob.from_raw(raw) for raw in raws]
+
+    async def has_heartbeat(self, job: ProcessingJob) -> bool:
+        return bool(await self.redis.call(lambda r: r.exists(self.heartbeat_key(job.job_id))))
+
+    async def depths(self) -> dict[str, int]:
+        def read(r: Any) -> list[int]:
+            pipe = r.pipeline(transaction=False)
+            pipe.llen(self.name)
+            pipe.llen(self.processing)
+            pipe.zcard(self.delayed)
+            pipe.llen(self.dead)
+            return [int(x) for x in pipe.execute()]
+
+        pending, processing, delayed, dead = await self.redis.call(read)
+        return {"pending": pending, "processing": processing, "delayed": delayed, "dead": dead}
+
+    async def dead_jobs(self) -> list[ProcessingJob]:
+        raws = await self.redis.call(lambda r: r.lrange(self.dead, 0, -1))
+        return [ProcessingJob.from_raw(raw) for raw in raws]

@@ -1,0 +1,73 @@
+"""Per-session write locks in Redis.
+
+Usage::
+
+    locks = SessionLocks(redis, ttl=30.0)
+    lock = await locks.acquire(session_id)      # None when another request holds it
+    if lock is not None:
+        still_ours = await locks.renew(lock)     # False once expired or taken over
+        await locks.release(lock)                # deletes only if still ours
+
+A lock is ``SET key token NX PX ttl`` with a random token. Renewal and
+release are compare-and-act Lua scripts, so a request whose lock expired
+(a stall longer than the TTL, a flushed Redis) can never extend or delete a
+lock that now belongs to someone else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from falsafa.redisio import RedisIO
+
+__all__ = ["SessionLock", "SessionLocks", "lock_key"]
+
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+def lock_key(session_id: object) -> str:
+    return f"falsafa:lock:session:{session_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLock:
+    key: str
+    token: str
+
+
+class SessionLocks:
+    def __init__(self, redis: RedisIO, *, ttl: float) -> None:
+        self.redis = redis
+        self.ttl_ms = max(1, int(ttl * 1000))
+        self._renew = redis.client.register_script(_RENEW)
+        self._release = redis.client.register_script(_RELEASE)
+
+    async def acquire(self, session_id: object) -> SessionLock | None:
+        key = lock_key(session_id)
+        token = secrets.token_hex(16)
+        ok = await self.redis.call(lambda r: r.set(key, token, nx=True, px=self.ttl_ms))
+        return SessionLock(key, token) if ok else None
+
+    async def renew(self, lock: SessionLock) -> bool:
+        result = await self.redis.call(
+            lambda r: self._renew(keys=[lock.key], args=[lock.token, self.ttl_ms], client=r)
+        )
+        return bool(result)
+
+    async def release(self, lock: SessionLock) -> bool:
+        result = await self.redis.call(
+            lambda r: self._release(keys=[lock.key], args=[lock.token], client=r)
+        )
+        return bool(result)

@@ -1,0 +1,128 @@
+"""Every Prometheus metric of the service, in one registry, named once.
+
+Usage::
+
+    from falsafa import metrics
+    metrics.HTTP_REQUESTS.labels(route="/health", method="GET", status="200").inc()
+    body, content_type = metrics.render()
+
+Names follow Prometheus conventions: ``falsafa_`` prefix, base units
+(seconds, bytes), ``_total`` on counters. Metrics are per process; scale by
+replicas and let Prometheus sum them.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+
+__all__ = [
+    "ACTIVE_STREAMS",
+    "CHAT_DISCONNECTS",
+    "CHAT_STREAM_SECONDS",
+    "CHAT_TTFT_SECONDS",
+    "HTTP_REQUESTS",
+    "HTTP_REQUEST_SECONDS",
+    "JOBS",
+    "JOB_STAGE_SECONDS",
+    "LLM_ERRORS",
+    "LOCK_CONFLICTS",
+    "QUEUE_DEPTH",
+    "REGISTRY",
+    "TOKENS_STREAMED",
+    "render",
+]
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+GCCollector(registry=REGISTRY)
+
+_LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+HTTP_REQUESTS = Counter(
+    "falsafa_http_requests_total",
+    "HTTP requests by route, method and status.",
+    ["route", "method", "status"],
+    registry=REGISTRY,
+)
+HTTP_REQUEST_SECONDS = Histogram(
+    "falsafa_http_request_duration_seconds",
+    "Time to the response's headers (streams are measured separately).",
+    ["route", "method"],
+    buckets=_LATENCY,
+    registry=REGISTRY,
+)
+CHAT_TTFT_SECONDS = Histogram(
+    "falsafa_chat_time_to_first_token_seconds",
+    "From the chat request to its first token event.",
+    ["responder"],
+    buckets=_LATENCY,
+    registry=REGISTRY,
+)
+CHAT_STREAM_SECONDS = Histogram(
+    "falsafa_chat_stream_duration_seconds",
+    "Whole chat streams, by how they ended.",
+    ["outcome"],
+    buckets=_LATENCY,
+    registry=REGISTRY,
+)
+TOKENS_STREAMED = Counter(
+    "falsafa_chat_tokens_streamed_total",
+    "Token events sent to clients.",
+    ["responder"],
+    registry=REGISTRY,
+)
+ACTIVE_STREAMS = Gauge(
+    "falsafa_chat_active_streams", "Chat streams in progress.", registry=REGISTRY
+)
+LOCK_CONFLICTS = Counter(
+    "falsafa_chat_lock_conflicts_total",
+    "Chat requests refused because the session was already streaming.",
+    registry=REGISTRY,
+)
+CHAT_DISCONNECTS = Counter(
+    "falsafa_chat_client_disconnects_total",
+    "Chat streams the client left before the end.",
+    registry=REGISTRY,
+)
+LLM_ERRORS = Counter(
+    "falsafa_llm_errors_total",
+    "LLM failures by kind (status, timeout, connection, dropped).",
+    ["kind"],
+    registry=REGISTRY,
+)
+JOBS = Counter(
+    "falsafa_jobs_total",
+    "Processing jobs by outcome (completed, retried, failed, requeued).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+JOB_STAGE_SECONDS = Histogram(
+    "falsafa_job_stage_duration_seconds",
+    "Duration of each pipeline stage.",
+    ["stage"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+    registry=REGISTRY,
+)
+QUEUE_DEPTH = Gauge(
+    "falsafa_queue_depth",
+    "Jobs waiting, in progress and dead-lettered (sampled by the workers).",
+    ["list"],
+    registry=REGISTRY,
+)
+
+
+def render() -> tuple[bytes, str]:
+    """The scrape body and its content type (text format 0.0.4, which every
+    Prometheus version reads; names here need no escaping)."""
+    return generate_latest(REGISTRY), CONTENT_TYPE_PLAIN_0_0_4

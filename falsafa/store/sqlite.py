@@ -1,0 +1,639 @@
+"""The embedded store: one SQLite file, FTS5 for passage search.
+
+Usage::
+
+    store = SqliteStore("falsafa.db")            # created on first use
+    await store.create_book(Book(id=book_id, user_id=user_id, title="Emma"))
+    await store.save_book_results(book_id, characters, passages)
+    hits = await store.search_passages(book_id, "a letter from Bath", limit=5)
+    await store.aclose()
+
+All SQLite calls run in a worker thread (``trio.to_thread.run_sync``) behind a
+``CapacityLimiter(1)``: one connection, used by one thread at a time, so the
+event loop never blocks on disk and no two statements interleave inside a
+transaction. Every write is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar, cast
+
+import trio
+
+from .base import (
+    Book,
+    BookStatus,
+    CharacterRecord,
+    ChatSession,
+    Conflict,
+    Exchange,
+    Message,
+    MessageStatus,
+    NotFound,
+    Passage,
+    StoreError,
+    StoreUnavailable,
+)
+
+__all__ = ["ENGLISH_STOPWORDS", "SqliteStore", "fts_query"]
+
+T = TypeVar("T")
+
+# PostgreSQL's english.stop, so that both stores ignore the same words and a
+# query made only of stopwords finds nothing in either.
+_STOPWORDS_TEXT = """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself it its itself they them their theirs themselves what which
+    who whom this that these those am is are was were be been being have has had having do
+    does did doing a an the and but if or because as until while of at by for with about
+    against between into through during before after above below to from up down in out on
+    off over under again further then once here there when where why how all any both each
+    few more most other some such no nor not only own same so than too very s t can will
+    just don should now"""
+ENGLISH_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+
+# A long pasted paragraph must not become a thousand-term OR query.
+_MAX_QUERY_TERMS = 32
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS books (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    file_url TEXT NOT NULL DEFAULT '',
+    processing_status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (processing_status IN ('pending', 'processing', 'completed', 'failed')),
+    processing_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS books_user_id_idx ON books (user_id);
+
+CREATE TABLE IF NOT EXISTS characters (
+    id TEXT PRIMARY KEY,
+    book_id TEXT NOT NULL REFERENCES books (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    description TEXT NOT NULL DEFAULT '',
+    persona_prompt TEXT NOT NULL DEFAULT '',
+    gender TEXT,
+    pronouns TEXT,
+    mention_count INTEGER NOT NULL DEFAULT 0,
+    rank INTEGER NOT NULL DEFAULT 0,
+    facts TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (id, book_id)
+);
+CREATE INDEX IF NOT EXISTS characters_book_rank_idx ON characters (book_id, rank);
+
+CREATE TABLE IF NOT EXISTS chat_sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    book_id TEXT NOT NULL REFERENCES books (id) ON DELETE CASCADE,
+    character_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    -- the character must belong to the session's book
+    FOREIGN KEY (character_id, book_id) REFERENCES characters (id, book_id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS chat_sessions_character_idx ON chat_sessions (character_id, book_id);
+
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES chat_sessions (id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'complete'
+        CHECK (status IN ('complete', 'interrupted', 'failed')),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_session_created_idx ON messages (session_id, created_at);
+
+CREATE TABLE IF NOT EXISTS book_passages (
+    book_id TEXT NOT NULL REFERENCES books (id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    chapter INTEGER NOT NULL,
+    chapter_title TEXT NOT NULL DEFAULT '',
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (book_id, ordinal)
+);
+
+-- External-content FTS5 index over book_passages.text, kept in step by
+-- triggers (they also fire for ON DELETE CASCADE). Porter stemming, like
+-- PostgreSQL's 'english' configuration.
+CREATE VIRTUAL TABLE IF NOT EXISTS book_passages_fts USING fts5 (
+    text,
+    content = 'book_passages',
+    content_rowid = 'rowid',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS book_passages_ai AFTER INSERT ON book_passages BEGIN
+    INSERT INTO book_passages_fts (rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS book_passages_ad AFTER DELETE ON book_passages BEGIN
+    INSERT INTO book_passages_fts (book_passages_fts, rowid, text)
+    VALUES ('delete', old.rowid, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS book_passages_au AFTER UPDATE ON book_passages BEGIN
+    INSERT INTO book_passages_fts (book_passages_fts, rowid, text)
+    VALUES ('delete', old.rowid, old.text);
+    INSERT INTO book_passages_fts (rowid, text) VALUES (new.rowid, new.text);
+END;
+"""
+
+_PASSAGE_COLUMNS = (
+    "p.book_id, p.ordinal, p.chapter, p.chapter_title, p.start_offset, p.end_offset, p.text"
+)
+
+
+def fts_query(text: str) -> str | None:
+    """The FTS5 MATCH expression for free user text, or None if it has no words.
+
+    Each word becomes a double-quoted string (FTS5 syntax has no way to break
+    out of one), joined with OR so that passages holding most of the words
+    still match; bm25 ranks those holding more, and rarer, words first.
+
+    >>> fts_query('Who wrote "the letter" -- AND why?')
+    '"wrote" OR "letter"'
+    """
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        if word not in ENGLISH_STOPWORDS and word not in seen:
+            seen[word] = None
+    if not seen:
+        return None
+    terms = list(seen)[:_MAX_QUERY_TERMS]
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(value: datetime) -> str:
+    # Fixed-width UTC text sorts in time order, which recent_messages relies on.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _id(value: object) -> str:
+    """Canonical text of a UUID; anything else is the caller's bug."""
+    try:
+        return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+    except ValueError:
+        raise StoreError(f"not a UUID: {value!r}") from None
+
+
+def _book(row: sqlite3.Row) -> Book:
+    return Book(
+        id=uuid.UUID(row["id"]),
+        user_id=uuid.UUID(row["user_id"]),
+        title=row["title"],
+        file_url=row["file_url"],
+        processing_status=cast(BookStatus, row["processing_status"]),
+        processing_error=row["processing_error"],
+        created_at=_dt(row["created_at"]),
+        updated_at=_dt(row["updated_at"]),
+    )
+
+
+def _character(row: sqlite3.Row) -> CharacterRecord:
+    return CharacterRecord(
+        id=uuid.UUID(row["id"]),
+        book_id=uuid.UUID(row["book_id"]),
+        name=row["name"],
+        aliases=tuple(json.loads(row["aliases"])),
+        description=row["description"],
+        persona_prompt=row["persona_prompt"],
+        gender=row["gender"],
+        pronouns=row["pronouns"],
+        mention_count=row["mention_count"],
+        rank=row["rank"],
+        facts=json.loads(row["facts"]),
+    )
+
+
+def _session(row: sqlite3.Row) -> ChatSession:
+    return ChatSession(
+        id=uuid.UUID(row["id"]),
+        user_id=uuid.UUID(row["user_id"]),
+        book_id=uuid.UUID(row["book_id"]),
+        character_id=uuid.UUID(row["character_id"]),
+        created_at=_dt(row["created_at"]),
+    )
+
+
+def _message(row: sqlite3.Row) -> Message:
+    return Message(
+        id=uuid.UUID(row["id"]),
+        session_id=uuid.UUID(row["session_id"]),
+        role=row["role"],
+        content=row["content"],
+        status=cast(MessageStatus, row["status"]),
+        created_at=_dt(row["created_at"]),
+    )
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    return Passage(
+        book_id=uuid.UUID(row["book_id"]),
+        ordinal=row["ordinal"],
+        chapter=row["chapter"],
+        chapter_title=row["chapter_title"],
+        start=row["start_offset"],
+        end=row["end_offset"],
+        text=row["text"],
+    )
+
+
+class SqliteStore:
+    """The :class:`~falsafa.store.base.Store` on one SQLite file.
+
+    The file and its tables are created on first use; ``":memory:"`` works
+    for throwaway stores. Methods are safe to call from many trio tasks: they
+    queue on one connection.
+    """
+
+    name = "sqlite"
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
+        self._path = os.fspath(path)
+        self._busy_timeout = busy_timeout
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+        self._limiter = trio.CapacityLimiter(1)
+
+    # -- plumbing -----------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError("store is closed")
+        if self._conn is None:
+            if self._path != ":memory:":
+                parent = os.path.dirname(os.path.abspath(self._path))
+                os.makedirs(parent, exist_ok=True)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a
+            # transaction spans exactly what one method does.
+            conn = sqlite3.connect(
+                self._path,
+                timeout=self._busy_timeout,
+                check_same_thread=False,
+                isolation_level=None,
+            )
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.executescript(_SCHEMA)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        def call() -> T:
+            conn = self._connect()
+            return fn(conn)
+
+        try:
+            return await trio.to_thread.run_sync(call, limiter=self._limiter)
+        except StoreError:
+            raise
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(str(exc)) from exc
+        except sqlite3.OperationalError as exc:
+            # locked, disk I/O error, cannot open: nothing the caller did wrong
+            raise StoreUnavailable(f"sqlite: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StoreError(f"sqlite: {exc}") from exc
+
+    @staticmethod
+    def _write(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+        # BEGIN IMMEDIATE takes the write lock up front, so the transaction
+        # cannot fail half-way with SQLITE_BUSY after reading.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    # -- books --------------------------------------------------------------
+
+    async def get_book(self, book_id: uuid.UUID) -> Book | None:
+        key = _id(book_id)
+
+        def q(conn: sqlite3.Connection) -> Book | None:
+            row = conn.execute("SELECT * FROM books WHERE id = ?", (key,)).fetchone()
+            return None if row is None else _book(row)
+
+        return await self._run(q)
+
+    async def create_book(self, book: Book) -> None:
+        now = _now()
+        values = (
+            _id(book.id),
+            _id(book.user_id),
+            book.title,
+            book.file_url,
+            book.processing_status,
+            book.processing_error,
+            _ts(book.created_at or now),
+            _ts(book.updated_at or now),
+        )
+
+        def w(conn: sqlite3.Connection) -> None:
+            # An upsert, not INSERT OR REPLACE: replacing would delete the row
+            # and cascade to everything derived from the book.
+            conn.execute(
+                """INSERT INTO books (id, user_id, title, file_url, processing_status,
+                                      processing_error, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET
+                       user_id = excluded.user_id, title = excluded.title,
+                       file_url = excluded.file_url,
+                       processing_status = excluded.processing_status,
+                       processing_error = excluded.processing_error,
+                       updated_at = excluded.updated_at""",
+                values,
+            )
+
+        await self._run(lambda conn: self._write(conn, w))
+
+    async def set_book_status(
+        self, book_id: uuid.UUID, status: BookStatus, error: str | None = None
+    ) -> None:
+        key = _id(book_id)
+        now = _ts(_now())
+
+        def w(conn: sqlite3.Connection) -> None:
+            cur = conn.execute(
+                "UPDATE books SET processing_status = ?, processing_error = ?, updated_at = ?"
+                " WHERE id = ?",
+                (status, error, now, key),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"book {key} not found")
+
+        await self._run(lambda conn: self._write(conn, w))
+
+    async def save_book_results(
+        self,
+        book_id: uuid.UUID,
+        characters: list[CharacterRecord],
+        passages: list[Passage],
+    ) -> None:
+        key = _id(book_id)
+        now = _ts(_now())
+        char_rows = [
+            (
+                _id(c.id),
+                key,
+                c.name,
+                json.dumps(list(c.aliases), ensure_ascii=False),
+                c.description,
+                c.persona_prompt,
+                c.gender,
+                c.pronouns,
+                c.mention_count,
+                c.rank,
+                json.dumps(c.facts, ensure_ascii=False),
+            )
+            for c in characters
+        ]
+        passage_rows = [
+            (key, p.ordinal, p.chapter, p.chapter_title, p.start, p.end, p.text) for p in passages
+        ]
+        keep = [row[0] for row in char_rows]
+
+        def w(conn: sqlite3.Connection) -> None:
+            if conn.execute("SELECT 1 FROM books WHERE id = ?", (key,)).fetchone() is None:
+                raise NotFound(f"book {key} not found")
+            # Characters are upserted (their ids are stable) rather than
+            # deleted and re-inserted, so that re-processing a book does not
+            # cascade away the chat sessions held with its characters.
+            conn.executemany(
+                """INSERT INTO characters (id, book_id, name, aliases, description,
+                       persona_prompt, gender, pronouns, mention_count, rank, facts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET
+                       book_id = excluded.book_id, name = excluded.name,
+                       aliases = excluded.aliases, description = excluded.description,
+                       persona_prompt = excluded.persona_prompt, gender = excluded.gender,
+                       pronouns = excluded.pronouns, mention_count = excluded.mention_count,
+                       rank = excluded.rank, facts = excluded.facts""",
+                char_rows,
+            )
+            conn.execute(
+                "DELETE FROM characters WHERE book_id = ? AND id NOT IN"
+                " (SELECT value FROM json_each(?))",
+                (key, json.dumps(keep)),
+            )
+            conn.execute("DELETE FROM book_passages WHERE book_id = ?", (key,))
+            conn.executemany(
+                """INSERT INTO book_passages (book_id, ordinal, chapter, chapter_title,
+                       start_offset, end_offset, text) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                passage_rows,
+            )
+            conn.execute(
+                "UPDATE books SET processing_status = 'completed', processing_error = NULL,"
+                " updated_at = ? WHERE id = ?",
+                (now, key),
+            )
+
+        await self._run(lambda conn: self._write(conn, w))
+
+    # -- characters ---------------------------------------------------------
+
+    async def list_characters(self, book_id: uuid.UUID) -> list[CharacterRecord]:
+        key = _id(book_id)
+        return await self._run(
+            lambda conn: [
+                _character(r)
+                for r in conn.execute(
+                    "SELECT * FROM characters WHERE book_id = ? ORDER BY rank, name, id", (key,)
+                )
+            ]
+        )
+
+    async def get_character(self, character_id: uuid.UUID) -> CharacterRecord | None:
+        key = _id(character_id)
+
+        def q(conn: sqlite3.Connection) -> CharacterRecord | None:
+            row = conn.execute("SELECT * FROM characters WHERE id = ?", (key,)).fetchone()
+            return None if row is None else _character(row)
+
+        return await self._run(q)
+
+    # -- sessions and messages ----------------------------------------------
+
+    async def create_session(self, session: ChatSession) -> None:
+        values = (
+            _id(session.id),
+            _id(session.user_id),
+            _id(session.book_id),
+            _id(session.character_id),
+            _ts(session.created_at or _now()),
+        )
+        await self._run(
+            lambda conn: self._write(
+                conn,
+                lambda c: c.execute(
+                    "INSERT INTO chat_sessions (id, user_id, book_id, character_id, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    values,
+                ),
+            )
+        )
+
+    async def get_session(self, session_id: uuid.UUID) -> ChatSession | None:
+        key = _id(session_id)
+
+        def q(conn: sqlite3.Connection) -> ChatSession | None:
+            row = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (key,)).fetchone()
+            return None if row is None else _session(row)
+
+        return await self._run(q)
+
+    async def recent_messages(self, session_id: uuid.UUID, limit: int) -> list[Message]:
+        key = _id(session_id)
+        if limit <= 0:
+            return []
+
+        def q(conn: sqlite3.Connection) -> list[Message]:
+            rows = conn.execute(
+                "SELECT * FROM messages WHERE session_id = ?"
+                " ORDER BY created_at DESC, role ASC LIMIT ?",
+                (key, limit),
+            ).fetchall()
+            return [_message(r) for r in reversed(rows)]
+
+        return await self._run(q)
+
+    async def save_exchange(self, exchange: Exchange) -> None:
+        session = _id(exchange.session_id)
+        now = _now()
+        rows = [
+            (
+                _id(exchange.user_message_id),
+                session,
+                "user",
+                exchange.user_message,
+                "complete",
+                now,
+            ),
+            # one microsecond later, so the reply always sorts after its question
+            (
+                _id(exchange.assistant_message_id),
+                session,
+                "assistant",
+                exchange.reply,
+                exchange.status,
+                now + timedelta(microseconds=1),
+            ),
+        ]
+
+        def w(conn: sqlite3.Connection) -> None:
+            if (
+                conn.execute("SELECT 1 FROM chat_sessions WHERE id = ?", (session,)).fetchone()
+                is None
+            ):
+                raise NotFound(f"chat session {session} not found")
+            # created_at is kept on conflict: a retry updates the reply in place.
+            conn.executemany(
+                """INSERT INTO messages (id, session_id, role, content, status, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET
+                       content = excluded.content, status = excluded.status""",
+                [(*r[:5], _ts(r[5])) for r in rows],
+            )
+
+        await self._run(lambda conn: self._write(conn, w))
+
+    # -- passages -----------------------------------------------------------
+
+    async def search_passages(
+        self,
+        book_id: uuid.UUID,
+        query: str,
+        limit: int = 5,
+        before_offset: int | None = None,
+    ) -> list[Passage]:
+        key = _id(book_id)
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        sql = (
+            f"SELECT {_PASSAGE_COLUMNS} FROM book_passages_fts f"
+            " JOIN book_passages p ON p.rowid = f.rowid"
+            " WHERE book_passages_fts MATCH ? AND p.book_id = ?"
+        )
+        params: list[Any] = [match, key]
+        if before_offset is not None:
+            sql += " AND p.end_offset <= ?"
+            params.append(before_offset)
+        sql += " ORDER BY bm25(book_passages_fts), p.ordinal LIMIT ?"
+        params.append(limit)
+        return await self._run(lambda conn: [_passage(r) for r in conn.execute(sql, params)])
+
+    async def count_passages(self, book_id: uuid.UUID) -> int:
+        key = _id(book_id)
+
+        def q(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                "SELECT count(*) FROM book_passages WHERE book_id = ?", (key,)
+            ).fetchone()
+            return int(row[0])
+
+        return await self._run(q)
+
+    async def list_passages(self, book_id: uuid.UUID) -> list[Passage]:
+        """Every passage of a book in reading order (tests and tools)."""
+        key = _id(book_id)
+        return await self._run(
+            lambda conn: [
+                _passage(r)
+                for r in conn.execute(
+                    f"SELECT {_PASSAGE_COLUMNS} FROM book_passages p WHERE p.book_id = ?"
+                    " ORDER BY p.ordinal",
+                    (key,),
+                )
+            ]
+        )
+
+    async def delete_book(self, book_id: uuid.UUID) -> None:
+        """Delete a book and, by cascade, everything derived from it."""
+        key = _id(book_id)
+        await self._run(
+            lambda conn: self._write(
+                conn, lambda c: c.execute("DELETE FROM books WHERE id = ?", (key,))
+            )
+        )
+
+    async def aclose(self) -> None:
+        def close() -> None:
+            self._closed = True
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        # Through the limiter, so it waits for a statement in flight.
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(close, limiter=self._limiter)

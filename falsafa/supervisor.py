@@ -1,0 +1,179 @@
+"""One process, one nursery: HTTP, job consumers, the reaper, signals.
+
+Usage::
+
+    exit_code = run(settings)            # what ``falsafa serve`` does
+
+    # in tests, inside a trio nursery:
+    runner = await nursery.start(serve_service, settings)   # -> ServiceHandle
+    runner.url, runner.services
+    runner.stop()                         # the same path as SIGTERM
+
+Shutdown (SIGTERM/SIGINT, or ``stop()``): the stop event is set; Hypercorn
+stops accepting and drains; chat streams get until half the graceful timeout
+to finish, then are cancelled with an error event; consumers put the job in
+progress back on the queue; the nursery closes. Past the graceful timeout
+everything left is cancelled. A crash of any child cancels the others and
+``run`` returns 1 with the reason logged: no task dies silently while HTTP
+keeps answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import trio
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.trio import serve as hypercorn_serve
+
+from falsafa.app import create_app
+from falsafa.config import Settings
+from falsafa.jobs.worker import run_consumer, run_reaper
+from falsafa.logs import configure_logging
+from falsafa.services import Services, open_services
+
+__all__ = ["ServiceHandle", "run", "serve_service", "supervise"]
+
+log = logging.getLogger("falsafa.supervisor")
+
+
+@dataclass(eq=False)
+class ServiceHandle:
+    services: Services
+    url: str | None
+    cancel_scope: trio.CancelScope
+
+    def stop(self) -> None:
+        """Begin a graceful shutdown (what SIGTERM does)."""
+        self.services.stopping.set()
+
+
+def _hypercorn_config(settings: Settings) -> HypercornConfig:
+    config = HypercornConfig()
+    host = f"[{settings.bind_host}]" if ":" in settings.bind_host else settings.bind_host
+    config.bind = [f"{host}:{settings.bind_port}"]
+    config.graceful_timeout = settings.graceful_timeout
+    config.keep_alive_timeout = 75
+    config.accesslog = None
+    config.errorlog = logging.getLogger("hypercorn.error")
+    # Request bodies are capped by the app (FALSAFA_MAX_BODY_BYTES); this is
+    # the outer limit Hypercorn applies before the app sees anything.
+    config.h11_max_incomplete_size = 64 * 1024
+    return config
+
+
+async def serve_service(
+    settings: Settings, *, task_status: trio.TaskStatus[ServiceHandle] = trio.TASK_STATUS_IGNORED
+) -> None:
+    """Run the whole service until it is stopped; report a handle once ready."""
+    async with trio.open_nursery() as nursery, open_services(settings, nursery) as services:
+        url: str | None = None
+        async with trio.open_nursery() as children:
+            if "api" in settings.roles:
+                app = create_app(services)
+                binds = await children.start(
+                    _serve_http, app, _hypercorn_config(settings), services
+                )
+                url = binds[0] if binds else None
+            if "worker" in settings.roles:
+                for index in range(settings.consumers):
+                    children.start_soon(run_consumer, services, index)
+                children.start_soon(run_reaper, services)
+            children.start_soon(_drain_streams_on_stop, services)
+            log.info(
+                "service started",
+                extra={
+                    "url": url,
+                    "roles": sorted(settings.roles),
+                    "store": settings.store,
+                    "responder": "offline" if settings.offline else "llm",
+                },
+            )
+            task_status.started(ServiceHandle(services, url, children.cancel_scope))
+            await services.stopping.wait()
+            log.info("stopping", extra={"graceful_timeout_s": settings.graceful_timeout})
+            # Past the graceful timeout, whatever is left is cancelled.
+            children.cancel_scope.deadline = trio.current_time() + settings.graceful_timeout
+        # Stream tasks live in the outer nursery; nothing may outlive stop.
+        nursery.cancel_scope.cancel()
+    log.info("stopped")
+
+
+async def _serve_http(
+    app: object,
+    config: HypercornConfig,
+    services: Services,
+    *,
+    task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    await hypercorn_serve(
+        app,  # type: ignore[arg-type]
+        config,
+        shutdown_trigger=services.stopping.wait,
+        task_status=task_status,
+    )
+
+
+async def _drain_streams_on_stop(services: Services) -> None:
+    await services.stopping.wait()
+    grace = services.settings.graceful_timeout / 2
+    await services.streams.drain(grace)
+
+
+async def _watch_signals(signals: Any, stop: Callable[[], None]) -> None:
+    async for signum in signals:
+        log.info("signal received", extra={"signal": signal.Signals(signum).name})
+        stop()
+
+
+async def supervise(main: Callable[..., Awaitable[None]], settings: Settings) -> int:
+    """Run ``main(settings, task_status=...)`` with a signal watcher; 0 on a
+    clean stop, 1 when any child crashed (logged with its traceback)."""
+    # Signals are caught from the first instant, so a SIGTERM during start-up
+    # still drains instead of killing the process mid-way.
+    stop_requested = trio.Event()
+    try:
+        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+            async with trio.open_nursery() as nursery:
+                watcher, forwarder = trio.CancelScope(), trio.CancelScope()
+                nursery.start_soon(
+                    _in_scope, watcher, _watch_signals, signals, stop_requested.set
+                )
+                handle: ServiceHandle = await nursery.start(main, settings)
+                nursery.start_soon(_in_scope, forwarder, _forward_stop, stop_requested, handle)
+                await handle.services.stopping.wait()
+                watcher.cancel()
+                forwarder.cancel()
+                # ``main`` drains within the graceful timeout; this is the backstop.
+                nursery.cancel_scope.deadline = (
+                    trio.current_time() + settings.graceful_timeout + 5
+                )
+            if nursery.cancel_scope.cancelled_caught:
+                log.error("shutdown overran the graceful timeout; cancelled what was left")
+    except BaseException as exc:  # the reason is logged, the exit code says it
+        if isinstance(exc, KeyboardInterrupt):
+            return 130
+        log.critical("a supervised task crashed; stopping the process", exc_info=exc)
+        return 1
+    return 0
+
+
+async def _forward_stop(stop_requested: trio.Event, handle: ServiceHandle) -> None:
+    await stop_requested.wait()
+    handle.stop()
+
+
+async def _in_scope(
+    scope: trio.CancelScope, fn: Callable[..., Awaitable[None]], *args: object
+) -> None:
+    with scope:
+        await fn(*args)
+
+
+def run(settings: Settings) -> int:
+    configure_logging(settings.log_level)
+    return trio.run(supervise, serve_service, settings)

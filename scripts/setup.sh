@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Create .venv and install the package with its test tools; install Debian's
+# redis-server (and PostgreSQL for the test suite) when missing and allowed.
+#   scripts/setup.sh            # service + tests
+#   scripts/setup.sh --service  # service only (no PostgreSQL)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_pg=1
+[[ "${1:-}" == "--service" ]] && want_pg=0
+
+python=${PYTHON:-python3}
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "falsafa needs Python 3.11 or newer ($python is $("$python" --version 2>&1))" >&2; exit 1; }
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if ((want_pg)) && ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_isready >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing[*]} from Debian packages" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "missing: ${missing[*]} — install them (e.g. sudo apt-get install ${missing[*]}) and re-run" >&2
+    exit 1
+  fi
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -U pip >/dev/null 2>&1 || true
+if ((want_pg)); then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+else
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e . 2>&1 | grep -v '^WARNING: Location' || true
+fi
+.venv/bin/python -c 'import falsafa' || { echo "installation failed" >&2; exit 1; }

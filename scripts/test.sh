@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up everything and run the checks and the whole test suite.
+#   scripts/test.sh               # lint, types, tests
+#   scripts/test.sh -m reliability   # extra arguments go to pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export FALSAFA_TEST_PG_DSN=${FALSAFA_TEST_PG_DSN:-$(scripts/postgres.sh)}
+echo "== ruff" && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+echo "== mypy" && .venv/bin/mypy falsafa
+echo "== pytest" && .venv/bin/pytest "$@"
