@@ -161,14 +161,14 @@ class LLMResponder:
         return (result.choices[0].message.content or "").strip()
 
     async def refine_characters(self, characters: list[CharacterRecord]) -> list[CharacterRecord]:
-        from falsafa.persona import refine_description
+        from falsafa.persona import apply_refined_description, refine_description
 
         refined = []
         for character in characters:
             description = await refine_description(
                 character.facts, self.complete_messages, timeout=self.settings.llm_timeout
             )
-            refined.append(_with_description(character, description))
+            refined.append(apply_refined_description(character, description))
         return refined
 
     async def complete_messages(self, messages: list[dict[str, str]]) -> str:
@@ -180,15 +180,6 @@ class LLMResponder:
 
     async def aclose(self) -> None:
         await self.client.close()
-
-
-def _with_description(character: CharacterRecord, description: str) -> CharacterRecord:
-    from dataclasses import replace
-
-    if not description or description == character.description:
-        return character
-    prompt = character.persona_prompt.replace(character.description, description)
-    return replace(character, description=description, persona_prompt=prompt)
 
 
 _WORD = re.compile(r"[A-Za-z']+")

@@ -88,6 +88,7 @@ async def _process(services: Services, job: ProcessingJob) -> None:
         settings.extractor,
         str(settings.booknlp_models) if settings.booknlp_models else None,
         settings.personas,
+        book.title,
         cancellable=True,
     )
     for stage, seconds in analysis.timings.items():
@@ -119,11 +120,16 @@ async def _process(services: Services, job: ProcessingJob) -> None:
 
 
 def _analyse(
-    book_id: str, text: str, extractor: str, models: str | None, personas: int
+    book_id: str, text: str, extractor: str, models: str | None, personas: int, title: str
 ) -> BookAnalysis:
     try:
         return analyse_book(
-            book_id, text, extractor=extractor, booknlp_models=models, personas=personas
+            book_id,
+            text,
+            extractor=extractor,
+            booknlp_models=models,
+            personas=personas,
+            title=title,
         )
     except ExtractorUnavailable as exc:
         # Re-raised as a plain exception that pickles across the process boundary.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from falsafa.store.base import CharacterRecord, Passage
@@ -38,6 +38,7 @@ def analyse_book(
     extractor: str = "builtin",
     booknlp_models: str | None = None,
     personas: int = 12,
+    title: str = "",
 ) -> BookAnalysis:
     from falsafa.extract import available_extractor
     from falsafa.index import detect_chapters, split_passages
@@ -57,7 +58,13 @@ def analyse_book(
     timings["index"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    characters = build_character_records(book_uuid, extraction, text, chapters, top_n=personas)
+    characters = build_character_records(
+        book_uuid, extraction, text, chapters, top_n=personas, book_title=title
+    )
+    # Chat maps a reading position (fraction or chapter) to an offset from
+    # this layout, kept with each character so one row read is enough.
+    layout = {"length": len(text), "chapters": [[c.number, c.title, c.start] for c in chapters]}
+    characters = [replace(c, facts={**c.facts, "book": layout}) for c in characters]
     timings["personas"] = time.perf_counter() - started
 
     return BookAnalysis(

@@ -1,0 +1,176 @@
+"""The built-in extractor: pure Python, no model files, no downloads.
+
+Usage::
+
+    from falsafa.extract.builtin import BuiltinExtractor
+    result = BuiltinExtractor().extract(text)
+    result.characters[0].name        # the most important character
+    result.to_score_json()           # what score_extraction.py reads
+
+The stages live in their own modules: ``text`` (paragraphs, headings, front
+matter), ``quotes`` (speech spans), ``names`` (name mentions and alias
+clusters), ``gender``, ``attribution`` (the speaker sieve) and ``facts``
+(descriptors, actions, relations). This module wires them together and
+ranks the characters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+
+from falsafa.extract.attribution import MentionRef, attribute
+from falsafa.extract.facts import describe, relate
+from falsafa.extract.gender import infer_genders
+from falsafa.extract.lexicon import Gender
+from falsafa.extract.model import Character, Extraction, Mention, Quote
+from falsafa.extract.names import NameCluster, cluster_names, find_names, is_person
+from falsafa.extract.quotes import QuoteSpan, find_quotes
+from falsafa.extract.text import Layout
+
+__all__ = ["BuiltinExtractor"]
+
+_PRONOUNS = {"male": "he/him/his", "female": "she/her/hers"}
+_FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself)\b")
+
+
+class BuiltinExtractor:
+    """Rules over the raw text; fast enough for War and Peace in seconds."""
+
+    name = "builtin"
+
+    def extract(self, text: str) -> Extraction:
+        layout = Layout.of(text)
+        qspans = find_quotes(layout)
+        in_quote, quote_words = _quote_words(layout, qspans)
+        clusters = cluster_names(find_names(layout))
+        genders, votes = infer_genders(layout, clusters, in_quote)
+        keep = [i for i, c in enumerate(clusters) if is_person(c, layout, votes[i], in_quote)]
+        clusters = [clusters[i] for i in keep]
+        genders = [genders[i] for i in keep]
+        mentions = sorted(
+            (
+                MentionRef(r.word_index, r.word_index + len(r.parts) + (1 if r.title else 0) - 1, ci, in_quote[r.word_index])
+                for ci, c in enumerate(clusters)
+                for r in c.runs
+            ),
+            key=lambda m: m.w0,
+        )
+        narrator = _narrator(layout, clusters, in_quote, mentions, qspans, quote_words)
+        speakers, addressees = attribute(layout, qspans, mentions, genders, narrator, in_quote, quote_words)
+        return _assemble(layout, clusters, genders, qspans, speakers, addressees, in_quote)
+
+
+def _quote_words(layout: Layout, quotes: list[QuoteSpan]) -> tuple[list[bool], list[tuple[int, int]]]:
+    starts = [w.start for w in layout.words]
+    in_quote = [False] * len(starts)
+    spans: list[tuple[int, int]] = []
+    for q in quotes:
+        i = bisect.bisect_left(starts, q.start)
+        j = bisect.bisect_left(starts, q.end)
+        for k in range(i, j):
+            in_quote[k] = True
+        spans.append((i, j))
+    return in_quote, spans
+
+
+def _narrator(
+    layout: Layout,
+    clusters: list[NameCluster],
+    in_quote: list[bool],
+    mentions: list[MentionRef],
+    quotes: list[QuoteSpan],
+    quote_words: list[tuple[int, int]],
+) -> int | None:
+    """The first-person narrator's cluster, when the book tells us their name.
+
+    We only trust explicit statements ("my name is Pip", "I called myself
+    Pip", "call me Ishmael").
+    """
+    text = layout.text
+    by_start = {m.w0: m for m in mentions}
+    words = layout.words
+    for k, w in enumerate(words):
+        if in_quote[k]:
+            continue
+        lw = w.text.lower()
+        if lw in {"myself", "me"} and k + 1 < len(words) and (k + 1) in by_start:
+            prev = words[k - 1].text.lower() if k else ""
+            if prev in {"called", "call", "named"}:
+                return by_start[k + 1].cluster
+        if lw == "is" and k >= 2 and words[k - 1].text.lower() == "name" and words[k - 2].text.lower() == "my":
+            if (k + 1) in by_start:
+                return by_start[k + 1].cluster
+    del text, quotes, quote_words
+    return None
+
+
+def _assemble(
+    layout: Layout,
+    clusters: list[NameCluster],
+    genders: list[Gender],
+    qspans: list[QuoteSpan],
+    speakers: list[int | None],
+    addressees: list[int | None],
+    in_quote: list[bool],
+) -> Extraction:
+    text = layout.text
+    spoken: Counter[int] = Counter(s for s in speakers if s is not None)
+    score = [len(c.runs) + spoken[i] for i, c in enumerate(clusters)]
+    order = sorted(range(len(clusters)), key=lambda i: (-score[i], clusters[i].runs[0].start))
+    ids = [""] * len(clusters)
+    for rank, ci in enumerate(order):
+        ids[ci] = f"c{rank + 1}"
+    descs, acts = describe(layout, [c.runs for c in clusters], in_quote)
+    characters = []
+    for rank, ci in enumerate(order):
+        c = clusters[ci]
+        g = genders[ci]
+        characters.append(
+            Character(
+                id=ids[ci],
+                name=c.display,
+                aliases=tuple(a for a in c.aliases if a != c.display),
+                mention_count=score[ci],
+                gender=g,
+                pronouns=_PRONOUNS.get(g),
+                descriptors=descs[ci],
+                actions=acts[ci],
+                first_offset=c.runs[0].start,
+                rank=rank + 1,
+            )
+        )
+    mentions = sorted(
+        (Mention(r.start, r.end, text[r.start : r.end], ids[ci], "proper") for ci, c in enumerate(clusters) for r in c.runs),
+        key=lambda m: m.start,
+    )
+    quotes = tuple(
+        Quote(
+            q.start,
+            q.end,
+            text[q.start : q.end],
+            ids[s] if s is not None else None,
+            ids[a] if a is not None else None,
+        )
+        for q, s, a in zip(qspans, speakers, addressees, strict=True)
+    )
+    para_mentions: dict[int, list[tuple[int, int]]] = {}
+    for ci, c in enumerate(clusters):
+        for r in c.runs:
+            para_mentions.setdefault(r.para, []).append((ci, r.start))
+    relations = relate(
+        layout,
+        para_mentions,
+        qspans,
+        [q.speaker for q in quotes],
+        [q.addressee for q in quotes],
+        ids,
+    )
+    return Extraction(
+        characters=tuple(characters),
+        quotes=quotes,
+        mentions=tuple(mentions),
+        relations=tuple(relations),
+        extractor="builtin",
+    )

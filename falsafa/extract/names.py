@@ -1,0 +1,510 @@
+"""Proper names of people, and which of them belong to one person.
+
+Usage::
+
+    from falsafa.extract.names import find_names, cluster_names
+    layout = Layout.of(text)
+    runs = find_names(layout)                 # every personal-name mention
+    people = cluster_names(runs)              # one NameCluster per person
+    people[0].display, people[0].aliases
+
+A name is a run of capitalised words, optionally after a title. Whether a
+capitalised word is a name is decided from the whole book: words that also
+occur in lower case, or only ever open sentences, are ordinary words; words
+that follow "in"/"at" and never act like a person are places.
+
+Clustering follows how novels name people: a full name ("Elizabeth Bennet")
+absorbs its parts and titled forms ("Miss Bennet", "Elizabeth", "Lizzy");
+titles of different kinds on one surname stay apart ("Mr Bennet" and
+"Mrs Bennet"); a bare surname shared by several clusters is attached to the
+most frequent one but never published as an alias, since it names them all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from falsafa.extract.lexicon import (
+    COMMON_CAPITALISED,
+    FEMALE_NAMES,
+    GAZETTEER,
+    HONORIFICS,
+    MALE_NAMES,
+    NICKNAMES,
+    NOT_PERSON,
+    PLACE_PREPOSITIONS,
+    PLACE_WORDS,
+    SPEECH_VERBS,
+    Gender,
+    title_class,
+    title_gender,
+)
+from falsafa.extract.text import Layout, Word
+
+__all__ = ["NameCluster", "NameRun", "cluster_names", "find_names", "is_person"]
+
+_PARTICLES = frozenset(["de", "du", "da", "di", "van", "von", "der", "den", "le", "la", "del", "della", "des", "ten", "ter", "af"])
+_INITIAL_BEFORE = set(".!?:;—–-“\"‘'([_")
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
+@dataclass(frozen=True, slots=True)
+class NameRun:
+    """One mention of a personal name: ``title`` is e.g. "Mrs", ``parts`` the name words."""
+
+    start: int
+    end: int
+    title: str | None
+    parts: tuple[str, ...]
+    para: int
+    word_index: int
+
+    @property
+    def form(self) -> tuple[str, tuple[str, ...]]:
+        return (title_class(self.title) if self.title else "", self.parts)
+
+    @property
+    def surface(self) -> str:
+        name = " ".join(self.parts)
+        return f"{_title_display(self.title)} {name}" if self.title else name
+
+
+@dataclass(slots=True)
+class NameCluster:
+    """The names of one person and where they occur."""
+
+    firsts: set[str] = field(default_factory=set)
+    lasts: set[str] = field(default_factory=set)
+    gender: Gender = "unknown"
+    surfaces: Counter[str] = field(default_factory=Counter)
+    hidden: set[str] = field(default_factory=set)
+    runs: list[NameRun] = field(default_factory=list)
+    tclass: str = ""
+
+    @property
+    def display(self) -> str:
+        shown = [s for s, _ in self.surfaces.most_common() if s not in self.hidden]
+        if not shown:
+            return self.surfaces.most_common(1)[0][0]
+        best = max(shown, key=lambda s: (self.surfaces[s] + 0.5 * (len(s.split()) - 1), len(s)))
+        return best
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(s for s, _ in self.surfaces.most_common() if s not in self.hidden)
+
+
+def _title_display(title: str) -> str:
+    t = title.rstrip(".")
+    return t + "." if t.lower() in {"mr", "mrs", "dr", "st", "ms", "capt", "col", "gen", "lieut", "rev", "prof"} else t
+
+
+def _is_initial(text: str, word: Word, prev: Word | None, para_start: int) -> bool:
+    """Does ``word`` open a sentence (so its capital letter proves nothing)?"""
+    i = word.start - 1
+    while i >= para_start and (text[i].isspace() or text[i] in "”’\"'_*"):
+        if text[i] in "”’\"'" and i + 1 < len(text) and not text[i + 1].isspace():
+            break
+        i -= 1
+    if i < para_start:
+        return True
+    # An indented line opens a verse line or a list item: its capital proves nothing.
+    gap = text[i + 1 : word.start]
+    if "\n" in gap and len(gap.rsplit("\n", 1)[1]) >= 2:
+        return True
+    ch = text[i]
+    if ch == "." and prev is not None and prev.end == i and _is_abbrev(prev.text):
+        return False
+    return ch in _INITIAL_BEFORE or ch in "“‘"
+
+
+def _is_abbrev(w: str) -> bool:
+    return w.lower() in HONORIFICS or (len(w) == 1 and w.isupper() and w != "I")
+
+
+def _strip_possessive(w: str) -> str:
+    return _POSSESSIVE.sub("", w) if len(w) > 2 else w
+
+
+@dataclass(slots=True)
+class _Stats:
+    lower: Counter[str] = field(default_factory=Counter)
+    cap_mid: Counter[str] = field(default_factory=Counter)
+    cap_any: Counter[str] = field(default_factory=Counter)
+    case: dict[str, str] = field(default_factory=dict)
+
+
+def _stats(layout: Layout, initial: list[bool]) -> _Stats:
+    st = _Stats()
+    for w, ini in zip(layout.words, initial, strict=True):
+        base = _strip_possessive(w.text)
+        if base[:1].isupper():
+            st.cap_any[base] += 1
+            if not ini:
+                st.cap_mid[base] += 1
+        elif base.islower():
+            st.lower[base] += 1
+    # Names printed in capitals ("SALLIE McBRIDE" in a letter head) take the
+    # spelling the prose uses.
+    for w, _ in st.cap_any.most_common():
+        if not w.isupper():
+            st.case.setdefault(w.lower(), w)
+    for w in st.cap_any:
+        st.case.setdefault(w.lower(), w.capitalize())
+    return st
+
+
+_CONTRACTION = re.compile(r"['’](?:ll|m|ve|d|re|t|you|em|s)$", re.I)
+
+
+def _looks_like_name(word: str, st: _Stats, titled: bool) -> bool:
+    lw = word.lower()
+    if _CONTRACTION.search(word):
+        return False
+    if lw in COMMON_CAPITALISED and not titled:
+        return False
+    if lw in NOT_PERSON or (len(word) < 2 and not titled):
+        return False
+    if word.isupper() and len(word) > 1 and not titled and st.cap_mid[word.capitalize()] == 0:
+        return False  # shouted words and headings, unless the name also occurs normally
+    low = st.lower[lw]
+    mid = st.cap_mid[word] + st.cap_mid[word.capitalize()]
+    if titled:
+        return low <= 2 * mid + 1 or lw in MALE_NAMES or lw in FEMALE_NAMES
+    if mid == 0:
+        return (lw in MALE_NAMES or lw in FEMALE_NAMES) and low == 0
+    return low * 3 <= mid
+
+
+def find_names(layout: Layout) -> list[NameRun]:
+    """Every mention of a personal name in the book's body paragraphs."""
+    text = layout.text
+    words = layout.words
+    paras = layout.paragraphs
+    initial = [
+        _is_initial(text, w, words[k - 1] if k and words[k - 1].para == w.para else None, paras[w.para].start)
+        for k, w in enumerate(words)
+    ]
+    st = _stats(layout, initial)
+    runs: list[NameRun] = []
+    k = 0
+    n = len(words)
+    while k < n:
+        w = words[k]
+        if not w.text[:1].isupper():
+            k += 1
+            continue
+        # Gather a run of capitalised words joined only by spaces, titles'
+        # full stops, initials' full stops and name particles ("van", "de").
+        j = k
+        while j + 1 < n and words[j + 1].para == w.para:
+            gap = text[words[j].end : words[j + 1].start]
+            nxt = words[j + 1].text
+            joinable = gap in (" ", "\n", "\r\n") or (
+                gap.rstrip() == "." and gap.strip() == "." and _is_abbrev(words[j].text)
+            )
+            if not joinable or "'" in words[j].text[-2:] or "’" in words[j].text[-2:]:
+                break
+            if nxt[:1].isupper():
+                j += 1
+            elif nxt in _PARTICLES and j + 2 < n and words[j + 2].text[:1].isupper():
+                j += 2
+            else:
+                break
+        run = _name_from_run(words, k, j, initial, st)
+        if run is not None:
+            runs.append(run)
+        k = j + 1
+    return _drop_places(runs, words, st)
+
+
+def _name_from_run(words: tuple[Word, ...], k: int, j: int, initial: list[bool], st: _Stats) -> NameRun | None:
+    idx = list(range(k, j + 1))
+    # Drop leading ordinary words ("Poor Miss Taylor", "Stately Buck Mulligan").
+    while idx:
+        t = _strip_possessive(words[idx[0]].text)
+        lt = t.lower().rstrip(".")
+        if lt in HONORIFICS and len(idx) > 1:
+            break
+        if _looks_like_name(t, st, titled=False) and not (initial[idx[0]] and st.lower[t.lower()] > 0):
+            break
+        if lt in COMMON_CAPITALISED or initial[idx[0]] or not _looks_like_name(t, st, False):
+            idx.pop(0)
+            continue
+        break
+    if not idx:
+        return None
+    title: str | None = None
+    if words[idx[0]].text.lower().rstrip(".") in HONORIFICS and len(idx) > 1:
+        title = words[idx[0]].text
+        idx.pop(0)
+        # "Lord High Admiral" style stacks: keep the last title only.
+        while len(idx) > 1 and words[idx[0]].text.lower() in HONORIFICS:
+            title = words[idx[0]].text
+            idx.pop(0)
+    parts = [_strip_possessive(words[i].text) for i in idx]
+    # A possessive ends the name: "Mr. Bennet's daughters".
+    if any(p.lower() in PLACE_WORDS for p in parts[1:]) or (title is None and parts[-1].lower() in PLACE_WORDS):
+        return None
+    if title is None and any(p.lower() in COMMON_CAPITALISED for p in parts):
+        parts = [p for p in parts if p.lower() not in COMMON_CAPITALISED]
+        if not parts:
+            return None
+    if len(parts) > 4:
+        return None
+    if any(p.lower() in NOT_PERSON for p in parts) and title is None:
+        return None
+    if title is None and not all(_looks_like_name(p, st, False) or p.lower() in _PARTICLES for p in parts):
+        if len(parts) == 1:
+            return None
+        keep = [p for p in parts if _looks_like_name(p, st, False) or p.lower() in _PARTICLES]
+        if not keep:
+            return None
+        if len(keep) < len(parts) and not (len(parts) >= 2 and all(p[:1].isupper() for p in parts)):
+            parts = keep
+    if title is not None and not _looks_like_name(parts[-1], st, titled=True):
+        return None
+    norm = tuple(st.case.get(p.lower(), p) if p.isupper() and len(p) >= 3 else p for p in parts)
+    start = words[idx[0]].start if title is None else words[idx[0] - 1].start
+    first_word = idx[0] - (1 if title else 0)
+    end = words[idx[-1]].start + len(parts[-1])
+    return NameRun(start, end, title.rstrip(".") if title else None, norm, words[idx[0]].para, first_word)
+
+
+def _drop_places(runs: list[NameRun], words: tuple[Word, ...], st: _Stats) -> list[NameRun]:
+    """Remove names that behave like places: after "in"/"at", never like a person."""
+    place: Counter[tuple[str, ...]] = Counter()
+    person: Counter[tuple[str, ...]] = Counter()
+    total: Counter[tuple[str, ...]] = Counter()
+    for r in runs:
+        total[r.parts] += 1
+        if r.title:
+            person[r.parts] += 2
+        k = r.word_index
+        prev = words[k - 1].text.lower() if k > 0 else ""
+        last = k + len(r.parts) + (1 if r.title else 0)
+        nxt = words[last].text.lower() if last < len(words) else ""
+        if prev in PLACE_PREPOSITIONS and not r.title:
+            place[r.parts] += 1
+        if nxt in SPEECH_VERBS or prev in SPEECH_VERBS:
+            person[r.parts] += 1
+        if r.parts[0].lower() in MALE_NAMES or r.parts[0].lower() in FEMALE_NAMES:
+            person[r.parts] += 1
+    out = []
+    for r in runs:
+        key = r.parts
+        if place[key] and place[key] * 2 >= total[key] - person[key] and person[key] < place[key]:
+            continue
+        out.append(r)
+    return out
+
+
+def _gender_of_first(name: str) -> Gender:
+    ln = name.lower()
+    if ln in MALE_NAMES and ln not in FEMALE_NAMES:
+        return "male"
+    if ln in FEMALE_NAMES and ln not in MALE_NAMES:
+        return "female"
+    return "unknown"
+
+
+def _compatible(a: Gender, b: Gender) -> bool:
+    return a == "unknown" or b == "unknown" or a == b
+
+
+def _is_first_name(w: str) -> bool:
+    lw = w.lower()
+    return lw in MALE_NAMES or lw in FEMALE_NAMES or lw in NICKNAMES
+
+
+def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
+    """Group name mentions into people (see the module docstring)."""
+    forms: Counter[tuple[str, tuple[str, ...]]] = Counter(r.form for r in runs)
+    by_form: dict[tuple[str, tuple[str, ...]], list[NameRun]] = defaultdict(list)
+    for r in runs:
+        by_form[r.form].append(r)
+    clusters: list[NameCluster] = []
+    assign: dict[tuple[str, tuple[str, ...]], NameCluster] = {}
+
+    def weight(c: NameCluster) -> int:
+        return sum(c.surfaces.values())
+
+    def add(c: NameCluster, form: tuple[str, tuple[str, ...]], hidden: bool = False) -> None:
+        assign[form] = c
+        for r in by_form[form]:
+            c.surfaces[r.surface] += 1
+            c.runs.append(r)
+            if hidden:
+                c.hidden.add(r.surface)
+
+    def form_gender(form: tuple[str, tuple[str, ...]]) -> Gender:
+        titles = {r.title for r in by_form[form] if r.title}
+        for t in titles:
+            g = title_gender(t)
+            if g != "unknown":
+                return g
+        return _gender_of_first(form[1][0]) if len(form[1]) > 1 or not form[0] else "unknown"
+
+    order = sorted(forms, key=lambda f: (-len(f[1]), f[0] == "", -forms[f]))
+    for form in order:
+        tcls, parts = form
+        g = form_gender(form)
+        if len(parts) >= 2:
+            first, last = parts[0], parts[-1]
+            cands = [
+                c
+                for c in clusters
+                if last in c.lasts and (first in c.firsts or not c.firsts) and _compatible(c.gender, g)
+                and (not c.tclass or not tcls or c.tclass == tcls or c.firsts)
+            ]
+            if cands:
+                c = max(cands, key=weight)
+            else:
+                c = NameCluster(tclass=tcls)
+                clusters.append(c)
+            if tcls and not c.tclass:
+                c.tclass = tcls
+            c.firsts.add(first)
+            c.lasts.add(last)
+            if c.gender == "unknown":
+                c.gender = g
+            add(c, form)
+            continue
+        word = parts[0]
+        if tcls:
+            # "Miss Bennet", "Sir William": a surname or a given name with a title.
+            by_last = [
+                c for c in clusters if word in c.lasts and c.firsts and _compatible(c.gender, g)
+                and (tcls != "miss" or c.tclass != "mrs")
+            ]
+            same_title = [c for c in clusters if word in c.lasts and c.tclass == tcls and not c.firsts]
+            by_first = [c for c in clusters if word in c.firsts and _compatible(c.gender, g)]
+            titled_last = [c for c in by_last if c.tclass == tcls]
+            # "Mrs Todd" is "Mrs Almira Todd", and "Mrs Pontellier" is "Edna
+            # Pontellier" unless a "Miss Pontellier" shows there are daughters.
+            has_miss = ("miss", (word,)) in forms
+            pick: NameCluster | None = None
+            if same_title:
+                pick = same_title[0]
+            elif len(titled_last) == 1:
+                pick = titled_last[0]
+            elif len(by_last) == 1 and tcls != "mrs" and not has_miss:
+                pick = by_last[0]
+            elif len(by_first) == 1 and (_is_first_name(word) or not by_last):
+                pick = by_first[0]
+            if pick is None:
+                pick = NameCluster(tclass=tcls, gender=g)
+                if _is_first_name(word) and tcls != "mrs" and title_gender(by_form[form][0].title or "") != "unknown":
+                    pick.firsts.add(word)
+                else:
+                    pick.lasts.add(word)
+                clusters.append(pick)
+            add(pick, form)
+            continue
+        # A bare single word.
+        firsts = [c for c in clusters if word in c.firsts]
+        lasts = [c for c in clusters if word in c.lasts]
+        nick = [
+            c for c in clusters if any(f.lower() in NICKNAMES.get(word.lower(), frozenset()) for f in c.firsts)
+        ]
+        if len(firsts) == 1:
+            add(firsts[0], form)
+        elif firsts:
+            add(max(firsts, key=weight), form, hidden=True)
+        elif len(lasts) == 1:
+            add(lasts[0], form)
+        elif lasts:
+            add(max(lasts, key=weight), form, hidden=True)
+        elif len(nick) == 1:
+            add(nick[0], form)
+        else:
+            c = NameCluster(gender=_gender_of_first(word))
+            c.firsts.add(word)
+            clusters.append(c)
+            add(c, form)
+    _merge_nicknames(clusters)
+    clusters = [c for c in clusters if c.runs]
+    for c in clusters:
+        c.runs.sort(key=lambda r: r.start)
+    return clusters
+
+
+_DEMONYM = re.compile(r"(?:ians?|ese|ish|ans|ists?|isms?|ites?)$")
+
+
+def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list[bool]) -> bool:
+    """Does this cluster behave like a person rather than a place or a thing?
+
+    A title, a common given name, a speech verb beside the name, or
+    pronouns that keep following it are evidence; a name mostly read after
+    "the", a demonym or a country is not a person.
+    """
+    words = layout.words
+    text = layout.text
+    parts = {p.lower() for r in c.runs for p in r.parts}
+    if parts & NOT_PERSON:
+        return False
+    titled = any(r.title for r in c.runs)
+    single = all(len(r.parts) == 1 for r in c.runs)
+    if not titled and single and parts <= GAZETTEER and not parts & (MALE_NAMES | FEMALE_NAMES):
+        return False
+    if not titled and single and all(_DEMONYM.search(p) and p not in MALE_NAMES | FEMALE_NAMES for p in parts):
+        return False
+    the_count = 0
+    speech = 0
+    acts = 0
+    for r in c.runs:
+        k = r.word_index
+        prev = words[k - 1].text if k > 0 else ""
+        if prev in {"the", "The"} and not r.title and text[words[k - 1].end : r.start] == " ":
+            the_count += 1
+        last = k + len(r.parts) + (1 if r.title else 0)
+        nxt = words[last].text.lower() if last < len(words) else ""
+        if nxt in SPEECH_VERBS or prev.lower() in SPEECH_VERBS:
+            speech += 1
+        if last < len(words) and words[last].text.islower() and _past_verb(words[last].text):
+            acts += 1
+    if the_count * 2 >= len(c.runs):
+        return False
+    if titled or speech:
+        return True
+    if any(p.lower() in MALE_NAMES or p.lower() in FEMALE_NAMES or p.lower() in NICKNAMES for p in c.firsts):
+        return True
+    if pronoun_votes >= 2 or (pronoun_votes >= 1 and len(c.runs) <= 3) or acts:
+        return True
+    multi = [r for r in c.runs if len(r.parts) >= 2]
+    return bool(multi) and not any(p.lower() in GAZETTEER for r in multi for p in r.parts)
+
+
+_PAST = frozenset(
+    "went came saw took made gave knew thought felt told stood sat ran rose fell began spoke "
+    "heard found left kept held brought caught drew drove got grew hid hung led lay lost met "
+    "paid put read rode sang shook slept spent stole struck swore taught threw understood "
+    "woke wore won wrote".split()
+)
+
+
+def _past_verb(w: str) -> bool:
+    return w in _PAST or (w.endswith("ed") and len(w) > 4 and w not in {"indeed", "need", "seed", "speed"})
+
+
+def _merge_nicknames(clusters: list[NameCluster]) -> None:
+    """Fold a cluster known only by a diminutive ("Lizzy") into its formal name."""
+    for c in clusters:
+        if len(c.firsts) != 1 or c.lasts or c.tclass:
+            continue
+        nick = next(iter(c.firsts)).lower()
+        formal = NICKNAMES.get(nick)
+        if not formal:
+            continue
+        targets = [d for d in clusters if d is not c and d.runs and any(f.lower() in formal for f in d.firsts)]
+        if len(targets) == 1:
+            t = targets[0]
+            t.surfaces.update(c.surfaces)
+            t.hidden |= c.hidden
+            t.runs.extend(c.runs)
+            t.firsts |= c.firsts
+            c.runs = []
+            c.surfaces = Counter()

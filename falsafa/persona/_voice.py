@@ -1,0 +1,211 @@
+"""How a character speaks: quote choice, speech traits, favourite words, vocatives."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from falsafa.extract.model import Quote
+from falsafa.index import STOPWORDS
+
+__all__ = [
+    "BookVocabulary",
+    "clean_quote",
+    "find_vocatives",
+    "pick_spread",
+    "select_quotes",
+    "speech_traits",
+]
+
+WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_CONTRACTION = re.compile(
+    r"\b\w+(?:n['’]t|['’](?:ll|re|ve|m|d))\b"
+    r"|\b(?:it|that|he|she|there|here|what|who|let|where)['’]s\b",
+    re.I,
+)
+_QUOTE_MARKS = "\"'“”‘’ \n\t"
+# Forms of address that say how someone is spoken to without naming them.
+_ADDRESS_WORDS = """sir madam ma'am ma’am uncle aunt father mother papa mamma mama brother sister
+doctor master mistress miss darling dear child prince princess count countess"""
+_ADDRESS_PHRASES = (
+    "my dear",
+    "my love",
+    "my friend",
+    "my boy",
+    "my child",
+    "my lord",
+    "my lady",
+    "my darling",
+    "my dear fellow",
+    "my good fellow",
+    "old fellow",
+    "your excellency",
+    "your honour",
+    "your honor",
+    "ma chère",
+    "mon cher",
+)
+ADDRESS_WORDS = frozenset((*_ADDRESS_WORDS.split(), *_ADDRESS_PHRASES))
+_SEGMENT_SPLIT = re.compile(r"(?:--|—|[,;:!?()]|(?<!\bMr)(?<!\bMrs)(?<!\bDr)(?<!\bMs)(?<!\bSt)\.)+")
+_NAME_WORD = re.compile(r"^(?:[A-Z][\w'’-]*\.?|de|von|van|le|la)$")
+_VOCATIVE_LEAD = ("oh ", "o ", "my ", "dear ", "poor ", "old ")
+
+
+def clean_quote(text: str) -> str:
+    """A quote's words without its quotation marks, whitespace collapsed."""
+    return " ".join(text.strip(_QUOTE_MARKS).split())
+
+
+def words_of(text: str) -> list[str]:
+    return [w.lower().replace("’", "'") for w in WORD_RE.findall(text)]
+
+
+def pick_spread(items: Sequence[Any], k: int) -> list[Any]:
+    """``k`` items evenly spaced over ``items`` (all of them if there are fewer)."""
+    if len(items) <= k:
+        return list(items)
+    if k <= 1:
+        return [items[len(items) // 2]] if k == 1 else []
+    step = (len(items) - 1) / (k - 1)
+    return [items[round(i * step)] for i in range(k)]
+
+
+def select_quotes(quotes: Sequence[Quote], keep: int, skip_first: int = 5) -> list[Quote]:
+    """Up to ``keep`` of a character's quotes, varied in place and length.
+
+    The book is cut into ``keep`` stretches of equal quote count; each gives
+    one quote, cycling short / medium / long, the one with the most distinct
+    content words winning. The first ``skip_first`` are left out when at least
+    as many others remain: openings are often greetings and stock lines.
+    """
+    seen: set[str] = set()
+    candidates: list[tuple[Quote, int]] = []
+    for q in sorted(quotes, key=lambda q: q.start):
+        words = words_of(q.text)
+        key = " ".join(words)
+        if not 3 <= len(words) <= 70 or key in seen:
+            continue
+        seen.add(key)
+        candidates.append((q, len(words)))
+    if len(candidates) >= 2 * skip_first:
+        candidates = candidates[skip_first:]
+    if len(candidates) <= keep:
+        return [q for q, _ in candidates]
+    chosen: list[Quote] = []
+    size = len(candidates) / keep
+    for i in range(keep):
+        bin_ = candidates[round(i * size) : round((i + 1) * size)]
+        lo, hi = ((3, 10), (11, 25), (26, 70))[i % 3]
+        fitting = [c for c in bin_ if lo <= c[1] <= hi] or bin_
+
+        def interest(c: tuple[Quote, int]) -> tuple[int, int]:
+            return len({w for w in words_of(c[0].text) if w not in STOPWORDS}), -c[0].start
+
+        chosen.append(max(fitting, key=interest)[0])
+    return chosen
+
+
+def speech_traits(quotes: Iterable[Quote]) -> dict[str, float]:
+    """Measurable habits of speech over a set of quotes."""
+    n = words = contractions = exclaims = questions = 0
+    for q in quotes:
+        inner = clean_quote(q.text)
+        count = len(WORD_RE.findall(inner))
+        if count == 0:
+            continue
+        n += 1
+        words += count
+        contractions += len(_CONTRACTION.findall(inner))
+        exclaims += "!" in inner
+        questions += "?" in inner
+    return {
+        "quotes": n,
+        "mean_words": round(words / n, 1) if n else 0.0,
+        "contractions_per_100_words": round(100 * contractions / words, 2) if words else 0.0,
+        "exclamation_share": round(exclaims / n, 3) if n else 0.0,
+        "question_share": round(questions / n, 3) if n else 0.0,
+    }
+
+
+@dataclass(slots=True)
+class BookVocabulary:
+    """Word counts of the book's dialogue: the baseline for favourite words.
+
+    Dialogue rather than the whole text, so that words common in any speech
+    ("know", "come") do not pass for one speaker's habit."""
+
+    counts: Counter[str]
+    total: int
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> BookVocabulary:
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(words_of(text))
+        return cls(counts, sum(counts.values()))
+
+    def favourite_words(
+        self, quotes: Sequence[Quote], k: int, exclude: set[str]
+    ) -> list[tuple[str, int, int]]:
+        """(word, count, first offset) of the words this speaker uses far more
+        than everyone else's dialogue does, scored by count x log(rate ratio)."""
+        mine: Counter[str] = Counter()
+        first: dict[str, int] = {}
+        for q in quotes:
+            for m in WORD_RE.finditer(q.text):
+                w = m.group().lower().replace("’", "'")
+                if len(w) < 3 or w in STOPWORDS or w in exclude:
+                    continue
+                mine[w] += 1
+                first.setdefault(w, q.start + m.start())
+        n = sum(mine.values())
+        min_count = 3 if n >= 400 else 2
+        scored = []
+        for w, c in mine.items():
+            if c < min_count:
+                continue
+            others = max(self.counts.get(w, 0) - c, 0)
+            ratio = (c / n) / ((others + 1) / max(self.total - n, 1))
+            if ratio > 2.0:
+                scored.append((c * math.log(ratio), w))
+        scored.sort(reverse=True)
+        return [(w, mine[w], first[w]) for _, w in scored[:k]]
+
+
+def find_vocatives(
+    quote: Quote, is_name_of_target: Callable[[str], bool], addressed: bool
+) -> list[tuple[str, int]]:
+    """(phrase, offset) of the ways ``quote`` addresses its listener.
+
+    A vocative is a stretch between punctuation ("..., Mr. Scrooge!") made of
+    name words that ``is_name_of_target`` accepts; when the quote is known to
+    be addressed to the target, plain forms of address ("sir", "my dear") count
+    too.
+    """
+    found = []
+    text = quote.text
+    pos = 0
+    for m in [*_SEGMENT_SPLIT.finditer(text), None]:
+        end = m.start() if m else len(text)
+        raw = text[pos:end]
+        seg = " ".join(raw.strip(_QUOTE_MARKS).split())
+        start = quote.start + pos + (len(raw) - len(raw.lstrip(_QUOTE_MARKS)))
+        pos = m.end() if m else len(text)
+        if not seg or len(seg.split()) > 4:
+            continue
+        low = seg.lower()
+        if addressed and low in ADDRESS_WORDS:
+            found.append((low, start))
+            continue
+        core = seg
+        for lead in _VOCATIVE_LEAD:
+            if core.lower().startswith(lead):
+                core = core[len(lead) :]
+        words = core.split()
+        if words and all(_NAME_WORD.match(w) for w in words) and is_name_of_target(core):
+            found.append((seg, start))
+    return found
