@@ -78,6 +78,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("FALSAFA_CONSUMERS", "1", "Job consumers in a worker process."),
     Variable("FALSAFA_JOB_ATTEMPTS", "3", "Attempts per job before it is dead-lettered."),
     Variable("FALSAFA_JOB_VISIBILITY", "60", "Seconds without heartbeat before a job is requeued."),
+    Variable("FALSAFA_JOB_BACKOFF", "2", "Seconds before the first retry; x4 each retry, max 300."),
     Variable("FALSAFA_TEXT_TTL", "604800", "Seconds an accepted book's text is kept for its job."),
     Variable("FALSAFA_LOCK_TTL", "30", "Seconds a chat session lock lives unless renewed."),
     Variable("FALSAFA_GRACEFUL_TIMEOUT", "20", "Seconds to drain on SIGTERM before cancelling."),
@@ -142,6 +143,7 @@ class Settings:
     consumers: int = 1
     job_attempts: int = 3
     job_visibility: float = 60.0
+    job_backoff: float = 2.0
     text_ttl: int = 604_800
     lock_ttl: float = 30.0
     graceful_timeout: float = 20.0
@@ -208,6 +210,7 @@ class Settings:
             consumers=parse("FALSAFA_CONSUMERS", _positive_int),
             job_attempts=parse("FALSAFA_JOB_ATTEMPTS", _positive_int),
             job_visibility=parse("FALSAFA_JOB_VISIBILITY", _positive_float),
+            job_backoff=parse("FALSAFA_JOB_BACKOFF", _positive_float),
             text_ttl=parse("FALSAFA_TEXT_TTL", _positive_int),
             lock_ttl=parse("FALSAFA_LOCK_TTL", _positive_float),
             graceful_timeout=parse("FALSAFA_GRACEFUL_TIMEOUT", _positive_float),

@@ -191,7 +191,7 @@ def _scan_headings(text: str) -> list[_Heading]:
                 headings[-1].prose_words += len(line.split())
         elif prev_blank:
             heading_end = line_start + len(raw)
-            title = " ".join((kind[1] if kind[0].startswith("md") else line).split())
+            title = " ".join(((kind[1] or line) if kind[0].startswith("md") else line).split())
             # Short lines right under a CHAPTER/BOOK heading carry its title
             # ("CHAPTER I" / "The Period"); prose never stays this short for long.
             if kind[0] in ("chapter", "container"):

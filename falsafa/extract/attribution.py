@@ -289,7 +289,7 @@ def _vocative(ctx: _Ctx, qi: int) -> int | None:
         after = text[words[m.w1].end : min(after_end, ctx.quotes[qi].end)]
         prev_word = words[j - 1].text.lower() if j > w0 else ""
         opens = j == w0 or "," in before or prev_word in {"dear", "o", "oh", "my", "poor", "good"}
-        closes = m.w1 + 1 >= w1 or any(c in after for c in ",!?")
+        closes = m.w1 + 1 >= w1 or any(c in after for c in ",!?") or ("," in before and "." in after)
         if opens and closes:
             return m.cluster
     return None
@@ -378,7 +378,7 @@ def _name_narrator(
     name: int | None = ctx.narrator
     if name is None and votes:
         cand, n = votes.most_common(1)[0]
-        if n >= 2:
+        if n >= 2 or len(votes) == 1:
             name = cand
     for qi, s in enumerate(speakers):
         if s == NARRATOR:

@@ -17,7 +17,7 @@ reached.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 
 from falsafa.extract.lexicon import COMMON_CAPITALISED, SPEECH_VERBS
@@ -88,7 +88,7 @@ def describe(
                     if text[words[j - 1].end : words[j].start].strip():
                         break
                     w = words[j].text
-                    if not w.islower() or w in _FUNCTION:
+                    if not w.islower() or (w in _FUNCTION and w not in _ADJECTIVES):
                         break
                     dcount[w] += 1
                     first.setdefault(w, words[j].start)
@@ -149,7 +149,3 @@ def relate(
     rels += [Relation(a, b, "co_occurs", n, co_first[(a, b)]) for (a, b), n in co.items()]
     rels.sort(key=lambda r: (-r.weight, r.first_offset))
     return rels
-
-
-def _unused() -> defaultdict[str, int]:
-    return defaultdict(int)

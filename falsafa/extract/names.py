@@ -151,8 +151,6 @@ def _stats(layout: Layout, initial: list[bool]) -> _Stats:
     for w, _ in st.cap_any.most_common():
         if not w.isupper():
             st.case.setdefault(w.lower(), w)
-    for w in st.cap_any:
-        st.case.setdefault(w.lower(), w.capitalize())
     return st
 
 
@@ -466,6 +464,8 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
             speech += 1
         if last < len(words) and words[last].text.islower() and _past_verb(words[last].text):
             acts += 1
+        if in_quote[k] and _vocative_frame(text, r.start, r.end):
+            speech += 1
     if the_count * 2 >= len(c.runs):
         return False
     if titled or speech:
@@ -476,6 +476,13 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         return True
     multi = [r for r in c.runs if len(r.parts) >= 2]
     return bool(multi) and not any(p.lower() in GAZETTEER for r in multi for p in r.parts)
+
+
+def _vocative_frame(text: str, start: int, end: int) -> bool:
+    """", Watson," / "“Lizzy,": a name set off by commas inside a speech."""
+    before = text[max(0, start - 2) : start].strip()
+    after = text[end : end + 1]
+    return (before.endswith(",") or before[-1:] in "“\"‘'") and after in {",", "!", "?"}
 
 
 _PAST = frozenset(

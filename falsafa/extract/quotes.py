@@ -89,7 +89,7 @@ def _is_scare_quote(text: str, q: QuoteSpan) -> bool:
     """A short quoted phrase inside narration ("the “grand hotel”") is not speech."""
     inner = text[q.start + 1 : q.end]
     words = re.findall(r"[^\W_]+", inner)
-    if len(words) <= 1 and len(inner.strip(" “”\"‘’',.")) <= 2:
+    if len(words) <= 1 and len(inner.strip(" “”\"‘’',.")) <= 1:
         return True
     if len(words) > 5:
         return False

@@ -83,10 +83,11 @@ def decode_book(data: bytes) -> str:
     """
     if not data:
         raise Rejected("the file is empty")
-    if data[:2] == b"\x1f\x8b" or b"\x00" in data[:65536] or b"\x00" in data:
-        raise Rejected("the file is binary (compressed or NUL bytes), not plain text")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 is full of NUL bytes; only its byte order mark tells it apart.
         text = _decode_utf16(data)
+    elif data[:2] == b"\x1f\x8b" or b"\x00" in data:
+        raise Rejected("the file is binary (compressed or NUL bytes), not plain text")
     else:
         try:
             text = data.decode("utf-8-sig")

@@ -86,9 +86,9 @@ return #due
 """
 
 
-def backoff_seconds(attempt: int) -> float:
-    """Delay before retry number ``attempt`` (1-based): 2, 8, 32 ... capped at 5 min."""
-    return float(min(300, 2 * 4 ** max(0, attempt - 1)))
+def backoff_seconds(attempt: int, base: float = 2.0) -> float:
+    """Delay before retry number ``attempt`` (1-based): base, x4, x16 ... capped at 5 min."""
+    return float(min(300.0, base * 4 ** max(0, attempt - 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +133,7 @@ class JobQueue:
         self.max_attempts = settings.job_attempts
         self.visibility_ms = int(settings.job_visibility * 1000)
         self.text_ttl = settings.text_ttl
+        self.backoff = settings.job_backoff
         client = redis.client
         self._enqueue = client.register_script(_ENQUEUE)
         self._complete = client.register_script(_COMPLETE)
@@ -218,7 +219,7 @@ class JobQueue:
             await self.bury(job, reason)
             return False
         retry = replace(job, attempt=attempt, last_error=reason[:500])
-        due = time.time() + backoff_seconds(attempt)
+        due = time.time() + backoff_seconds(attempt, self.backoff)
         await self.redis.call(
             lambda r: self._retry(
                 keys=[self.processing, self.delayed],

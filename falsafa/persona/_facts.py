@@ -15,10 +15,12 @@ from falsafa.index import STOPWORDS, Chapter
 from falsafa.persona._render import describe, render_persona
 from falsafa.persona._voice import (
     BookVocabulary,
+    Vocative,
     clean_quote,
     find_vocatives,
     select_quotes,
     speech_traits,
+    vocative_candidates,
     words_of,
 )
 from falsafa.store.base import CharacterRecord, character_uuid
@@ -72,6 +74,11 @@ class _Book:
             for token in self.name_tokens(c):
                 owners[token].add(c.id)
         self.token_owner = {t: next(iter(ids)) for t, ids in owners.items() if len(ids) == 1}
+        # Quotes that may call someone by name or title, with those stretches.
+        self.vocatives: list[tuple[Quote, list[Vocative]]] = []
+        for q in extraction.quotes:
+            if candidates := vocative_candidates(q):
+                self.vocatives.append((q, candidates))
         self.first_mention: dict[tuple[str, str], int] = {}
         for m in extraction.mentions:
             self.first_mention.setdefault((m.character_id, m.text.casefold()), m.start)
@@ -107,7 +114,7 @@ def _aliases(book: _Book, c: Character) -> list[dict[str, Any]]:
     return sorted(out, key=lambda a: a["start"])
 
 
-def _addressed_as(book: _Book, c: Character, quotes: Sequence[Quote]) -> list[dict[str, Any]]:
+def _addressed_as(book: _Book, c: Character) -> list[dict[str, Any]]:
     mine = book.name_tokens(c)
 
     def is_name(phrase: str) -> bool:
@@ -116,13 +123,11 @@ def _addressed_as(book: _Book, c: Character, quotes: Sequence[Quote]) -> list[di
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     confirmed: set[str] = set()
-    for q in quotes:
-        if q.speaker == c.id:
+    for q, candidates in book.vocatives:
+        if q.speaker == c.id or q.addressee not in (None, c.id):
             continue
         addressed = q.addressee == c.id
-        if q.addressee not in (None, c.id):
-            continue
-        for phrase, start in find_vocatives(q, is_name, addressed):
+        for phrase, start in find_vocatives(candidates, is_name, addressed):
             counts[phrase] += 1
             first.setdefault(phrase, start)
             if addressed:
@@ -179,7 +184,7 @@ def build_facts(
         "name": c.name,
         "book_title": title,
         "aliases": _aliases(book, c),
-        "addressed_as": _addressed_as(book, c, extraction.quotes),
+        "addressed_as": _addressed_as(book, c),
         "gender": c.gender,
         "pronouns": c.pronouns,
         "mention_count": c.mention_count,

@@ -14,11 +14,13 @@ from falsafa.index import STOPWORDS
 
 __all__ = [
     "BookVocabulary",
+    "Vocative",
     "clean_quote",
     "find_vocatives",
     "pick_spread",
     "select_quotes",
     "speech_traits",
+    "vocative_candidates",
 ]
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -176,16 +178,19 @@ class BookVocabulary:
         return [(w, mine[w], first[w]) for _, w in scored[:k]]
 
 
-def find_vocatives(
-    quote: Quote, is_name_of_target: Callable[[str], bool], addressed: bool
-) -> list[tuple[str, int]]:
-    """(phrase, offset) of the ways ``quote`` addresses its listener.
+@dataclass(frozen=True, slots=True)
+class Vocative:
+    """A stretch of a quote between punctuation that may call someone by name
+    ("..., Mr. Scrooge!") or by a form of address ("sir", "my dear")."""
 
-    A vocative is a stretch between punctuation ("..., Mr. Scrooge!") made of
-    name words that ``is_name_of_target`` accepts; when the quote is known to
-    be addressed to the target, plain forms of address ("sir", "my dear") count
-    too.
-    """
+    text: str
+    start: int
+    address_word: bool  # a plain form of address, with no name in it
+    core: str  # the name part, leading "my"/"oh"/"dear" removed
+
+
+def vocative_candidates(quote: Quote) -> list[Vocative]:
+    """Every possible vocative in ``quote``; computed once per quote per book."""
     found = []
     text = quote.text
     pos = 0
@@ -198,14 +203,27 @@ def find_vocatives(
         if not seg or len(seg.split()) > 4:
             continue
         low = seg.lower()
-        if addressed and low in ADDRESS_WORDS:
-            found.append((low, start))
+        if low in ADDRESS_WORDS:
+            found.append(Vocative(low, start, True, ""))
             continue
         core = seg
         for lead in _VOCATIVE_LEAD:
             if core.lower().startswith(lead):
                 core = core[len(lead) :]
         words = core.split()
-        if words and all(_NAME_WORD.match(w) for w in words) and is_name_of_target(core):
-            found.append((seg, start))
+        if words and all(_NAME_WORD.match(w) for w in words):
+            found.append(Vocative(seg, start, False, core))
     return found
+
+
+def find_vocatives(
+    candidates: Iterable[Vocative], is_name_of_target: Callable[[str], bool], addressed: bool
+) -> list[tuple[str, int]]:
+    """(phrase, offset) of the candidates that address the target: names it
+    accepts, and, when the quote is known to be addressed to the target, plain
+    forms of address too."""
+    return [
+        (v.text, v.start)
+        for v in candidates
+        if (v.address_word and addressed) or (not v.address_word and is_name_of_target(v.core))
+    ]

@@ -96,6 +96,12 @@ def open_store(
     raise ValueError(f"unknown store kind {kind!r} (expected 'sqlite' or 'supabase')")
 
 
+if TYPE_CHECKING:
+    # mypy proves here that both implementations satisfy the protocol.
+    def _conforms(sqlite: SqliteStore, supabase: SupabaseStore) -> tuple[Store, Store]:
+        return sqlite, supabase
+
+
 def __getattr__(name: str) -> Any:
     # SupabaseStore pulls in the supabase client and its dependencies; load
     # it only for those who use it.
