@@ -140,18 +140,14 @@ async def supervise(main: Callable[..., Awaitable[None]], settings: Settings) ->
         with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
             async with trio.open_nursery() as nursery:
                 watcher, forwarder = trio.CancelScope(), trio.CancelScope()
-                nursery.start_soon(
-                    _in_scope, watcher, _watch_signals, signals, stop_requested.set
-                )
+                nursery.start_soon(_in_scope, watcher, _watch_signals, signals, stop_requested.set)
                 handle: ServiceHandle = await nursery.start(main, settings)
                 nursery.start_soon(_in_scope, forwarder, _forward_stop, stop_requested, handle)
                 await handle.services.stopping.wait()
                 watcher.cancel()
                 forwarder.cancel()
                 # ``main`` drains within the graceful timeout; this is the backstop.
-                nursery.cancel_scope.deadline = (
-                    trio.current_time() + settings.graceful_timeout + 5
-                )
+                nursery.cancel_scope.deadline = trio.current_time() + settings.graceful_timeout + 5
             if nursery.cancel_scope.cancelled_caught:
                 log.error("shutdown overran the graceful timeout; cancelled what was left")
     except BaseException as exc:  # the reason is logged, the exit code says it

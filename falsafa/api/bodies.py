@@ -45,9 +45,9 @@ class ChatRequest:
     reading_position: float | int | None = None
 
 
-def _object(raw: bytes) -> dict[str, Any]:
+def _object(raw: bytes | str) -> dict[str, Any]:
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise ApiError(400, "body must be UTF-8 encoded JSON") from None
     try:
@@ -83,7 +83,7 @@ def _string(doc: dict[str, Any], field: str) -> str:
     return value
 
 
-def parse_processing(raw: bytes) -> ProcessingRequest:
+def parse_processing(raw: bytes | str) -> ProcessingRequest:
     doc = _object(raw)
     book_id = _uuid(doc, "book_id")
     user_id = _uuid(doc, "user_id")
@@ -95,7 +95,7 @@ def parse_processing(raw: bytes) -> ProcessingRequest:
     return ProcessingRequest(book_id=book_id, file_url=file_url, user_id=user_id)
 
 
-def parse_chat(raw: bytes, *, max_message_chars: int) -> ChatRequest:
+def parse_chat(raw: bytes | str, *, max_message_chars: int) -> ChatRequest:
     doc = _object(raw)
     ids = {f: _uuid(doc, f) for f in ("user_id", "character_id", "book_id", "session_id")}
     message = _string(doc, "user_message")

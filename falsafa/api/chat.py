@@ -66,7 +66,7 @@ async def chat() -> Response:
 
         stream_body = services.streams.open(partial(converse, services, body, character))
     response = Response(
-        stream_body,  # type: ignore[arg-type]
+        stream_body,
         status=200,
         content_type="text/event-stream; charset=utf-8",
         headers=SSE_HEADERS,

@@ -86,6 +86,10 @@ return #due
 """
 
 
+def _text(raw: bytes | str) -> str:
+    return raw.decode("utf-8") if isinstance(raw, bytes) else raw
+
+
 def backoff_seconds(attempt: int, base: float = 2.0) -> float:
     """Delay before retry number ``attempt`` (1-based): base, x4, x16 ... capped at 5 min."""
     return float(min(300.0, base * 4 ** max(0, attempt - 1)))
@@ -156,7 +160,7 @@ class JobQueue:
 
     async def existing_job(self, book_id: str) -> str | None:
         raw = await self.redis.call(lambda r: r.get(self.book_key(book_id)))
-        return raw.decode() if raw else None
+        return _text(raw) if raw else None
 
     async def enqueue(
         self, book_id: str, user_id: str, file_url: str, text: str
@@ -183,7 +187,7 @@ class JobQueue:
 
     async def claim(self, timeout: float = 1.0) -> ProcessingJob | None:
         raw = await self.redis.call(
-            lambda r: r.blmove(self.name, self.processing, timeout, "RIGHT", "LEFT")
+            lambda r: r.blmove(self.name, self.processing, timeout, "RIGHT", "LEFT")  # type: ignore[arg-type]
         )
         if raw is None:
             return None
@@ -198,7 +202,7 @@ class JobQueue:
 
     async def text(self, job: ProcessingJob) -> str | None:
         raw = await self.redis.call(lambda r: r.get(self.text_key(job.job_id)))
-        return raw.decode("utf-8") if raw is not None else None
+        return _text(raw) if raw is not None else None
 
     async def complete(self, job: ProcessingJob) -> None:
         keys = [
