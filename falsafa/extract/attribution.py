@@ -39,7 +39,21 @@ __all__ = ["NARRATOR", "MentionRef", "attribute"]
 NARRATOR = -1
 """Speaker id of the first-person narrator until we learn their name."""
 
-_ADVERB_OK = frozenset(["then", "again", "quietly", "softly", "gently", "coldly", "calmly", "at", "once", "now", "presently"])
+_ADVERB_OK = frozenset(
+    [
+        "then",
+        "again",
+        "quietly",
+        "softly",
+        "gently",
+        "coldly",
+        "calmly",
+        "at",
+        "once",
+        "now",
+        "presently",
+    ]
+)
 _SUBJECT_PRONOUNS = frozenset({"he", "she", "i"})
 
 
@@ -136,7 +150,7 @@ def attribute(
             prev_speaker[para] = speakers[by_para[paras[i - 1]][-1]]
     for qi in range(n):
         if speakers[qi] is None:
-            excl = {addressees[qi], prev_speaker.get(quotes[qi].para)} - {None}
+            excl = {x for x in (addressees[qi], prev_speaker.get(quotes[qi].para)) if x is not None}
             speakers[qi] = _nearest(ctx, ctx.quote_words[qi][0], exclude=excl)
     _name_narrator(ctx, speakers, addressees, by_para)
     # Addressee by turn-taking: the other party of a two-person exchange.
@@ -284,18 +298,26 @@ def _vocative(ctx: _Ctx, qi: int) -> int | None:
         m = ctx.by_word.get(j)
         if m is None:
             continue
-        before = text[words[j - 1].end : words[j].start] if j > w0 else text[ctx.quotes[qi].start : words[j].start]
+        before = (
+            text[words[j - 1].end : words[j].start]
+            if j > w0
+            else text[ctx.quotes[qi].start : words[j].start]
+        )
         after_end = words[m.w1 + 1].start if m.w1 + 1 < len(words) else len(text)
         after = text[words[m.w1].end : min(after_end, ctx.quotes[qi].end)]
         prev_word = words[j - 1].text.lower() if j > w0 else ""
         opens = j == w0 or "," in before or prev_word in {"dear", "o", "oh", "my", "poor", "good"}
-        closes = m.w1 + 1 >= w1 or any(c in after for c in ",!?") or ("," in before and "." in after)
+        closes = (
+            m.w1 + 1 >= w1 or any(c in after for c in ",!?") or ("," in before and "." in after)
+        )
         if opens and closes:
             return m.cluster
     return None
 
 
-def _paragraph_subject(ctx: _Ctx, para: int, qis: list[int], addressees: list[int | None]) -> int | None:
+def _paragraph_subject(
+    ctx: _Ctx, para: int, qis: list[int], addressees: list[int | None]
+) -> int | None:
     words = ctx.layout.words
     p = ctx.layout.paragraphs[para]
     first_q = ctx.quote_words[qis[0]][0]
@@ -355,7 +377,10 @@ def _turn(
 
 
 def _name_narrator(
-    ctx: _Ctx, speakers: list[int | None], addressees: list[int | None], by_para: dict[int, list[int]]
+    ctx: _Ctx,
+    speakers: list[int | None],
+    addressees: list[int | None],
+    by_para: dict[int, list[int]],
 ) -> None:
     """Replace the narrator placeholder by the name others call them, if any.
 

@@ -79,7 +79,9 @@ class BookNLPExtractor:
         """Raise ExtractorUnavailable naming exactly what is missing."""
         problems = []
         if importlib.util.find_spec("booknlp") is None:
-            problems.append("the 'booknlp' package is not installed (pip install 'falsafa[booknlp]')")
+            problems.append(
+                "the 'booknlp' package is not installed (pip install 'falsafa[booknlp]')"
+            )
         missing = [p for p in required_files(self.model_dir, self.size) if not p.is_file()]
         if missing:
             problems.append(
@@ -90,7 +92,9 @@ class BookNLPExtractor:
         bases = sorted({_hf_base(n) for n in MODEL_FILES[self.size]})
         absent = [b for b in bases if not (hub / ("models--" + b.replace("/", "--"))).is_dir()]
         if absent:
-            problems.append(f"Hugging Face models missing from the cache {hub}: " + ", ".join(absent))
+            problems.append(
+                f"Hugging Face models missing from the cache {hub}: " + ", ".join(absent)
+            )
         if problems:
             raise ExtractorUnavailable("; ".join(problems) + ". Nothing is downloaded at run time.")
 
@@ -145,7 +149,9 @@ class _Aligner:
         if all(first_id + i in self.spans for i in range(len(tokens))):
             return True
         k = bisect_left(self.ids, first_id) - 1
-        cursor, gap = (self.spans[self.ids[k]][1], first_id - self.ids[k]) if k >= 0 else (0, first_id)
+        cursor, gap = (
+            (self.spans[self.ids[k]][1], first_id - self.ids[k]) if k >= 0 else (0, first_id)
+        )
         pos = cursor
         found: list[tuple[int, int]] = []
         for i, tok in enumerate(tokens):
@@ -171,7 +177,9 @@ class _Aligner:
         return None
 
 
-def convert_output(text: str, book: dict[str, Any], entities_tsv: str, quotes_tsv: str) -> Extraction:
+def convert_output(
+    text: str, book: dict[str, Any], entities_tsv: str, quotes_tsv: str
+) -> Extraction:
     """BookNLP's output for ``text`` as an :class:`Extraction` (pure)."""
     ents = _rows(entities_tsv)
     quotes = _rows(quotes_tsv)

@@ -51,18 +51,27 @@ class BuiltinExtractor:
         genders = [genders[i] for i in keep]
         mentions = sorted(
             (
-                MentionRef(r.word_index, r.word_index + len(r.parts) + (1 if r.title else 0) - 1, ci, in_quote[r.word_index])
+                MentionRef(
+                    r.word_index,
+                    r.word_index + len(r.parts) + (1 if r.title else 0) - 1,
+                    ci,
+                    in_quote[r.word_index],
+                )
                 for ci, c in enumerate(clusters)
                 for r in c.runs
             ),
             key=lambda m: m.w0,
         )
         narrator = _narrator(layout, clusters, in_quote, mentions, qspans, quote_words)
-        speakers, addressees = attribute(layout, qspans, mentions, genders, narrator, in_quote, quote_words)
+        speakers, addressees = attribute(
+            layout, qspans, mentions, genders, narrator, in_quote, quote_words
+        )
         return _assemble(layout, clusters, genders, qspans, speakers, addressees, in_quote)
 
 
-def _quote_words(layout: Layout, quotes: list[QuoteSpan]) -> tuple[list[bool], list[tuple[int, int]]]:
+def _quote_words(
+    layout: Layout, quotes: list[QuoteSpan]
+) -> tuple[list[bool], list[tuple[int, int]]]:
     starts = [w.start for w in layout.words]
     in_quote = [False] * len(starts)
     spans: list[tuple[int, int]] = []
@@ -99,9 +108,13 @@ def _narrator(
             prev = words[k - 1].text.lower() if k else ""
             if prev in {"called", "call", "named"}:
                 return by_start[k + 1].cluster
-        if lw == "is" and k >= 2 and words[k - 1].text.lower() == "name" and words[k - 2].text.lower() == "my":
-            if (k + 1) in by_start:
-                return by_start[k + 1].cluster
+        if (
+            lw == "is"
+            and k >= 2
+            and words[k - 1].text.lower() == "name"
+            and words[k - 2].text.lower() == "my"
+        ) and (k + 1) in by_start:
+            return by_start[k + 1].cluster
     del text, quotes, quote_words
     return None
 
@@ -142,7 +155,11 @@ def _assemble(
             )
         )
     mentions = sorted(
-        (Mention(r.start, r.end, text[r.start : r.end], ids[ci], "proper") for ci, c in enumerate(clusters) for r in c.runs),
+        (
+            Mention(r.start, r.end, text[r.start : r.end], ids[ci], "proper")
+            for ci, c in enumerate(clusters)
+            for r in c.runs
+        ),
         key=lambda m: m.start,
     )
     quotes = tuple(

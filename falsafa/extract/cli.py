@@ -27,11 +27,15 @@ __all__ = ["main", "summary"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="falsafa extract", description="Find a book's characters and who says what.")
+    p = argparse.ArgumentParser(
+        prog="falsafa extract", description="Find a book's characters and who says what."
+    )
     p.add_argument("file", type=Path, help="a UTF-8 text file")
     p.add_argument("--json", action="store_true", help="print the scorer's JSON format")
     p.add_argument("--extractor", choices=("builtin", "booknlp"), default="builtin")
-    p.add_argument("--booknlp-models", type=Path, default=None, metavar="DIR", help="BookNLP model directory")
+    p.add_argument(
+        "--booknlp-models", type=Path, default=None, metavar="DIR", help="BookNLP model directory"
+    )
     p.add_argument("--top", type=int, default=15, help="characters shown in the summary")
     return p
 
@@ -47,7 +51,9 @@ def summary(result: Extraction, top: int = 15) -> str:
     for c in result.characters[:top]:
         aliases = f"  aka {', '.join(c.aliases[:6])}" if c.aliases else ""
         pron = f" ({c.pronouns})" if c.pronouns else ""
-        lines.append(f"{c.rank:>3}. {c.name}{pron}: {c.mention_count} mentions, {spoken[c.id]} quotes{aliases}")
+        lines.append(
+            f"{c.rank:>3}. {c.name}{pron}: {c.mention_count} mentions, {spoken[c.id]} quotes{aliases}"
+        )
     return "\n".join(lines)
 
 

@@ -30,18 +30,177 @@ __all__ = ["describe", "relate"]
 
 _ADJ_SUFFIX = re.compile(r"(?:ful|ous|ive|less|able|ible|ish|al|ic|ent|ant|some|like)$")
 _ADJECTIVES = frozenset(
-    ["old", "young", "little", "poor", "dear", "good", "bad", "tall", "short", "fat", "thin", "plump", "handsome", "pretty", "ugly", "beautiful", "rich", "wealthy", "clever", "kind", "cruel", "gentle", "proud", "shy", "quiet", "silent", "pale", "fair", "dark", "grave", "stern", "sad", "happy", "merry", "gay", "jolly", "sick", "ill", "weak", "strong", "brave", "wise", "foolish", "wild", "lovely", "sweet", "honest", "cheerful", "nervous", "anxious", "angry", "stout", "slim", "slender", "lean", "gaunt", "grey", "gray", "white", "black", "red", "tired", "sleepy", "elderly", "aged", "blind", "deaf", "lame", "stately", "eager", "calm", "bold", "timid", "vain", "silly", "stupid", "sharp", "quick", "slow", "great", "dull", "idle", "lazy", "busy"]
+    [
+        "old",
+        "young",
+        "little",
+        "poor",
+        "dear",
+        "good",
+        "bad",
+        "tall",
+        "short",
+        "fat",
+        "thin",
+        "plump",
+        "handsome",
+        "pretty",
+        "ugly",
+        "beautiful",
+        "rich",
+        "wealthy",
+        "clever",
+        "kind",
+        "cruel",
+        "gentle",
+        "proud",
+        "shy",
+        "quiet",
+        "silent",
+        "pale",
+        "fair",
+        "dark",
+        "grave",
+        "stern",
+        "sad",
+        "happy",
+        "merry",
+        "gay",
+        "jolly",
+        "sick",
+        "ill",
+        "weak",
+        "strong",
+        "brave",
+        "wise",
+        "foolish",
+        "wild",
+        "lovely",
+        "sweet",
+        "honest",
+        "cheerful",
+        "nervous",
+        "anxious",
+        "angry",
+        "stout",
+        "slim",
+        "slender",
+        "lean",
+        "gaunt",
+        "grey",
+        "gray",
+        "white",
+        "black",
+        "red",
+        "tired",
+        "sleepy",
+        "elderly",
+        "aged",
+        "blind",
+        "deaf",
+        "lame",
+        "stately",
+        "eager",
+        "calm",
+        "bold",
+        "timid",
+        "vain",
+        "silly",
+        "stupid",
+        "sharp",
+        "quick",
+        "slow",
+        "great",
+        "dull",
+        "idle",
+        "lazy",
+        "busy",
+    ]
 )
-_COPULA = frozenset(["was", "is", "seemed", "looked", "appeared", "became", "grew", "felt", "remained"])
+_COPULA = frozenset(
+    ["was", "is", "seemed", "looked", "appeared", "became", "grew", "felt", "remained"]
+)
 _IRREGULAR_PAST = frozenset(
-    ["went", "came", "saw", "took", "made", "gave", "knew", "thought", "felt", "told", "stood", "sat", "ran", "rose", "fell", "began", "spoke", "heard", "found", "left", "kept", "held", "brought", "bought", "caught", "drew", "drove", "ate", "fought", "forgot", "got", "grew", "hid", "hung", "led", "lay", "lost", "meant", "met", "paid", "put", "read", "rode", "rang", "sang", "sank", "shook", "shot", "slept", "smote", "spent", "sprang", "stole", "struck", "swore", "swam", "taught", "tore", "threw", "understood", "woke", "wore", "won", "wrote", "said", "replied", "cried", "asked", "answered"]
+    [
+        "went",
+        "came",
+        "saw",
+        "took",
+        "made",
+        "gave",
+        "knew",
+        "thought",
+        "felt",
+        "told",
+        "stood",
+        "sat",
+        "ran",
+        "rose",
+        "fell",
+        "began",
+        "spoke",
+        "heard",
+        "found",
+        "left",
+        "kept",
+        "held",
+        "brought",
+        "bought",
+        "caught",
+        "drew",
+        "drove",
+        "ate",
+        "fought",
+        "forgot",
+        "got",
+        "grew",
+        "hid",
+        "hung",
+        "led",
+        "lay",
+        "lost",
+        "meant",
+        "met",
+        "paid",
+        "put",
+        "read",
+        "rode",
+        "rang",
+        "sang",
+        "sank",
+        "shook",
+        "shot",
+        "slept",
+        "smote",
+        "spent",
+        "sprang",
+        "stole",
+        "struck",
+        "swore",
+        "swam",
+        "taught",
+        "tore",
+        "threw",
+        "understood",
+        "woke",
+        "wore",
+        "won",
+        "wrote",
+        "said",
+        "replied",
+        "cried",
+        "asked",
+        "answered",
+    ]
 )
 _FUNCTION = COMMON_CAPITALISED
 
 
 def _adjective(w: str) -> bool:
     lw = w.lower()
-    return w.islower() and lw not in _FUNCTION and (lw in _ADJECTIVES or bool(_ADJ_SUFFIX.search(lw)))
+    return (
+        w.islower() and lw not in _FUNCTION and (lw in _ADJECTIVES or bool(_ADJ_SUFFIX.search(lw)))
+    )
 
 
 def _action(w: str) -> bool:
@@ -98,7 +257,14 @@ def describe(
             w = words[nxt].text
             if w.lower() in _COPULA and nxt + 1 < len(words):
                 j = nxt + 1
-                if words[j].text.lower() in {"very", "so", "rather", "quite", "too", "not"} and j + 1 < len(words):
+                if words[j].text.lower() in {
+                    "very",
+                    "so",
+                    "rather",
+                    "quite",
+                    "too",
+                    "not",
+                } and j + 1 < len(words):
                     j += 1
                 if _adjective(words[j].text) or words[j].text in _ADJECTIVES:
                     dcount[words[j].text] += 1

@@ -45,7 +45,26 @@ from falsafa.extract.text import Layout, Word
 
 __all__ = ["NameCluster", "NameRun", "cluster_names", "find_names", "is_person"]
 
-_PARTICLES = frozenset(["de", "du", "da", "di", "van", "von", "der", "den", "le", "la", "del", "della", "des", "ten", "ter", "af"])
+_PARTICLES = frozenset(
+    [
+        "de",
+        "du",
+        "da",
+        "di",
+        "van",
+        "von",
+        "der",
+        "den",
+        "le",
+        "la",
+        "del",
+        "della",
+        "des",
+        "ten",
+        "ter",
+        "af",
+    ]
+)
 _INITIAL_BEFORE = set(".!?:;—–-“\"‘'([_")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
@@ -98,7 +117,12 @@ class NameCluster:
 
 def _title_display(title: str) -> str:
     t = title.rstrip(".")
-    return t + "." if t.lower() in {"mr", "mrs", "dr", "st", "ms", "capt", "col", "gen", "lieut", "rev", "prof"} else t
+    return (
+        t + "."
+        if t.lower()
+        in {"mr", "mrs", "dr", "st", "ms", "capt", "col", "gen", "lieut", "rev", "prof"}
+        else t
+    )
 
 
 def _is_initial(text: str, word: Word, prev: Word | None, para_start: int) -> bool:
@@ -148,9 +172,9 @@ def _stats(layout: Layout, initial: list[bool]) -> _Stats:
             st.lower[base] += 1
     # Names printed in capitals ("SALLIE McBRIDE" in a letter head) take the
     # spelling the prose uses.
-    for w, _ in st.cap_any.most_common():
-        if not w.isupper():
-            st.case.setdefault(w.lower(), w)
+    for cap, _ in st.cap_any.most_common():
+        if not cap.isupper():
+            st.case.setdefault(cap.lower(), cap)
     return st
 
 
@@ -182,7 +206,12 @@ def find_names(layout: Layout) -> list[NameRun]:
     words = layout.words
     paras = layout.paragraphs
     initial = [
-        _is_initial(text, w, words[k - 1] if k and words[k - 1].para == w.para else None, paras[w.para].start)
+        _is_initial(
+            text,
+            w,
+            words[k - 1] if k and words[k - 1].para == w.para else None,
+            paras[w.para].start,
+        )
         for k, w in enumerate(words)
     ]
     st = _stats(layout, initial)
@@ -218,7 +247,9 @@ def find_names(layout: Layout) -> list[NameRun]:
     return _drop_places(runs, words, st)
 
 
-def _name_from_run(words: tuple[Word, ...], k: int, j: int, initial: list[bool], st: _Stats) -> NameRun | None:
+def _name_from_run(
+    words: tuple[Word, ...], k: int, j: int, initial: list[bool], st: _Stats
+) -> NameRun | None:
     idx = list(range(k, j + 1))
     # Drop leading ordinary words ("Poor Miss Taylor", "Stately Buck Mulligan").
     while idx:
@@ -226,7 +257,9 @@ def _name_from_run(words: tuple[Word, ...], k: int, j: int, initial: list[bool],
         lt = t.lower().rstrip(".")
         if lt in HONORIFICS and len(idx) > 1:
             break
-        if _looks_like_name(t, st, titled=False) and not (initial[idx[0]] and st.lower[t.lower()] > 0):
+        if _looks_like_name(t, st, titled=False) and not (
+            initial[idx[0]] and st.lower[t.lower()] > 0
+        ):
             break
         if lt in COMMON_CAPITALISED or initial[idx[0]] or not _looks_like_name(t, st, False):
             idx.pop(0)
@@ -244,7 +277,9 @@ def _name_from_run(words: tuple[Word, ...], k: int, j: int, initial: list[bool],
             idx.pop(0)
     parts = [_strip_possessive(words[i].text) for i in idx]
     # A possessive ends the name: "Mr. Bennet's daughters".
-    if any(p.lower() in PLACE_WORDS for p in parts[1:]) or (title is None and parts[-1].lower() in PLACE_WORDS):
+    if any(p.lower() in PLACE_WORDS for p in parts[1:]) or (
+        title is None and parts[-1].lower() in PLACE_WORDS
+    ):
         return None
     if title is None and any(p.lower() in COMMON_CAPITALISED for p in parts):
         parts = [p for p in parts if p.lower() not in COMMON_CAPITALISED]
@@ -254,7 +289,9 @@ def _name_from_run(words: tuple[Word, ...], k: int, j: int, initial: list[bool],
         return None
     if any(p.lower() in NOT_PERSON for p in parts) and title is None:
         return None
-    if title is None and not all(_looks_like_name(p, st, False) or p.lower() in _PARTICLES for p in parts):
+    if title is None and not all(
+        _looks_like_name(p, st, False) or p.lower() in _PARTICLES for p in parts
+    ):
         if len(parts) == 1:
             return None
         keep = [p for p in parts if _looks_like_name(p, st, False) or p.lower() in _PARTICLES]
@@ -268,7 +305,9 @@ def _name_from_run(words: tuple[Word, ...], k: int, j: int, initial: list[bool],
     start = words[idx[0]].start if title is None else words[idx[0] - 1].start
     first_word = idx[0] - (1 if title else 0)
     end = words[idx[-1]].start + len(parts[-1])
-    return NameRun(start, end, title.rstrip(".") if title else None, norm, words[idx[0]].para, first_word)
+    return NameRun(
+        start, end, title.rstrip(".") if title else None, norm, words[idx[0]].para, first_word
+    )
 
 
 def _drop_places(runs: list[NameRun], words: tuple[Word, ...], st: _Stats) -> list[NameRun]:
@@ -354,7 +393,9 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
             cands = [
                 c
                 for c in clusters
-                if last in c.lasts and (first in c.firsts or not c.firsts) and _compatible(c.gender, g)
+                if last in c.lasts
+                and (first in c.firsts or not c.firsts)
+                and _compatible(c.gender, g)
                 and (not c.tclass or not tcls or c.tclass == tcls or c.firsts)
             ]
             if cands:
@@ -374,10 +415,16 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
         if tcls:
             # "Miss Bennet", "Sir William": a surname or a given name with a title.
             by_last = [
-                c for c in clusters if word in c.lasts and c.firsts and _compatible(c.gender, g)
+                c
+                for c in clusters
+                if word in c.lasts
+                and c.firsts
+                and _compatible(c.gender, g)
                 and (tcls != "miss" or c.tclass != "mrs")
             ]
-            same_title = [c for c in clusters if word in c.lasts and c.tclass == tcls and not c.firsts]
+            same_title = [
+                c for c in clusters if word in c.lasts and c.tclass == tcls and not c.firsts
+            ]
             by_first = [c for c in clusters if word in c.firsts and _compatible(c.gender, g)]
             titled_last = [c for c in by_last if c.tclass == tcls]
             # "Mrs Todd" is "Mrs Almira Todd", and "Mrs Pontellier" is "Edna
@@ -394,7 +441,11 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
                 pick = by_first[0]
             if pick is None:
                 pick = NameCluster(tclass=tcls, gender=g)
-                if _is_first_name(word) and tcls != "mrs" and title_gender(by_form[form][0].title or "") != "unknown":
+                if (
+                    _is_first_name(word)
+                    and tcls != "mrs"
+                    and title_gender(by_form[form][0].title or "") != "unknown"
+                ):
                     pick.firsts.add(word)
                 else:
                     pick.lasts.add(word)
@@ -405,7 +456,9 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
         firsts = [c for c in clusters if word in c.firsts]
         lasts = [c for c in clusters if word in c.lasts]
         nick = [
-            c for c in clusters if any(f.lower() in NICKNAMES.get(word.lower(), frozenset()) for f in c.firsts)
+            c
+            for c in clusters
+            if any(f.lower() in NICKNAMES.get(word.lower(), frozenset()) for f in c.firsts)
         ]
         if len(firsts) == 1:
             add(firsts[0], form)
@@ -448,7 +501,11 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
     single = all(len(r.parts) == 1 for r in c.runs)
     if not titled and single and parts <= GAZETTEER and not parts & (MALE_NAMES | FEMALE_NAMES):
         return False
-    if not titled and single and all(_DEMONYM.search(p) and p not in MALE_NAMES | FEMALE_NAMES for p in parts):
+    if (
+        not titled
+        and single
+        and all(_DEMONYM.search(p) and p not in MALE_NAMES | FEMALE_NAMES for p in parts)
+    ):
         return False
     the_count = 0
     speech = 0
@@ -470,7 +527,10 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         return False
     if titled or speech:
         return True
-    if any(p.lower() in MALE_NAMES or p.lower() in FEMALE_NAMES or p.lower() in NICKNAMES for p in c.firsts):
+    if any(
+        p.lower() in MALE_NAMES or p.lower() in FEMALE_NAMES or p.lower() in NICKNAMES
+        for p in c.firsts
+    ):
         return True
     if pronoun_votes >= 2 or (pronoun_votes >= 1 and len(c.runs) <= 3) or acts:
         return True
@@ -479,7 +539,7 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
 
 
 def _vocative_frame(text: str, start: int, end: int) -> bool:
-    """", Watson," / "“Lizzy,": a name set off by commas inside a speech."""
+    """ ", Watson," / "“Lizzy,": a name set off by commas inside a speech."""
     before = text[max(0, start - 2) : start].strip()
     after = text[end : end + 1]
     return (before.endswith(",") or before[-1:] in "“\"‘'") and after in {",", "!", "?"}
@@ -494,7 +554,9 @@ _PAST = frozenset(
 
 
 def _past_verb(w: str) -> bool:
-    return w in _PAST or (w.endswith("ed") and len(w) > 4 and w not in {"indeed", "need", "seed", "speed"})
+    return w in _PAST or (
+        w.endswith("ed") and len(w) > 4 and w not in {"indeed", "need", "seed", "speed"}
+    )
 
 
 def _merge_nicknames(clusters: list[NameCluster]) -> None:
@@ -506,7 +568,11 @@ def _merge_nicknames(clusters: list[NameCluster]) -> None:
         formal = NICKNAMES.get(nick)
         if not formal:
             continue
-        targets = [d for d in clusters if d is not c and d.runs and any(f.lower() in formal for f in d.firsts)]
+        targets = [
+            d
+            for d in clusters
+            if d is not c and d.runs and any(f.lower() in formal for f in d.firsts)
+        ]
         if len(targets) == 1:
             t = targets[0]
             t.surfaces.update(c.surfaces)

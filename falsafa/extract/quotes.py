@@ -37,11 +37,46 @@ class QuoteSpan:
     para: int
 
 
-_OPEN_BEFORE = set(" \t\r\n([{—–-\u00a0“\"_")
+_OPEN_BEFORE = set(' \t\r\n([{—–-\u00a0“"_')
 # Elisions that begin with an apostrophe in dialect ("'em", "'tis"), never
 # the opening of a single-quoted speech.
 _ELISIONS = frozenset(
-    ["em", "tis", "twas", "twere", "twill", "twould", "n", "ave", "ere", "im", "er", "un", "ud", "cept", "bout", "fore", "cause", "nough", "ow", "alf", "ome", "appen", "eard", "ard", "ead", "ouse", "is", "s", "t", "d", "ll", "re", "ve", "m"]
+    [
+        "em",
+        "tis",
+        "twas",
+        "twere",
+        "twill",
+        "twould",
+        "n",
+        "ave",
+        "ere",
+        "im",
+        "er",
+        "un",
+        "ud",
+        "cept",
+        "bout",
+        "fore",
+        "cause",
+        "nough",
+        "ow",
+        "alf",
+        "ome",
+        "appen",
+        "eard",
+        "ard",
+        "ead",
+        "ouse",
+        "is",
+        "s",
+        "t",
+        "d",
+        "ll",
+        "re",
+        "ve",
+        "m",
+    ]
 )
 _DASH_START = re.compile(r"\s*(?:—|–|--)")
 _SPEECH_ALT = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
@@ -140,7 +175,7 @@ def _double_quotes(text: str, a: int, b: int, para: int) -> list[QuoteSpan]:
                 if q:
                     spans.append(q)
             open_at = i
-        elif ch in "”\"" and open_at is not None:
+        elif ch in '”"' and open_at is not None:
             q = _close(text, open_at, i + 1, para)
             if q:
                 spans.append(q)
@@ -158,7 +193,7 @@ def _single_quotes(text: str, a: int, b: int, para: int) -> list[QuoteSpan]:
     nested = False
     for i in range(a, b):
         ch = text[i]
-        if ch in "“\"":
+        if ch in '“"':
             nested = not nested if ch == '"' else True
             continue
         if ch == "”":

@@ -23,7 +23,9 @@ __all__ = ["WORD_RE", "Layout", "Paragraph", "Word", "is_heading"]
 # Letters (any script, so "Bolkónski" is one word) with inner apostrophes.
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _PARA_SPLIT = re.compile(r"(?:\r?\n[ \t\u00a0]*){2,}")
-_GUTENBERG_START = re.compile(r"^\*{3} ?START OF (?:THE|THIS) PROJECT GUTENBERG[^\n]*$", re.M | re.I)
+_GUTENBERG_START = re.compile(
+    r"^\*{3} ?START OF (?:THE|THIS) PROJECT GUTENBERG[^\n]*$", re.M | re.I
+)
 _GUTENBERG_END = re.compile(r"^\*{3} ?END OF (?:THE|THIS) PROJECT GUTENBERG", re.M | re.I)
 _HEADING_WORDS = (
     r"chapter|book|part|volume|vol|letter|section|canto|stave|act|scene|epilogue|prologue|"
@@ -33,7 +35,9 @@ _HEADING = re.compile(
     rf"^\s*(?:#+\s.*|(?:{_HEADING_WORDS})\b[^\n]{{0,80}}|[\[(]?[ivxlcdm\d]+[.\])]?\s*(?:[.:—-].*)?|[\W_]+)\s*$",
     re.I,
 )
-_TOC_LINE = re.compile(r"^\s*(?:(?:chapter|book|part|stave|letter)\s+[\divxlcdm]+\b|.*\s\d+\s*$)", re.I)
+_TOC_LINE = re.compile(
+    r"^\s*(?:(?:chapter|book|part|stave|letter)\s+[\divxlcdm]+\b|.*\s\d+\s*$)", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +74,9 @@ def is_heading(block: str) -> bool:
     # A block without lower case letters is a title, a dedication or a letter head.
     if letters and not any(c.islower() for c in letters) and len(lines) <= 6:
         return True
-    if len(lines) >= 3 and sum(1 for ln in lines if _TOC_LINE.match(ln)) >= 0.6 * len(lines):
-        return True
-    return False
+    return bool(
+        len(lines) >= 3 and sum(1 for ln in lines if _TOC_LINE.match(ln)) >= 0.6 * len(lines)
+    )
 
 
 def _body_bounds(text: str) -> tuple[int, int]:
@@ -132,7 +136,10 @@ class Layout:
                 continue
             para = Paragraph(len(paragraphs), a, b)
             paragraphs.append(para)
-            words.extend(Word(m.start(), m.end(), m.group(), para.index) for m in WORD_RE.finditer(text, a, b))
+            words.extend(
+                Word(m.start(), m.end(), m.group(), para.index)
+                for m in WORD_RE.finditer(text, a, b)
+            )
         return cls(text, tuple(paragraphs), tuple(words))
 
 

@@ -1,0 +1,75 @@
+"""Who says each quote: the sieve on small scenes."""
+
+from __future__ import annotations
+
+from tests.extract.conftest import extract, speaker_name
+
+
+def test_explicit_frames_name_the_speaker() -> None:
+    text = (
+        "Mr. Bennet sat reading. Mrs. Bennet came in.\n\n"
+        "“Have you heard the news?” said Mrs. Bennet.\n\n"
+        "Mr. Bennet replied, “I have not.”\n"
+    )
+    result = extract(text)
+    assert speaker_name(result, "news") == "Mrs. Bennet"
+    assert speaker_name(result, "I have not") == "Mr. Bennet"
+
+
+def test_pronoun_subject_is_resolved_by_gender() -> None:
+    text = (
+        "Mr. Darcy stood by the window while Miss Elizabeth Bennet read.\n\n"
+        "“It is late,” she said.\n\n"
+        "“Is it?” he replied.\n"
+    )
+    result = extract(text)
+    assert "Elizabeth Bennet" in (speaker_name(result, "late") or "")
+    assert speaker_name(result, "Is it") == "Mr. Darcy"
+
+
+def test_vocative_gives_addressee_and_turn_taking_fills_untagged_lines() -> None:
+    text = (
+        "Holmes lit his pipe while Watson waited.\n\n"
+        "“Watson, what do you make of it?” asked Holmes.\n\n"
+        "“Nothing at all,” said Watson.\n\n"
+        "“Look again.”\n\n"
+        "“I see a hat.”\n\n"
+        "“Precisely.”\n"
+    )
+    result = extract(text)
+    first = next(q for q in result.quotes if "make of it" in q.text)
+    assert result.character(first.addressee or "") is not None
+    assert result.character(first.addressee or "").name == "Watson"  # type: ignore[union-attr]
+    assert speaker_name(result, "Look again") == "Holmes"
+    assert speaker_name(result, "I see a hat") == "Watson"
+    assert speaker_name(result, "Precisely") == "Holmes"
+    assert any(r.kind == "speaks_to" for r in result.relations)
+    assert any(r.kind == "co_occurs" for r in result.relations)
+
+
+def test_first_person_narrator_named_by_vocatives() -> None:
+    text = (
+        "I found my friend Holmes in his room. He looked me over.\n\n"
+        "“You have been walking, Watson,” said Holmes.\n\n"
+        "“Seven miles!” I answered.\n\n"
+        "“Too far, Watson,” he said.\n"
+    )
+    result = extract(text)
+    assert speaker_name(result, "Seven miles") == "Watson"
+
+
+def test_paragraph_narration_names_the_speaker() -> None:
+    text = "Mary Lennox put down her cup.\n\nTom Hardy shook his head slowly. “I will not go.”\n"
+    assert speaker_name(extract(text), "I will not go") == "Tom Hardy"
+
+
+def test_descriptors_and_actions() -> None:
+    text = (
+        "Stately, plump Buck Mulligan came from the stairhead. Poor Buck Mulligan laughed.\n\n"
+        "Buck Mulligan, a tall young man, peeped under the mirror.\n"
+    )
+    c = next(c for c in extract(text).characters if c.name == "Buck Mulligan")
+    words = {w for w, _ in c.descriptors}
+    assert {"plump", "poor"} <= words
+    assert {"tall", "young"} <= words
+    assert "laughed" in {w for w, _ in c.actions}

@@ -1,0 +1,107 @@
+"""Name mentions, alias clusters and the noise that must not become a character."""
+
+from __future__ import annotations
+
+from tests.extract.conftest import extract
+
+
+def names(text: str) -> list[str]:
+    return [c.name for c in extract(text).characters]
+
+
+def all_names(text: str) -> set[str]:
+    return {n.lower() for c in extract(text).characters for n in (c.name, *c.aliases)}
+
+
+BENNETS = (
+    "Mr. Bennet was so odd a mixture of quick parts that his wife could not understand him. "
+    "Mrs. Bennet was a woman of mean understanding.\n\n"
+    "Mr. Bennet replied that he had not. Mrs. Bennet cried out at once. "
+    "Elizabeth Bennet laughed, and Elizabeth said nothing more. Lizzy was his favourite.\n\n"
+    "Mr. Bingley came in March, on a Monday. Bingley was a young man.\n"
+)
+
+
+def test_titles_keep_husband_and_wife_apart_and_full_names_absorb_parts() -> None:
+    result = extract(BENNETS)
+    by_name = {c.name: c for c in result.characters}
+    assert "Mr. Bennet" in by_name and "Mrs. Bennet" in by_name
+    assert by_name["Mr. Bennet"].gender == "male" and by_name["Mrs. Bennet"].gender == "female"
+    lizzy = next(c for c in result.characters if "Elizabeth" in (c.name, *c.aliases))
+    assert {"Elizabeth Bennet", "Lizzy"} <= {lizzy.name, *lizzy.aliases}
+    bingley = next(c for c in result.characters if c.name == "Mr. Bingley")
+    assert "Bingley" in bingley.aliases
+
+
+def test_shared_surname_is_never_published_as_an_alias() -> None:
+    # "Bennet" alone would name Mr. and Mrs. Bennet at once.
+    text = BENNETS + "\nBennet was tired. Mr. Bennet left, and Mrs. Bennet stayed.\n"
+    for c in extract(text).characters:
+        assert "Bennet" not in (c.name, *c.aliases)
+
+
+def test_noise_months_days_god_places_are_not_characters() -> None:
+    text = (
+        "In March, on a Monday, Ann Smith went to London. Good God, she thought, London was large.\n\n"
+        "“Heaven knows,” said Ann. She lived in Kent near the Thames, at Netherfield Park.\n\n"
+        "Ann Smith looked at the English people in Paris.\n"
+    )
+    got = all_names(text)
+    assert "ann smith" in got
+    for noise in (
+        "march",
+        "monday",
+        "god",
+        "heaven",
+        "london",
+        "kent",
+        "thames",
+        "netherfield park",
+        "english",
+        "paris",
+        "netherfield",
+    ):
+        assert noise not in got
+
+
+def test_headings_front_matter_and_contents_are_skipped() -> None:
+    front = (
+        "The Project Gutenberg eBook of Some Book, by Walter Scott Author\n\n"
+        "*** START OF THE PROJECT GUTENBERG EBOOK SOME BOOK ***\n\n"
+    )
+    text = front + (
+        "CONTENTS\n\n CHAPTER I. Mr. Harding Arrives\n CHAPTER II. Lady Grey\n CHAPTER III. The End\n\n"
+        "# CHAPTER I\n\nMR. HARDING ARRIVES\n\n"
+        "Tom Jenkins walked up the hill, and Tom Jenkins said nothing to anyone that day at all.\n\n"
+        "“Good morning,” said Tom. He smiled.\n\n"
+        "*** END OF THE PROJECT GUTENBERG EBOOK SOME BOOK ***\n\nWalter Scott Author licence.\n"
+    )
+    got = all_names(text)
+    assert "tom jenkins" in got
+    for noise in (
+        "walter scott author",
+        "harding",
+        "mr. harding",
+        "lady grey",
+        "project gutenberg",
+    ):
+        assert noise not in got
+
+
+def test_nickname_joins_formal_name() -> None:
+    text = (
+        "Margaret Hale sat by the fire, and Margaret sighed.\n\n"
+        "“Never mind,” said Meg, looking at the fire. Meg was the eldest.\n"
+    )
+    result = extract(text)
+    meg = [c for c in result.characters if "Meg" in (c.name, *c.aliases)]
+    assert len(meg) == 1 and "Margaret Hale" in (meg[0].name, *meg[0].aliases)
+
+
+def test_ranking_and_first_offset() -> None:
+    result = extract(BENNETS)
+    assert result.characters[0].rank == 1
+    counts = [c.mention_count for c in result.characters]
+    assert counts == sorted(counts, reverse=True)
+    first = result.characters[0]
+    assert BENNETS[first.first_offset :].startswith(("Mr.", "Mrs.", "Eliz"))
