@@ -29,7 +29,8 @@ relays hundreds of concurrent token streams in benchmarks.
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -102,6 +103,7 @@ class Exchange:
         self.finished = False
         self._stream = stream
         self._conn = conn
+        self._fd = stream.socket.fileno()
         self._chunked = False
         self._head = request.method == "HEAD"
         self._scope: trio.CancelScope | None = None
@@ -134,22 +136,37 @@ class Exchange:
         """Send one piece of the body (one chunk when chunked), in one write."""
         if self._head or not data:
             return
-        if self._chunked:
-            frame = b"%x\r\n%b\r\n" % (len(data), data)
-        else:
-            frame = self._conn.send(h11.Data(data=data)) or b""
+        await self._send_all(self._frame(data))
+
+    def send_nowait(self, data: bytes) -> bytes:
+        """Write one piece of the body without waiting; return the unsent rest.
+
+        The rest (the whole frame when the socket is full) must go out with
+        ``send_frame`` before anything else. Raises ``trio.BrokenResourceError``
+        (and counts the client as gone) when the connection is broken.
+        """
+        if self._head or not data:
+            return b""
+        frame = self._frame(data)
+        try:
+            sent = os.write(self._fd, frame)
+        except BlockingIOError:
+            return frame
+        except OSError as exc:
+            self._client_left(failed_write=True)
+            raise trio.BrokenResourceError from exc
+        return frame[sent:]
+
+    async def send_frame(self, frame: bytes) -> None:
+        """Send bytes already framed (what ``send_nowait`` left over)."""
         await self._send_all(frame)
 
     async def end(self, data: bytes = b"") -> None:
         """Send ``data`` (if any) and the end of the body, in one write."""
-        tail = self._conn.send(h11.EndOfMessage()) or b""
-        if data and not self._head:
-            if self._chunked:
-                tail = b"%x\r\n%b\r\n%b" % (len(data), data, tail)
-            else:
-                tail = (self._conn.send(h11.Data(data=data)) or b"") + tail
+        last = self._frame(data) if data and not self._head else b""
+        last += self._conn.send(h11.EndOfMessage()) or b""
         self.finished = True
-        await self._send_all(tail)
+        await self._send_all(last)
 
     async def abort(self) -> NoReturn:
         """Close the TCP connection now, whatever was sent so far.
@@ -169,6 +186,11 @@ class Exchange:
         assert self.client_closed_at is not None
         return self.client_closed_at
 
+    def _frame(self, data: bytes) -> bytes:
+        if self._chunked:
+            return b"%x\r\n%b\r\n" % (len(data), data)
+        return self._conn.send(h11.Data(data=data)) or b""
+
     def _response(self, status: int, headers: list[Header]) -> h11.Response:
         try:
             reason = HTTPStatus(status).phrase
@@ -180,11 +202,12 @@ class Exchange:
         try:
             await self._stream.send_all(data)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
-            self._client_left()
+            self._client_left(failed_write=True)
             raise
 
-    def _client_left(self) -> None:
-        if self.finished or self.aborted or self.client_closed.is_set():
+    def _client_left(self, *, failed_write: bool = False) -> None:
+        # A client closing after the last byte was handed over did not leave early.
+        if (self.finished and not failed_write) or self.aborted or self.client_closed.is_set():
             return
         self.client_closed_at = trio.current_time()
         self.client_closed.set()
@@ -216,17 +239,32 @@ class Server:
 
 @asynccontextmanager
 async def serve_http(
-    handler: Handler, *, host: str = "127.0.0.1", port: int = 0
+    handler: Handler,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    background: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> AsyncIterator[Server]:
-    """Serve ``handler`` on ``host:port`` (0: any free port) until the block exits."""
+    """Serve ``handler`` on ``host:port`` (0: any free port) until the block exits.
+
+    ``background`` tasks run beside the server for as long. An exception
+    raised by the block comes out as itself, not wrapped in an exception
+    group by the nursery that holds the server.
+    """
+    failure: BaseException | None = None
     async with trio.open_nursery() as nursery:
         serve = partial(trio.serve_tcp, partial(_serve_connection, handler), port, host=host)
         listeners: list[trio.SocketListener] = await nursery.start(serve)
-        bound_port = listeners[0].socket.getsockname()[1]
+        for task in background:
+            nursery.start_soon(task)
         try:
-            yield Server(host, bound_port)
+            yield Server(host, listeners[0].socket.getsockname()[1])
+        except BaseException as exc:
+            failure = exc
         finally:
             nursery.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
 
 
 async def _serve_connection(handler: Handler, stream: trio.SocketStream) -> None:
@@ -252,7 +290,7 @@ async def _serve_connection(handler: Handler, stream: trio.SocketStream) -> None
                             500, [("content-type", "text/plain")], b"no response"
                         )
                 except (trio.BrokenResourceError, trio.ClosedResourceError):
-                    exchange._client_left()
+                    exchange._client_left(failed_write=True)
                 nursery.cancel_scope.cancel()
             if exchange.aborted or exchange._eof or not exchange.finished:
                 return

@@ -26,15 +26,20 @@ otherwise). Errors have OpenAI's shape: ``{"error": {"message", "type",
 "param", "code"}}``.
 
 Tokens are paced against absolute deadlines (first token at
-``first_token_delay`` after the request, then one per ``token_delay``), so
-a stream keeps its rate even when the peer is busy. The JSON of each token
-is encoded once per script and each event is one write.
+``first_token_delay`` after the request, then one per ``token_delay``, each
+at most 1 ms late and never early), so a stream keeps its rate when the peer
+is busy. One task writes every stream's due tokens, each event pre-encoded
+and written in one system call: ~20 µs of CPU per token, against ~70 µs for a
+task per stream sleeping between tokens.
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
+import itertools
 import json
+import math
 import re
 import secrets
 import signal
@@ -43,7 +48,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import trio
 
@@ -178,6 +183,7 @@ class OpenAIPeer:
         self._models = tuple(models)
         self._scripts: list[Script] = []
         self._changed = trio.Event()
+        self._pacer = _Pacer()
 
     @property
     def base_url(self) -> str:
@@ -193,7 +199,7 @@ class OpenAIPeer:
         self._scripts.append(chosen)
         return chosen
 
-    async def wait_client_closed(self, timeout: float = 1.0) -> StreamRecord:  # noqa: ASYNC109
+    async def wait_client_closed(self, timeout: float = 1.0) -> StreamRecord:
         """Return the first stream the client left early; ``trio.TooSlowError`` on timeout.
 
         The timeout is built in so that a test waiting for a disconnect that
@@ -305,23 +311,24 @@ class OpenAIPeer:
         prefix += b'"system_fingerprint":null,'
         head = prefix + b'"choices":[{"index":0,"delta":{'
         await exchange.send(head + b'"role":"assistant","content":"","refusal":null' + _TOKEN_TAIL)
-        events = script._token_events
-        deadline = start + script.headers_delay + script.first_token_delay
-        for index in range(len(events) + 1):
-            if script.drop_after is not None and index >= script.drop_after:
-                record.dropped = True
-                await exchange.abort()
-            if script.stall_after is not None and index >= script.stall_after:
-                record.stalled = True
-                await trio.sleep_forever()
-            if index == len(events):
-                break
-            await trio.sleep_until(deadline)
-            await exchange.send(head + events[index])
-            record.tokens_sent += 1
-            if index == 0:
-                record.first_token_at = trio.current_time()
-            deadline += script.token_delay
+        feed = _Feed(exchange, record, head, script, start + script.headers_delay)
+        try:
+            action = feed.next_action()
+            while action == "token":
+                self._pacer.schedule(feed)
+                action = await feed.wait()
+                if action == "blocked":
+                    await exchange.send_frame(feed.pending)
+                    feed.advance()
+                    action = feed.next_action()
+        finally:
+            feed.active = False
+        if action == "drop":
+            record.dropped = True
+            await exchange.abort()
+        if action == "stall":
+            record.stalled = True
+            await trio.sleep_forever()
         last = (
             head
             + b'},"logprobs":null,"finish_reason":%b}]}\n\n'
@@ -331,8 +338,12 @@ class OpenAIPeer:
         if isinstance(options, dict) and options.get("include_usage"):
             usage = json.dumps(_usage(body, script.tokens)).encode()
             last += prefix + b'"choices":[],"usage":%b}\n\n' % usage
-        await exchange.end(last + _DONE)
-        record.completed = True
+        record.completed = True  # before the write: the client may look as soon as it lands
+        try:
+            await exchange.end(last + _DONE)
+        except BaseException:
+            record.completed = False
+            raise
 
     async def _complete(self, exchange: Exchange, body: dict[str, Any], script: Script) -> None:
         await trio.sleep(script.headers_delay + script.first_token_delay)
@@ -364,6 +375,123 @@ class OpenAIPeer:
         await exchange.respond(200, headers, json.dumps(completion, ensure_ascii=False).encode())
 
 
+Action = Literal["token", "blocked", "drop", "stall", "done"]
+
+
+class _Feed:
+    """The token schedule of one stream, written by the pacer on the stream's behalf."""
+
+    __slots__ = (
+        "_action",
+        "_wake",
+        "active",
+        "deadline",
+        "events",
+        "exchange",
+        "head",
+        "index",
+        "pending",
+        "record",
+        "script",
+    )
+
+    def __init__(
+        self, exchange: Exchange, record: StreamRecord, head: bytes, script: Script, start: float
+    ) -> None:
+        self.exchange = exchange
+        self.record = record
+        self.head = head
+        self.script = script
+        self.events = script._token_events
+        self.index = 0
+        self.deadline = start + script.first_token_delay
+        self.pending = b""
+        self.active = True
+        self._action: Action = "token"
+        self._wake = trio.Event()
+
+    def next_action(self) -> Action:
+        script, index = self.script, self.index
+        if script.drop_after is not None and index >= script.drop_after:
+            return "drop"
+        if script.stall_after is not None and index >= script.stall_after:
+            return "stall"
+        return "done" if index == len(self.events) else "token"
+
+    def advance(self) -> None:
+        """Count the token just written and move the deadline to the next one."""
+        self.pending = b""
+        self.record.tokens_sent += 1
+        if self.index == 0:
+            self.record.first_token_at = trio.current_time()
+        self.index += 1
+        self.deadline += self.script.token_delay
+
+    def notify(self, action: Action) -> None:
+        self._action = action
+        self._wake.set()
+
+    async def wait(self) -> Action:
+        await self._wake.wait()
+        self._wake = trio.Event()
+        return self._action
+
+
+class _Pacer:
+    """Writes every stream's due tokens from one task, on a grid of ``quantum`` seconds.
+
+    A task per stream sleeping and writing per token costs ~70 µs of CPU per
+    token in trio (a cancel scope per sleep, two checkpoints per send, a task
+    switch); writing due tokens straight to the non-blocking sockets from one
+    task costs a fraction of that. Deadlines are rounded up to the grid so that
+    tokens are never early and at most ``quantum`` late. A stream whose socket
+    is full falls back to its own task until the frame is out.
+    """
+
+    def __init__(self, quantum: float = 0.001) -> None:
+        self._quantum = quantum
+        self._heap: list[tuple[float, int, _Feed]] = []
+        self._order = itertools.count()
+        self._sooner = trio.Event()
+
+    def schedule(self, feed: _Feed) -> None:
+        due = math.ceil(feed.deadline / self._quantum) * self._quantum
+        if not self._heap or due < self._heap[0][0]:
+            self._sooner.set()
+        heapq.heappush(self._heap, (due, next(self._order), feed))
+
+    async def run(self) -> None:
+        heap = self._heap
+        while True:
+            if not heap or heap[0][0] > trio.current_time():
+                with trio.move_on_at(heap[0][0] if heap else math.inf):
+                    await self._sooner.wait()
+                self._sooner = trio.Event()
+                continue
+            now = trio.current_time()
+            while heap and heap[0][0] <= now:
+                self._write(heapq.heappop(heap)[2])
+            await trio.lowlevel.checkpoint()
+
+    def _write(self, feed: _Feed) -> None:
+        if not feed.active:
+            return
+        try:
+            rest = feed.exchange.send_nowait(feed.head + feed.events[feed.index])
+        except trio.BrokenResourceError:
+            return  # the exchange has cancelled the stream's task
+        if rest:
+            feed.pending = rest
+            feed.notify("blocked")
+            return
+        feed.advance()
+        action = feed.next_action()
+        if action == "token":
+            self.schedule(feed)
+        else:
+            feed.notify(action)
+
+
 @asynccontextmanager
 async def open_openai_peer(
     *,
@@ -382,7 +510,8 @@ async def open_openai_peer(
     peer = OpenAIPeer(api_key=api_key, models=models, record=record)
     if default is not None:
         peer.default = default
-    async with serve_http(peer._handle, host=host, port=port) as server:
+    background = [peer._pacer.run]
+    async with serve_http(peer._handle, host=host, port=port, background=background) as server:
         peer.url = server.url
         yield peer
 

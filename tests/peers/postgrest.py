@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -122,6 +123,7 @@ class PostgrestPeer:
         self.requests: list[RecordedRequest] = []
         self._fail: list[tuple[int, bytes]] = []
         self._drop = 0
+        self._drop_after = 0
         self._garble = 0
         self._idle: list[psycopg.Connection[Any]] = []
         self._limiter = trio.CapacityLimiter(8)
@@ -137,9 +139,14 @@ class PostgrestPeer:
         ).encode()
         self._fail.extend([(status, default if body is None else body)] * n)
 
-    def drop_next(self, n: int) -> None:
-        """Close the connection of the next ``n`` requests without answering."""
-        self._drop += n
+    def drop_next(self, n: int, *, after_processing: bool = False) -> None:
+        """Close the connection of the next ``n`` requests without answering;
+        with ``after_processing``, only once the request has been carried out
+        (the answer is lost, the write is not)."""
+        if after_processing:
+            self._drop_after += n
+        else:
+            self._drop += n
 
     def garble_next(self, n: int) -> None:
         """Answer the next ``n`` requests with 200 and a truncated JSON body."""
@@ -234,10 +241,14 @@ class PostgrestPeer:
             self._check_auth(record)
             response = await self._dispatch(record)
             record.outcome = "ok"
-            return record, response
         except PeerError as exc:
             record.outcome = "rejected"
-            return record, _Response(exc.status, json.dumps(exc.body).encode())
+            response = _Response(exc.status, json.dumps(exc.body).encode())
+        if self._drop_after:
+            self._drop_after -= 1
+            record.outcome += ", then dropped"
+            return record, None
+        return record, response
 
     def _check_auth(self, r: RecordedRequest) -> None:
         if r.headers.get("apikey") != self.api_key:
@@ -322,6 +333,8 @@ class PostgrestPeer:
                 continue
             if key in {"select", "order", "limit", "offset", "on_conflict", "columns"}:
                 raise unsupported(f"{key}= on {r.method}")
+            if key in {"or", "and", "not"} or "." in key:
+                raise unsupported(f"logical or embedded filter {key}={value}")
             col = self._column(table, key)
             op, _, operand = value.partition(".")
             if op in _OPS:
@@ -404,6 +417,7 @@ class PostgrestPeer:
             target = others.get("on_conflict")
             keys = target.split(",") if target else self._pkeys[table]
             key_cols = [self._column(table, k.strip()) for k in keys]
+            action: sql.Composable
             if resolution == "ignore-duplicates":
                 action = sql.SQL("do nothing")
             else:
@@ -536,7 +550,7 @@ class PostgrestPeer:
                         (json.dumps({"role": "service_role"}),),
                     )
                     if not returning:
-                        conn.execute(query, params)
+                        conn.execute(query.as_string(conn), params)
                         return []
                     # PostgREST's own trick: PostgreSQL renders the JSON, so
                     # uuids, timestamps and arrays look as they do there.
@@ -603,7 +617,7 @@ class PostgrestPeer:
     async def _raw(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         def run() -> list[tuple[Any, ...]]:
             with psycopg.connect(self.dsn, autocommit=True) as conn:
-                return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
+                return conn.execute(query, params).fetchall()
 
         return await trio.to_thread.run_sync(run, limiter=self._limiter)
 
@@ -657,7 +671,7 @@ async def serve_postgrest(
     try:
         async with trio.open_nursery() as nursery:
             listeners = await nursery.start(
-                trio.serve_tcp, peer.handle_connection, 0, host="127.0.0.1"
+                partial(trio.serve_tcp, peer.handle_connection, 0, host="127.0.0.1")
             )
             port = listeners[0].socket.getsockname()[1]
             peer.url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,381 @@
+"""The Store contract: every implementation behaves the same.
+
+Each test runs against SqliteStore (a temp file) and SupabaseStore (through the
+PostgREST test peer on a real PostgreSQL); see ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import pytest
+
+from falsafa.store import (
+    Book,
+    CharacterRecord,
+    ChatSession,
+    Conflict,
+    Exchange,
+    NotFound,
+    Passage,
+    Store,
+    character_uuid,
+    exchange_ids,
+)
+
+from .conftest import make_book, make_characters, make_passages
+
+
+async def test_missing_rows_are_none(store: Store) -> None:
+    assert await store.get_book(uuid.uuid4()) is None
+    assert await store.get_character(uuid.uuid4()) is None
+    assert await store.get_session(uuid.uuid4()) is None
+    assert await store.list_characters(uuid.uuid4()) == []
+    assert await store.recent_messages(uuid.uuid4(), 10) == []
+    assert await store.count_passages(uuid.uuid4()) == 0
+    assert await store.search_passages(uuid.uuid4(), "letter") == []
+
+
+async def test_create_and_get_book(store: Store) -> None:
+    book = make_book(title="Emma — “a novel”")
+    await store.create_book(book)
+    got = await store.get_book(book.id)
+    assert got is not None
+    assert (got.id, got.user_id, got.title, got.file_url) == (
+        book.id,
+        book.user_id,
+        book.title,
+        book.file_url,
+    )
+    assert got.processing_status == "pending"
+    assert got.processing_error is None
+    assert got.created_at is not None and got.updated_at is not None
+
+    # create_book replaces the row in place (no cascade, same created_at)
+    await store.create_book(Book(id=book.id, user_id=book.user_id, title="Emma, revised"))
+    again = await store.get_book(book.id)
+    assert again is not None and again.title == "Emma, revised"
+    assert again.created_at == got.created_at
+
+
+async def test_status_transitions(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    await store.set_book_status(book.id, "processing")
+    got = await store.get_book(book.id)
+    assert got is not None and got.processing_status == "processing"
+
+    await store.set_book_status(book.id, "failed", "download timed out")
+    got = await store.get_book(book.id)
+    assert got is not None
+    assert (got.processing_status, got.processing_error) == ("failed", "download timed out")
+
+    # a retry clears the previous error
+    await store.set_book_status(book.id, "processing")
+    got = await store.get_book(book.id)
+    assert got is not None
+    assert (got.processing_status, got.processing_error) == ("processing", None)
+
+
+async def test_set_status_of_missing_book_is_not_found(store: Store) -> None:
+    with pytest.raises(NotFound):
+        await store.set_book_status(uuid.uuid4(), "processing")
+
+
+async def test_save_book_results_is_idempotent(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    characters = make_characters(book.id, 5)
+    passages = make_passages(book.id)
+
+    await store.save_book_results(book.id, characters, passages)
+    first = (await store.list_characters(book.id), await store.count_passages(book.id))
+    await store.save_book_results(book.id, characters, passages)
+    second = (await store.list_characters(book.id), await store.count_passages(book.id))
+
+    assert first == second
+    assert second[1] == len(passages)
+    assert [c.name for c in second[0]] == [c.name for c in characters]
+    got = await store.get_book(book.id)
+    assert got is not None and got.processing_status == "completed"
+
+
+async def test_characters_round_trip_in_rank_order(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    characters = make_characters(book.id, 4)
+    await store.save_book_results(book.id, list(reversed(characters)), [])
+
+    listed = await store.list_characters(book.id)
+    assert [c.rank for c in listed] == [0, 1, 2, 3]
+    assert listed == characters  # every field, facts and unicode included
+    assert await store.get_character(characters[2].id) == characters[2]
+
+
+async def test_reprocessing_replaces_characters_but_keeps_sessions(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    characters = make_characters(book.id, 3)
+    await store.save_book_results(book.id, characters, make_passages(book.id))
+    session = ChatSession(uuid.uuid4(), book.user_id, book.id, characters[0].id)
+    await store.create_session(session)
+
+    # the second run finds a character fewer and shorter passages
+    await store.save_book_results(book.id, characters[:2], make_passages(book.id)[:3])
+    assert [c.id for c in await store.list_characters(book.id)] == [
+        characters[0].id,
+        characters[1].id,
+    ]
+    assert await store.count_passages(book.id) == 3
+    assert await store.get_session(session.id) is not None
+
+
+async def test_save_book_results_for_missing_book_is_not_found(store: Store) -> None:
+    book_id = uuid.uuid4()
+    with pytest.raises(NotFound):
+        await store.save_book_results(book_id, make_characters(book_id, 2), make_passages(book_id))
+    assert await store.list_characters(book_id) == []
+
+
+async def test_failed_save_book_results_changes_nothing(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    await store.save_book_results(book.id, make_characters(book.id, 2), make_passages(book.id))
+    await store.set_book_status(book.id, "processing")
+    before = await store.list_characters(book.id)
+    count = await store.count_passages(book.id)
+
+    # two passages with the same ordinal violate the primary key half-way
+    bad = [*make_passages(book.id)[:2], make_passages(book.id)[0]]
+    with pytest.raises(Conflict):
+        await store.save_book_results(book.id, make_characters(book.id, 4), bad)
+    assert await store.list_characters(book.id) == before
+    assert await store.count_passages(book.id) == count
+    got = await store.get_book(book.id)
+    assert got is not None and got.processing_status == "processing"
+
+
+async def test_sessions(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    characters = make_characters(book.id, 2)
+    await store.save_book_results(book.id, characters, [])
+    session = ChatSession(uuid.uuid4(), book.user_id, book.id, characters[1].id)
+    await store.create_session(session)
+
+    got = await store.get_session(session.id)
+    assert got is not None
+    assert (got.id, got.user_id, got.book_id, got.character_id) == (
+        session.id,
+        session.user_id,
+        session.book_id,
+        session.character_id,
+    )
+    assert got.created_at is not None
+
+
+async def test_session_needs_book_and_its_character(store: Store) -> None:
+    book, other = make_book(), make_book()
+    await store.create_book(book)
+    await store.create_book(other)
+    mine = make_characters(book.id, 1)
+    theirs = make_characters(other.id, 1)
+    await store.save_book_results(book.id, mine, [])
+    await store.save_book_results(other.id, theirs, [])
+
+    with pytest.raises(Conflict):  # no such character
+        await store.create_session(ChatSession(uuid.uuid4(), book.user_id, book.id, uuid.uuid4()))
+    with pytest.raises(Conflict):  # no such book
+        await store.create_session(
+            ChatSession(uuid.uuid4(), book.user_id, uuid.uuid4(), mine[0].id)
+        )
+    with pytest.raises(Conflict):  # a character of another book
+        await store.create_session(ChatSession(uuid.uuid4(), book.user_id, book.id, theirs[0].id))
+    session = ChatSession(uuid.uuid4(), book.user_id, book.id, mine[0].id)
+    await store.create_session(session)
+    with pytest.raises(Conflict):  # the same id twice
+        await store.create_session(session)
+
+
+async def _session(store: Store) -> ChatSession:
+    book = make_book()
+    await store.create_book(book)
+    characters = make_characters(book.id, 1)
+    await store.save_book_results(book.id, characters, [])
+    session = ChatSession(uuid.uuid4(), book.user_id, book.id, characters[0].id)
+    await store.create_session(session)
+    return session
+
+
+def _exchange(session: ChatSession, previous: uuid.UUID | None, text: str, reply: str) -> Exchange:
+    user_id, assistant_id = exchange_ids(session.id, previous, text)
+    return Exchange(session.id, user_id, assistant_id, text, reply, "complete")
+
+
+async def test_recent_messages_order_and_limit(store: Store) -> None:
+    session = await _session(store)
+    previous = None
+    for i in range(3):
+        exchange = _exchange(session, previous, f"question {i}", f"answer {i}")
+        await store.save_exchange(exchange)
+        previous = exchange.assistant_message_id
+
+    everything = await store.recent_messages(session.id, 100)
+    assert [(m.role, m.content) for m in everything] == [
+        ("user", "question 0"),
+        ("assistant", "answer 0"),
+        ("user", "question 1"),
+        ("assistant", "answer 1"),
+        ("user", "question 2"),
+        ("assistant", "answer 2"),
+    ]
+    last = await store.recent_messages(session.id, 3)
+    assert [m.content for m in last] == ["answer 1", "question 2", "answer 2"]
+    assert await store.recent_messages(session.id, 0) == []
+    assert all(m.session_id == session.id and m.created_at is not None for m in everything)
+
+
+async def test_retried_exchange_replaces_not_duplicates(store: Store) -> None:
+    session = await _session(store)
+    first = _exchange(session, None, "Who are you?", "I am")
+    await store.save_exchange(replace(first, status="interrupted"))
+    await store.save_exchange(replace(first, reply="I am Emma Woodhouse."))
+
+    messages = await store.recent_messages(session.id, 10)
+    assert [(m.id, m.role, m.content, m.status) for m in messages] == [
+        (first.user_message_id, "user", "Who are you?", "complete"),
+        (first.assistant_message_id, "assistant", "I am Emma Woodhouse.", "complete"),
+    ]
+
+    # and the latest status wins, whichever it is
+    await store.save_exchange(replace(first, reply="", status="failed"))
+    messages = await store.recent_messages(session.id, 10)
+    assert [(m.content, m.status) for m in messages] == [
+        ("Who are you?", "complete"),
+        ("", "failed"),
+    ]
+
+
+async def test_exchange_of_missing_session_is_not_found(store: Store) -> None:
+    ghost = ChatSession(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4())
+    with pytest.raises(NotFound):
+        await store.save_exchange(_exchange(ghost, None, "hello?", "..."))
+
+
+async def test_search_ranks_the_best_passage_first(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    passages = make_passages(book.id)
+    await store.save_book_results(book.id, [], passages)
+
+    hits = await store.search_passages(book.id, "the sealed letter from Bath", limit=3)
+    assert hits, "a query sharing words with passages finds some"
+    assert hits[0].ordinal == 4  # holds "sealed", "letter" and "Bath"
+    assert hits[0] == passages[4]
+    assert len(hits) <= 3
+
+    # words in any order, inflected, still find it
+    hits = await store.search_passages(book.id, "letters Bath sealing", limit=1)
+    assert [h.ordinal for h in hits] == [4]
+
+
+async def test_search_never_returns_a_later_passage(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    passages = make_passages(book.id)
+    await store.save_book_results(book.id, [], passages)
+
+    for cut in (0, passages[2].end - 1, passages[2].end, passages[6].end, 10**9):
+        hits = await store.search_passages(
+            book.id, "letter Bath garden Emma", limit=20, before_offset=cut
+        )
+        assert all(h.end <= cut for h in hits)
+        expected = {p.ordinal for p in passages if p.end <= cut} & _mentioning(
+            passages, ("letter", "bath", "garden", "emma")
+        )
+        assert {h.ordinal for h in hits} == expected
+
+
+def _mentioning(passages: list[Passage], words: tuple[str, ...]) -> set[int]:
+    return {p.ordinal for p in passages if any(w in p.text.lower() for w in words)}
+
+
+async def test_search_is_per_book(store: Store) -> None:
+    book, other = make_book(), make_book()
+    await store.create_book(book)
+    await store.create_book(other)
+    await store.save_book_results(book.id, [], make_passages(book.id))
+    await store.save_book_results(other.id, [], make_passages(other.id))
+    hits = await store.search_passages(book.id, "letter", limit=50)
+    assert hits and all(h.book_id == book.id for h in hits)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        '"',
+        '"letter',
+        "letter\"'; DROP TABLE books; --",
+        "letter AND OR NOT NEAR(x y) * ^ : ( ) - + | & ! <-> {}",
+        "NEAR(letter bath, 2)",
+        "title:letter",
+        "-letter !bath",
+        "Наташа Ростова 東京 🦊 naïve Zoë",
+        "\x00\t\n\r",
+        "\\ % _ ' ''",
+        "the and of",  # stopwords only
+        "a" * 5000,
+        " ".join(f"w{i}" for i in range(500)),
+    ],
+)
+async def test_any_query_text_is_safe(store: Store, query: str) -> None:
+    book = make_book()
+    await store.create_book(book)
+    await store.save_book_results(book.id, [], make_passages(book.id))
+    hits = await store.search_passages(book.id, query, limit=5)
+    assert isinstance(hits, list) and len(hits) <= 5
+    if not any(ch.isalnum() for ch in query) or query == "the and of":
+        assert hits == []
+    if "letter" in query.lower():
+        assert hits, "the real word in a noisy query still finds passages"
+
+
+async def test_unicode_passages_are_searchable(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    passages = [
+        Passage(book.id, 0, 1, "Глава 1", 0, 40, "Наташа Ростова танцевала на балу."),
+        Passage(book.id, 1, 1, "Глава 1", 40, 80, "Pierre ate a crème brûlée at the café."),
+    ]
+    await store.save_book_results(book.id, [], passages)
+    assert [p.ordinal for p in await store.search_passages(book.id, "Наташа")] == [0]
+    assert [p.ordinal for p in await store.search_passages(book.id, "café brûlée")] == [1]
+
+
+async def test_deleting_a_book_removes_everything_derived(store: Store) -> None:
+    session = await _session(store)
+    await store.save_book_results(
+        session.book_id,
+        await store.list_characters(session.book_id),
+        make_passages(session.book_id),
+    )
+    await store.save_exchange(_exchange(session, None, "hi", "hello"))
+
+    await store.delete_book(session.book_id)  # type: ignore[attr-defined]
+    assert await store.get_book(session.book_id) is None
+    assert await store.list_characters(session.book_id) == []
+    assert await store.get_session(session.id) is None
+    assert await store.recent_messages(session.id, 10) == []
+    assert await store.count_passages(session.book_id) == 0
+    assert await store.search_passages(session.book_id, "letter") == []
+
+
+async def test_character_ids_are_stable(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    char = CharacterRecord(character_uuid(book.id, "emma"), book.id, "Emma")
+    await store.save_book_results(book.id, [char], [])
+    assert await store.get_character(character_uuid(book.id, "emma")) == char
