@@ -79,7 +79,11 @@ async def test_markdown_and_bom_and_crlf_are_accepted(api, storage) -> None:  # 
             (SHARED / "data" / "bad" / "binary_gzip.txt").read_bytes(),
             "the file is binary (compressed or NUL bytes), not plain text",
         ),
-        ("books/nul.txt", b"hello\x00world" * 10, "the file is binary (compressed or NUL bytes), not plain text"),
+        (
+            "books/nul.txt",
+            b"hello\x00world" * 10,
+            "the file is binary (compressed or NUL bytes), not plain text",
+        ),
     ],
 )
 async def test_unreadable_files_are_422(api, storage, name, data, message) -> None:  # type: ignore[no-untyped-def]
@@ -166,7 +170,9 @@ async def test_userinfo_trick_and_redirect_off_origin_are_422(api, storage) -> N
     )
     response = await client.post("/character/processing", json=processing_body(book, redirect))
     assert response.status_code == 422
-    assert response.json()["error"] == "file_url points to an address that is not the storage service"
+    assert (
+        response.json()["error"] == "file_url points to an address that is not the storage service"
+    )
 
 
 async def test_redirect_within_storage_is_followed(api, storage) -> None:  # type: ignore[no-untyped-def]
@@ -185,7 +191,10 @@ async def test_storage_failures_are_500_and_missing_object_422(api, storage) -> 
     storage.fail_next(1, status=503)
     response = await client.post("/character/processing", json=processing_body(book, url))
     assert response.status_code == 500
-    assert response.json() == {"error": "could not download the file: storage answered HTTP 503", "code": 500}
+    assert response.json() == {
+        "error": "could not download the file: storage answered HTTP 503",
+        "code": 500,
+    }
     gone = url.replace("carol.txt", "nothing.txt")
     response = await client.post("/character/processing", json=processing_body(book, gone))
     assert response.status_code == 422

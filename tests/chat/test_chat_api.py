@@ -12,7 +12,7 @@ import trio
 
 from falsafa.config import Settings
 from falsafa.locks import lock_key
-from falsafa.store import Book, ChatSession
+from falsafa.store import ChatSession
 from falsafa.supervisor import ServiceHandle
 from tests.chat.conftest import ReadyBook
 from tests.conftest import StartService
@@ -63,7 +63,7 @@ async def test_tokens_then_done_and_exchange_saved(chat, llm, redis_client) -> N
 
 
 async def test_prompt_layout_seen_by_the_llm(chat, llm) -> None:  # type: ignore[no-untyped-def]
-    service, client, _book, session = chat
+    _service, client, _book, session = chat
     llm.script(tokens=["Humbug."])
     await _stream(client, chat_body(session, "What do you think of Christmas?"))
     llm.script(tokens=["Bah."])
@@ -132,7 +132,10 @@ async def test_book_not_completed_is_409(chat) -> None:  # type: ignore[no-untyp
         ({"user_message": 5}, "user_message must be a string"),
         ({"session_id": "123"}, "session_id is not a UUID"),
         ({"reading_position": 1.5}, "reading_position must be a fraction 0..1 or a chapter number"),
-        ({"reading_position": True}, "reading_position must be a fraction 0..1 or a chapter number"),
+        (
+            {"reading_position": True},
+            "reading_position must be a fraction 0..1 or a chapter number",
+        ),
     ],
 )
 async def test_bad_bodies_are_400(chat, override, message) -> None:  # type: ignore[no-untyped-def]
@@ -162,11 +165,15 @@ async def test_two_requests_on_one_session_one_gets_429(chat, llm) -> None:  # t
     ]
 
 
-async def test_disconnect_closes_llm_releases_lock_saves_interrupted(chat, llm, redis_client) -> None:  # type: ignore[no-untyped-def]
+async def test_disconnect_closes_llm_releases_lock_saves_interrupted(
+    chat, llm, redis_client
+) -> None:  # type: ignore[no-untyped-def]
     service, client, _book, session = chat
     llm.script(tokens=[f"t{i} " for i in range(100)], token_delay=0.05)
     tokens = 0
-    async with client.stream("POST", "/character/chat", json=chat_body(session, "Speak")) as response:
+    async with client.stream(
+        "POST", "/character/chat", json=chat_body(session, "Speak")
+    ) as response:
         async for line in response.aiter_lines():
             if line.startswith("data:"):
                 tokens += 1
@@ -177,11 +184,14 @@ async def test_disconnect_closes_llm_releases_lock_saves_interrupted(chat, llm, 
     assert record.client_closed_at is not None
     assert record.client_closed_at - left_at < 0.1, "upstream closed within 100 ms"
     with trio.fail_after(2):
-        while service.services.streams.active:
+        while service.services.streams.active:  # noqa: ASYNC110 - polling the service's state
             await trio.sleep(0.01)
     assert redis_client.get(lock_key(session.id)) is None
     messages = await service.services.store.recent_messages(session.id, 10)
-    assert [(m.role, m.status) for m in messages] == [("user", "complete"), ("assistant", "interrupted")]
+    assert [(m.role, m.status) for m in messages] == [
+        ("user", "complete"),
+        ("assistant", "interrupted"),
+    ]
     assert messages[1].content.startswith("t0 t1 t2")
 
 
@@ -212,9 +222,7 @@ async def test_llm_error_before_stream_is_502_event(chat, llm, status) -> None: 
     service, client, _book, session = chat
     llm.script(status=status)
     _response, raw = await _stream(client, chat_body(session, "hello"))
-    assert sse_events(raw) == [
-        {"error": f"the language model answered HTTP {status}", "code": 502}
-    ]
+    assert sse_events(raw) == [{"error": f"the language model answered HTTP {status}", "code": 502}]
     messages = await service.services.store.recent_messages(session.id, 10)
     assert [(m.role, m.status) for m in messages] == [("user", "complete"), ("assistant", "failed")]
 
@@ -232,9 +240,11 @@ async def test_llm_drop_mid_stream_is_502_after_tokens(chat, llm, redis_client) 
 async def test_unicode_and_very_long_tokens(chat, llm) -> None:  # type: ignore[no-untyped-def]
     _service, client, _book, session = chat
     long = "ж" * 20_000
-    tokens = ["Привет", " 🌍", " \"quoted\"\n", "data: fake\n\n", long, "‮rtl"]
+    tokens = ["Привет", " 🌍", ' "quoted"\n', "data: fake\n\n", long, "‮rtl"]
     llm.script(tokens=tokens)
-    _response, raw = await _stream(client, chat_body(session, "¿Qué? 你好 \u0000".replace("\u0000", "")))
+    _response, raw = await _stream(
+        client, chat_body(session, "¿Qué? 你好 \u0000".replace("\u0000", ""))
+    )
     events = sse_events(raw)
     assert [e["token"] for e in events[:-1]] == tokens
     assert events[-1] == {"done": True, "full_response": "".join(tokens)}
@@ -310,9 +320,6 @@ async def test_sigterm_during_streams_ends_them_and_releases_locks(
                 nursery.start_soon(read, session)
             await trio.sleep(0.5)
             service.stop()
-    assert endings == [
-        {"error": "the server is shutting down; please retry", "code": 503}
-    ] * 3
+    assert endings == [{"error": "the server is shutting down; please retry", "code": 503}] * 3
     for session in sessions:
         assert redis_client.get(lock_key(session.id)) is None
-    assert isinstance(_book, Book)

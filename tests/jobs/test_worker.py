@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import signal
 import statistics
@@ -102,7 +104,7 @@ async def test_sigterm_puts_the_running_job_back(
     started = trio.current_time()
     service.stop()
     with trio.fail_after(10):
-        while redis_client.llen("processing_queue") == 0:
+        while redis_client.llen("processing_queue") == 0:  # noqa: ASYNC110 - polling Redis
             await trio.sleep(0.02)
     assert trio.current_time() - started < 5
     assert redis_client.llen("processing_queue:processing") == 0
@@ -135,3 +137,53 @@ async def test_event_loop_stays_responsive_during_extraction(
     # The extraction runs in another process; the loop answers as if idle.
     assert statistics.median(latencies) < 0.05, latencies
     assert max(latencies) < 0.25, latencies
+
+
+async def test_job_failing_three_times_is_dead_lettered_and_book_failed(
+    make_settings: Callable[..., Settings],
+    start_service: StartService,
+    storage: StoragePeer,
+    redis_client: redis.Redis,
+) -> None:
+    # The API accepts the job; then its stored text is corrupted in Redis (a
+    # real fault in the data the worker reads), so every attempt fails.
+    settings = make_settings(storage=storage, job_backoff=0.05, job_attempts=3)
+    api = await start_service(dataclasses.replace(settings, roles=frozenset({"api"})))
+    book = await create_book(api.services.store)
+    async with httpx.AsyncClient(base_url=api.url) as client:
+        response = await client.post(
+            "/character/processing", json=processing_body(book, storage.put("books/c.txt", CAROL))
+        )
+    assert response.status_code == 202
+    job_id = response.json()["job_id"]
+    redis_client.set(f"falsafa:job:{job_id}:text", b"\xff\xfe\xfa not utf-8")
+    await start_service(dataclasses.replace(settings, roles=frozenset({"worker"})))
+    failed = await wait_for_status(api.services.store, book.id, {"failed", "completed"}, 30)
+    assert failed.processing_status == "failed"
+    assert failed.processing_error is not None and "UnicodeDecodeError" in failed.processing_error
+    dead = [json.loads(raw) for raw in redis_client.lrange("processing_queue:dead", 0, -1)]
+    assert [(d["job_id"], d["attempt"]) for d in dead] == [(job_id, 3)]
+    assert redis_client.llen("processing_queue") == 0
+    assert redis_client.llen("processing_queue:processing") == 0
+    assert redis_client.zcard("processing_queue:delayed") == 0
+
+
+async def test_a_2mb_book_is_processed_end_to_end(
+    make_settings: Callable[..., Settings],
+    start_service: StartService,
+    storage: StoragePeer,
+) -> None:
+    data = WAR_AND_PEACE[:2_000_000]
+    data = data[: data.rfind(b"\n\n")]  # whole paragraphs, valid UTF-8
+    service = await start_service(make_settings(storage=storage))
+    book = await create_book(service.services.store, title="War and Peace (first 2 MB)")
+    async with httpx.AsyncClient(base_url=service.url) as client:
+        response = await client.post(
+            "/character/processing", json=processing_body(book, storage.put("books/wp.txt", data))
+        )
+    assert response.status_code == 202
+    done = await wait_for_status(service.services.store, book.id, {"completed", "failed"}, 120)
+    assert done.processing_status == "completed", done.processing_error
+    names = [c.name for c in await service.services.store.list_characters(book.id)]
+    assert any("Pierre" in n for n in names), names
+    assert await service.services.store.count_passages(book.id) > 500
