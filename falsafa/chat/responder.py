@@ -172,8 +172,10 @@ class LLMResponder:
         return refined
 
     async def complete_messages(self, messages: list[dict[str, str]]) -> str:
+        from falsafa.persona import REFINE_MAX_TOKENS
+
         try:
-            return await self.complete(messages, max_tokens=200)
+            return await self.complete(messages, max_tokens=REFINE_MAX_TOKENS)
         except (openai.APIError, trio.TooSlowError) as exc:
             metrics.LLM_ERRORS.labels(kind="persona").inc()
             raise LLMError(str(exc), "status") from None
