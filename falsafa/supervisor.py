@@ -29,6 +29,7 @@ from typing import Any
 import trio
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve as hypercorn_serve
+from quart_trio import QuartTrio
 
 from falsafa.app import create_app
 from falsafa.config import Settings
@@ -46,6 +47,7 @@ class ServiceHandle:
     services: Services
     url: str | None
     cancel_scope: trio.CancelScope
+    app: QuartTrio | None = None
 
     def stop(self) -> None:
         """Begin a graceful shutdown (what SIGTERM does)."""
@@ -93,7 +95,7 @@ async def serve_service(
                     "responder": "offline" if settings.offline else "llm",
                 },
             )
-            task_status.started(ServiceHandle(services, url, children.cancel_scope))
+            task_status.started(ServiceHandle(services, url, children.cancel_scope, app))
             await services.stopping.wait()
             log.info("stopping", extra={"graceful_timeout_s": settings.graceful_timeout})
             # Past the graceful timeout, whatever is left is cancelled.

@@ -323,3 +323,24 @@ async def test_sigterm_during_streams_ends_them_and_releases_locks(
     assert endings == [{"error": "the server is shutting down; please retry", "code": 503}] * 3
     for session in sessions:
         assert redis_client.get(lock_key(session.id)) is None
+
+
+async def test_quart_response_timeout_does_not_cut_streams(
+    make_settings: Callable[..., Settings],
+    start_service: StartService,
+    llm: OpenAIPeer,
+    ready_book: ReadyBook,
+) -> None:
+    service = await start_service(make_settings(llm=llm))
+    assert service.app is not None
+    # Quart cuts responses after RESPONSE_TIMEOUT (60 s by default); chat
+    # streams opt out. Shrink it so a 1 s reply would be cut if they did not.
+    service.app.config["RESPONSE_TIMEOUT"] = 0.2
+    _book, session = await ready_book(service)
+    llm.script(tokens=[f"t{i}" for i in range(10)], token_delay=0.1)
+    async with httpx.AsyncClient(base_url=service.url) as client:
+        _response, raw = await _stream(client, chat_body(session, "slowly"))
+    assert sse_events(raw)[-1] == {
+        "done": True,
+        "full_response": "".join(f"t{i}" for i in range(10)),
+    }
