@@ -70,6 +70,12 @@ def test_sigterm_drains_and_exits_zero(tmp_path: Path, redis_url: str) -> None:
     process = _spawn({"FALSAFA_BIND": f"127.0.0.1:{port}", "REDIS_URL": redis_url}, tmp_path)
     try:
         _wait_healthy(f"http://127.0.0.1:{port}", process)
+        bad = httpx.post(
+            f"http://127.0.0.1:{port}/character/chat",
+            content=b"{",
+            headers={"X-Request-Id": "req-42"},
+        )
+        assert bad.status_code == 400
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
         _out, err = process.communicate(timeout=15)
@@ -79,8 +85,11 @@ def test_sigterm_drains_and_exits_zero(tmp_path: Path, redis_url: str) -> None:
             process.kill()
     assert process.returncode == 0, err.decode()
     assert elapsed < 5 + 1, "drain took longer than the graceful timeout"
-    messages = [line["msg"] for line in _log_lines(err)]
+    lines = _log_lines(err)
+    messages = [line["msg"] for line in lines]
     assert "signal received" in messages and "stopped" in messages
+    request = [line for line in lines if line.get("request_id") == "req-42"]
+    assert request and request[-1]["msg"] == "request" and request[-1]["status"] == 400
 
 
 def test_crashing_child_stops_process_nonzero_with_reason(tmp_path: Path, redis_url: str) -> None:
