@@ -39,6 +39,9 @@ log = logging.getLogger("falsafa.streams")
 
 Emit = Callable[[bytes], Awaitable[None]]
 
+# A reader this slow is gone (32 events are buffered before a send blocks).
+STALLED_CLIENT_SECONDS = 60.0
+
 
 class ChatStream:
     """One stream's shared state between its producer and its body."""
@@ -51,7 +54,19 @@ class ChatStream:
         self._send = send
 
     async def emit(self, event: bytes) -> None:
-        await self._send.send(event)
+        """Queue an event for the client. A client that stops reading for
+        ``STALLED_CLIENT_SECONDS``, or whose body was closed, counts as gone:
+        the stream is cancelled (a response that never started sending would
+        otherwise hold its producer, lock and LLM connection forever)."""
+        try:
+            with trio.move_on_after(STALLED_CLIENT_SECONDS) as scope:
+                await self._send.send(event)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            scope = None
+        if scope is None or scope.cancelled_caught:
+            self.client_gone = True
+            self.scope.cancel()
+            await trio.lowlevel.checkpoint()  # raises Cancelled: the scope is cancelled
 
     async def emit_final(self, event: bytes) -> None:
         """Send a last event even while being cancelled (an error or a notice);

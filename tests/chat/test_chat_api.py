@@ -344,3 +344,26 @@ async def test_quart_response_timeout_does_not_cut_streams(
         "done": True,
         "full_response": "".join(f"t{i}" for i in range(10)),
     }
+
+
+async def test_client_that_stops_reading_is_let_go(
+    chat, llm, redis_client, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from falsafa.chat import streams
+
+    monkeypatch.setattr(streams, "STALLED_CLIENT_SECONDS", 0.5)
+    service, client, _book, session = chat
+    # Big tokens fill the socket buffers quickly once the client stops reading.
+    llm.script(tokens=["x" * 100_000] * 300)
+    async with client.stream("POST", "/character/chat", json=chat_body(session, "Go")) as response:
+        assert response.status_code == 200
+        with trio.fail_after(10):
+            await llm.wait_client_closed(timeout=10)
+            while service.services.streams.active:  # noqa: ASYNC110 - polling the service's state
+                await trio.sleep(0.05)
+    assert redis_client.get(lock_key(session.id)) is None
+    messages = await service.services.store.recent_messages(session.id, 10)
+    assert [(m.role, m.status) for m in messages] == [
+        ("user", "complete"),
+        ("assistant", "interrupted"),
+    ]
