@@ -1,23 +1,37 @@
-"""Who says each quote, and to whom: a deterministic sieve.
+"""Who says each quote, and to whom: a deterministic two-stage sieve.
 
 Usage::
 
     from falsafa.extract.attribution import attribute
-    speakers, addressees = attribute(layout, quotes, mentions, genders, narrator)
+    speakers, addressees = attribute(
+        layout, quotes, mentions, genders, narrator, in_quote, quote_words, kin
+    )
 
-After Muzny et al. (EACL 2017), the sieves run from most to least precise and
-a quote keeps the first answer it gets:
+After Muzny et al. (EACL 2017). Stage one links a quote to a *mention* (a
+name, a pronoun or a noun phrase such as "his wife"); stage two links the
+mention to a character. The sieves run from most to least precise (measured
+on LitBank dev) and a quote keeps the first answer it gets:
 
-1. an explicit speech-verb frame next to the quote ("said Mr. Bennet",
-   "she replied", "Elizabeth, after a pause, said:"), the subject resolved
-   to a character (pronouns to the nearest preceding character of the same
-   gender who is not being addressed; "I" to the narrator);
+1. an explicit speech-verb frame next to the quote, in any order
+   ("said Mr. Bennet", "she replied", "Elizabeth, after a pause, said:",
+   "cried his wife", "the gentleman asked"), including a speech opened by
+   the previous paragraph ("He added in a preacher's tone:");
 2. the paragraph: other quotes of a paragraph share its explicit speaker;
-3. a character who is the subject of the paragraph's narration
+3. the narration of the paragraph: a character who is its subject
    ("Mr. Bennet made no answer. 'Do you not want to know...'");
-4. turn-taking: in a run of quoted paragraphs speakers alternate, and the
-   person addressed by a vocative ("Lizzy, ...") answers next;
-5. the nearest preceding character who is not the addressee.
+4. conversation: in a run of consecutive quoted paragraphs two people take
+   turns, anchored on every attributed paragraph of the run, forwards and
+   backwards; the person addressed by a vocative ("Lizzy, ...") is never the
+   speaker and is the interlocutor;
+5. the nearest preceding character who is neither addressed nor the
+   previous speaker.
+
+Stage two resolves a pronoun to the most recent character of the same gender
+(names in the narration and the speakers of earlier quotes, never the person
+addressed), "I" to the narrator, and a kinship noun phrase through its
+possessor ("his wife" after Mr. Bennet is the Mrs. Bennet of that surname).
+Other noun phrases ("said the child") name someone we cannot tie to a
+name: they still take part in turn-taking, and their quotes stay unattributed.
 
 Addressees come from vocatives inside the quote, or else the previous
 speaker in an alternating conversation.
@@ -26,35 +40,55 @@ speaker in an alternating conversation.
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from falsafa.extract.gender import pronoun_gender
 from falsafa.extract.lexicon import SPEECH_VERBS, Gender
 from falsafa.extract.quotes import QuoteSpan
 from falsafa.extract.text import Layout
 
-__all__ = ["NARRATOR", "MentionRef", "attribute"]
+__all__ = ["NARRATOR", "Kin", "MentionRef", "attribute"]
 
 NARRATOR = -1
 """Speaker id of the first-person narrator until we learn their name."""
 
-_ADVERB_OK = frozenset(
-    [
-        "then",
-        "again",
-        "quietly",
-        "softly",
-        "gently",
-        "coldly",
-        "calmly",
-        "at",
-        "once",
-        "now",
-        "presently",
-    ]
-)
 _SUBJECT_PRONOUNS = frozenset({"he", "she", "i"})
+_DETERMINERS = frozenset({"the", "his", "her", "my", "their", "our", "your", "this", "that"})
+_NP_STOP = frozenset(
+    "to with in at as of on for from by after before and but or then again who which that "
+    "when while not so very too once now quite still".split()
+)
+_KIN_NOUNS: dict[str, Gender] = {
+    "wife": "female",
+    "lady": "female",
+    "husband": "male",
+    "mother": "female",
+    "mamma": "female",
+    "mama": "female",
+    "papa": "male",
+    "father": "male",
+    "son": "male",
+    "daughter": "female",
+    "brother": "male",
+    "sister": "female",
+    "uncle": "male",
+    "aunt": "female",
+}
+_SPOUSE = frozenset({"wife", "lady", "husband"})
+_PARENT = frozenset({"mother", "mamma", "mama", "papa", "father"})
+_MALE_NOUNS = frozenset(
+    "man gentleman boy fellow lad sir king prince lord master squire youth stranger "
+    "husband father brother son uncle nephew parson priest clergyman landlord host "
+    "captain colonel major general doctor officer soldier sailor farmer "
+    "butler coachman driver".split()
+)
+_FEMALE_NOUNS = frozenset(
+    "woman lady girl maid maiden mistress dame queen princess widow wife mother sister "
+    "daughter aunt niece landlady hostess housekeeper nurse governess attendant handmaiden "
+    "cook".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +99,15 @@ class MentionRef:
     w1: int
     cluster: int
     in_quote: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Kin:
+    """What kinship phrases need to know about a cluster: its title class and surnames."""
+
+    tclass: str = ""
+    surnames: frozenset[str] = frozenset()
+    group: bool = False
 
 
 @dataclass(slots=True)
@@ -79,6 +122,11 @@ class _Ctx:
     quote_words: list[tuple[int, int]]
     mkeys: list[int]
     wstarts: list[int]
+    kin: Sequence[Kin]
+    speakers: list[int | None] = field(default_factory=list)
+    qstarts: list[int] = field(default_factory=list)
+    pseudo: dict[str, int] = field(default_factory=dict)
+    pseudo_gender: dict[int, Gender] = field(default_factory=dict)
 
 
 def attribute(
@@ -89,8 +137,14 @@ def attribute(
     narrator: int | None,
     in_quote: list[bool],
     quote_words: list[tuple[int, int]],
+    kin: Sequence[Kin] | None = None,
+    trace: list[str] | None = None,
 ) -> tuple[list[int | None], list[int | None]]:
-    """A speaker and an addressee (cluster indices or None) for every quote."""
+    """A speaker and an addressee (cluster indices or None) for every quote.
+
+    ``trace``, when given, receives the name of the sieve that settled each quote.
+    """
+    n = len(quotes)
     ctx = _Ctx(
         layout,
         quotes,
@@ -102,20 +156,23 @@ def attribute(
         quote_words,
         [m.w0 for m in mentions],
         [w.start for w in layout.words],
+        kin if kin is not None else [Kin() for _ in genders],
+        [None] * n,
+        [w0 for w0, _ in quote_words],
     )
-    n = len(quotes)
+    speakers = ctx.speakers
     addressees: list[int | None] = [_vocative(ctx, qi) for qi in range(n)]
-    speakers: list[int | None] = [None] * n
-    explicit = [False] * n
+    how = [""] * n
+    # 1. Explicit frames, in text order so that pronouns can see earlier speakers.
     for qi in range(n):
         s = _explicit(ctx, qi, addressees[qi])
         if s is not None:
             speakers[qi] = s
-            explicit[qi] = True
-    # Paragraph sieve: share the explicit speaker within the paragraph.
+            how[qi] = "explicit"
     by_para: dict[int, list[int]] = {}
     for qi, q in enumerate(quotes):
         by_para.setdefault(q.para, []).append(qi)
+    # 2. Paragraph: share the explicit speaker within the paragraph.
     for qis in by_para.values():
         known = [speakers[qi] for qi in qis if speakers[qi] is not None]
         if not known:
@@ -124,8 +181,9 @@ def attribute(
         for qi in qis:
             if speakers[qi] is None:
                 speakers[qi] = last if last is not None else known[0]
+                how[qi] = "paragraph"
             last = speakers[qi]
-    # Narration sieve: a character named in the paragraph's own narration.
+    # 3. Narration: a character named in the paragraph's own narration.
     for para, qis in by_para.items():
         if speakers[qis[0]] is not None:
             continue
@@ -133,17 +191,11 @@ def attribute(
         if s is not None:
             for qi in qis:
                 speakers[qi] = s
-    # Turn-taking over runs of quoted paragraphs.
+                how[qi] = "narration"
     paras = sorted(by_para)
-    for _ in range(2):
-        for i, para in enumerate(paras):
-            qis = by_para[para]
-            if speakers[qis[0]] is not None:
-                continue
-            guess = _turn(ctx, paras, i, by_para, speakers, addressees)
-            if guess is not None:
-                for qi in qis:
-                    speakers[qi] = guess
+    # 4. Conversation turn-taking.
+    _conversation(ctx, paras, by_para, addressees, how)
+    # 5. Nearest character, neither addressed nor the previous speaker.
     prev_speaker: dict[int, int | None] = {}
     for i, para in enumerate(paras):
         if i and paras[i - 1] == para - 1:
@@ -152,52 +204,294 @@ def attribute(
         if speakers[qi] is None:
             excl = {x for x in (addressees[qi], prev_speaker.get(quotes[qi].para)) if x is not None}
             speakers[qi] = _nearest(ctx, ctx.quote_words[qi][0], exclude=excl)
+            how[qi] = "nearest"
+    for qi in range(n):
+        s = speakers[qi]
+        if s is not None and s <= -2:
+            speakers[qi] = _resolve_pseudo(ctx, qi, s, addressees, by_para)
     _name_narrator(ctx, speakers, addressees, by_para)
     # Addressee by turn-taking: the other party of a two-person exchange.
     for i, para in enumerate(paras):
-        qis = by_para[para]
         if i == 0 or paras[i - 1] != para - 1:
             continue
         prev = speakers[by_para[paras[i - 1]][-1]]
-        for qi in qis:
+        for qi in by_para[para]:
             if addressees[qi] is None and prev is not None and prev != speakers[qi]:
                 addressees[qi] = prev
+    out_s = [s if s is not None and s >= 0 else None for s in speakers]
+    out_a = [a if a is not None and a >= 0 else None for a in addressees]
     for qi in range(n):
-        if addressees[qi] == speakers[qi]:
-            addressees[qi] = None
-    return speakers, addressees
+        if out_a[qi] == out_s[qi]:
+            out_a[qi] = None
+    if trace is not None:
+        trace.extend(how)
+    return out_s, out_a
+
+
+# ---------------------------------------------------------------- stage two
+
+
+def _compatible(ctx: _Ctx, cluster: int, g: Gender) -> bool:
+    if cluster < 0:
+        return True
+    if ctx.kin[cluster].group:
+        return False  # "the Claytons" never say "I" or take "he"
+    mg = ctx.genders[cluster]
+    return g == "unknown" or mg == "unknown" or mg == g
+
+
+def _recent(ctx: _Ctx, word_index: int, limit: int = 40) -> list[tuple[int, bool]]:
+    """Characters before ``word_index``, most recent first: (cluster, strong).
+
+    Speakers of earlier quotes and narration mentions that can be a subject
+    are strong; names spoken inside quotes, after a preposition ("the portrait
+    of Countess Amelia") or possessive ("Holmes's hand") are weak, used only
+    when nothing strong fits.
+    """
+    out: list[tuple[int, bool]] = []
+    k = bisect.bisect_left(ctx.mkeys, word_index) - 1
+    qk = bisect.bisect_left(ctx.qstarts, word_index) - 1
+    while len(out) < limit and (k >= 0 or qk >= 0):
+        mpos = ctx.mentions[k].w0 if k >= 0 else -1
+        qpos = ctx.quote_words[qk][0] if qk >= 0 else -1
+        if mpos >= qpos:
+            m = ctx.mentions[k]
+            out.append((m.cluster, not m.in_quote and not _oblique(ctx, m)))
+            k -= 1
+        else:
+            s = ctx.speakers[qk]
+            if s is not None and s >= 0:
+                out.append((s, True))
+            qk -= 1
+    return out
+
+
+_PREPOSITIONS = frozenset(
+    "of to at with for from by on in upon about into towards toward near behind beside "
+    "than like".split()
+)
+
+
+def _oblique(ctx: _Ctx, m: MentionRef) -> bool:
+    words = ctx.layout.words
+    last = words[m.w1].text
+    if last.endswith(("'s", "’s")) or ctx.layout.text[words[m.w1].end : words[m.w1].end + 1] in {
+        "'",
+        "’",
+    }:
+        return True
+    if m.w0 == 0 or words[m.w0 - 1].para != words[m.w0].para:
+        return False
+    return words[m.w0 - 1].text.lower() in _PREPOSITIONS
+
+
+def _resolve_gendered(
+    ctx: _Ctx, word_index: int, g: Gender, exclude: set[int | None]
+) -> int | None:
+    """The most recent compatible character, preferring sentence subjects.
+
+    A character who opens a sentence of the current or the previous paragraph
+    is the topic a pronoun usually continues ("Mrs. Hall lit the fire ...
+    and Millie ... she carried the cloth"), so such a mention beats a nearer
+    one in a subordinate position.
+    """
+    best_weak: int | None = None
+    nearest: int | None = None
+    para = ctx.layout.words[word_index].para if word_index < len(ctx.layout.words) else 0
+    for checked, (c, strong, pos, topic) in enumerate(_recent_detail(ctx, word_index)):
+        if c in exclude or not _compatible(ctx, c, g):
+            continue
+        if not strong:
+            if best_weak is None:
+                best_weak = c
+            continue
+        if g != "unknown" and ctx.genders[c] == "unknown" and checked > 8:
+            continue
+        if nearest is None:
+            nearest = c
+        if topic and ctx.layout.words[pos].para >= para - 1:
+            return c
+        if ctx.layout.words[pos].para < para - 1:
+            break
+    if nearest is not None:
+        return nearest
+    return best_weak
+
+
+def _recent_detail(
+    ctx: _Ctx, word_index: int, limit: int = 40
+) -> list[tuple[int, bool, int, bool]]:
+    """Like :func:`_recent`, with each candidate's word index and whether it opens a sentence."""
+    out: list[tuple[int, bool, int, bool]] = []
+    k = bisect.bisect_left(ctx.mkeys, word_index) - 1
+    qk = bisect.bisect_left(ctx.qstarts, word_index) - 1
+    while len(out) < limit and (k >= 0 or qk >= 0):
+        mpos = ctx.mentions[k].w0 if k >= 0 else -1
+        qpos = ctx.quote_words[qk][0] if qk >= 0 else -1
+        if mpos >= qpos:
+            m = ctx.mentions[k]
+            strong = not m.in_quote and not _oblique(ctx, m)
+            out.append((m.cluster, strong, m.w0, strong and _opens_sentence(ctx, m.w0)))
+            k -= 1
+        else:
+            s = ctx.speakers[qk]
+            if s is not None and s >= 0:
+                out.append((s, True, qpos, True))
+            qk -= 1
+    return out
+
+
+_OPENERS = frozenset("and but then so when while yet now presently".split())
+
+
+def _opens_sentence(ctx: _Ctx, w: int) -> bool:
+    words = ctx.layout.words
+    for back in (1, 2):
+        j = w - back
+        if j < 0 or words[j].para != words[w].para:
+            return True
+        if any(ch in ".!?;:" for ch in _gap(ctx, j)):
+            return True
+        if back == 1 and words[j].text.lower() in _OPENERS:
+            continue
+        return False
+    return False
 
 
 def _resolve_pronoun(ctx: _Ctx, word_index: int, exclude: int | None) -> int | None:
     w = ctx.layout.words[word_index].text.lower()
-    if w == "i":
+    if w in {"i", "my", "me"}:
         return NARRATOR if ctx.narrator is None else ctx.narrator
-    g = pronoun_gender(w)
-    # Walk back over mentions before the pronoun: the nearest compatible one wins,
-    # looking at narration first and only then at names spoken inside quotes.
-    best_quoted: int | None = None
-    checked = 0
-    k = bisect.bisect_left(ctx.mkeys, word_index) - 1
-    while k >= 0 and checked < 40:
-        m = ctx.mentions[k]
-        k -= 1
-        checked += 1
-        if m.cluster == exclude:
-            continue
-        mg = ctx.genders[m.cluster]
-        if g != "unknown" and mg != "unknown" and mg != g:
-            continue
-        if m.in_quote:
-            if best_quoted is None:
-                best_quoted = m.cluster
-            continue
-        if g != "unknown" and mg == "unknown" and checked > 8:
-            continue
-        return m.cluster
-    return best_quoted
+    return _resolve_gendered(ctx, word_index, pronoun_gender(w), {exclude})
 
 
-def _subject_at(ctx: _Ctx, j: int, exclude: int | None) -> tuple[bool, int | None]:
+def _resolve_np(ctx: _Ctx, det: int, head: int, addressee: int | None) -> int | None:
+    """A noun phrase subject: kinship through its possessor, else a pseudo-speaker."""
+    words = ctx.layout.words
+    d = words[det].text.lower()
+    noun = words[head].text.lower()
+    if noun in _KIN_NOUNS and d in {"his", "her", "my"}:
+        g = _KIN_NOUNS[noun]
+        owner = _resolve_pronoun(ctx, det, None)
+        found = _kin_of(ctx, owner, noun, g)
+        if found is not None and found != addressee:
+            return found
+        if owner is not None:
+            return _resolve_gendered(ctx, det, g, {owner, addressee})
+        return None
+    key = f"{d} {noun}"
+    if key not in ctx.pseudo:
+        pid = -2 - len(ctx.pseudo)
+        ctx.pseudo[key] = pid
+        ctx.pseudo_gender[pid] = (
+            "male" if noun in _MALE_NOUNS else "female" if noun in _FEMALE_NOUNS else "unknown"
+        )
+    return ctx.pseudo[key]
+
+
+def _resolve_pseudo(
+    ctx: _Ctx, qi: int, pid: int, addressees: list[int | None], by_para: dict[int, list[int]]
+) -> int | None:
+    """The character a noun-phrase speaker ("the gentleman") most likely is.
+
+    The nearest character of the noun's gender before the quote, or else the
+    first one named after it, who is not the other side of the conversation.
+    """
+    g = ctx.pseudo_gender.get(pid, "unknown")
+    para = ctx.quotes[qi].para
+    excl: set[int | None] = {addressees[qi]}
+    for other in (para - 1, para + 1):
+        for qj in by_para.get(other, []):
+            if ctx.speakers[qj] != pid:
+                excl.add(ctx.speakers[qj])
+    w0 = ctx.quote_words[qi][0]
+    for c, strong in _recent(ctx, w0, 12):
+        if strong and c not in excl and _compatible(ctx, c, g):
+            return c
+    k = bisect.bisect_left(ctx.mkeys, w0)
+    for m in ctx.mentions[k : k + 30]:
+        if m.cluster not in excl and _compatible(ctx, m.cluster, g):
+            return m.cluster
+    return None
+
+
+def _kin_of(ctx: _Ctx, owner: int | None, noun: str, g: Gender) -> int | None:
+    if owner is None or owner < 0:
+        return None
+    names = ctx.kin[owner].surnames
+    if not names:
+        return None
+    cands = [
+        c
+        for c, k in enumerate(ctx.kin)
+        if c != owner and k.surnames & names and _compatible(ctx, c, g) and ctx.genders[c] == g
+    ]
+    if noun in _SPOUSE or noun in _PARENT:
+        want = "mrs" if g == "female" else "mr"
+        titled = [c for c in cands if ctx.kin[c].tclass == want]
+        if len(titled) == 1:
+            return titled[0]
+    if len(cands) == 1 and noun not in _SPOUSE:
+        return cands[0]
+    return None
+
+
+# ---------------------------------------------------------------- stage one
+
+
+def _gap(ctx: _Ctx, j: int) -> str:
+    text = ctx.layout.text
+    words = ctx.layout.words
+    end = words[j + 1].start if j + 1 < len(words) else len(text)
+    return text[words[j].end : end]
+
+
+def _clause_ends_after(ctx: _Ctx, j: int) -> bool:
+    return any(c in ".!?;" for c in _gap(ctx, j))
+
+
+def _np_after(ctx: _Ctx, j: int, limit: int) -> tuple[int, int] | None:
+    """A noun phrase "the old man" starting at word j: (determiner, head)."""
+    words = ctx.layout.words
+    if words[j].text.lower() not in _DETERMINERS or ctx.by_word.get(j) is not None:
+        return None
+    head: int | None = None
+    k = j
+    while k + 1 < limit and _gap(ctx, k).strip() in ("", "-"):
+        w = words[k + 1].text
+        if not w.islower() or w in _NP_STOP or w in SPEECH_VERBS or w.endswith("ly"):
+            break
+        head = k + 1
+        k += 1
+        if k - j >= 4:
+            break
+    return (j, head) if head is not None else None
+
+
+def _np_before(ctx: _Ctx, span: list[int], pos: int) -> tuple[int, int] | None:
+    """A noun phrase ending just before span[pos] (allowing one -ly adverb)."""
+    words = ctx.layout.words
+    end = pos - 1
+    if end >= 0 and words[span[end]].text.endswith("ly"):
+        end -= 1
+    if end < 0:
+        return None
+    head = span[end]
+    if not words[head].text.islower() or words[head].text in _NP_STOP:
+        return None
+    for back in range(end - 1, max(-1, end - 4), -1):
+        j = span[back]
+        if _gap(ctx, j).strip() not in ("", "-"):
+            return None
+        w = words[j].text
+        if w.lower() in _DETERMINERS:
+            return (j, head)
+        if not w.islower():
+            return None
+    return None
+
+
+def _subject_at(ctx: _Ctx, j: int, limit: int, exclude: int | None) -> tuple[bool, int | None]:
     """Is word j the start of a subject? Returns (found, cluster)."""
     words = ctx.layout.words
     m = ctx.by_word.get(j)
@@ -206,6 +500,9 @@ def _subject_at(ctx: _Ctx, j: int, exclude: int | None) -> tuple[bool, int | Non
     w = words[j].text.lower()
     if w in _SUBJECT_PRONOUNS:
         return True, _resolve_pronoun(ctx, j, exclude)
+    np = _np_after(ctx, j, limit)
+    if np is not None:
+        return True, _resolve_np(ctx, np[0], np[1], exclude)
     return False, None
 
 
@@ -213,7 +510,7 @@ def _explicit(ctx: _Ctx, qi: int, addressee: int | None) -> int | None:
     words = ctx.layout.words
     q = ctx.quotes[qi]
     w0, w1 = ctx.quote_words[qi]
-    # After the quote: "..." said Mr. Bennet / "..." she replied / "..." Elizabeth cried.
+    # After the quote: "..." said Mr. Bennet / "..." she replied / "..." cried his wife.
     j = w1
     tail: list[int] = []
     while j < len(words) and words[j].para == q.para and not ctx.in_quote[j] and len(tail) < 8:
@@ -221,7 +518,7 @@ def _explicit(ctx: _Ctx, qi: int, addressee: int | None) -> int | None:
         if _clause_ends_after(ctx, j):
             break
         j += 1
-    found = _frame(ctx, tail, addressee)
+    found = _frame(ctx, tail, addressee, after=True)
     if found is not None:
         return found
     # Before the quote: Mr. Bennet said, "..." / She cried: "..."
@@ -232,7 +529,7 @@ def _explicit(ctx: _Ctx, qi: int, addressee: int | None) -> int | None:
             break
         head.insert(0, j)
         j -= 1
-    found = _frame(ctx, head, addressee)
+    found = _frame(ctx, head, addressee, after=False)
     if found is not None or head or j < 0 or ctx.in_quote[j]:
         return found
     # A speech opening its own paragraph, introduced by the narration before it:
@@ -246,31 +543,31 @@ def _explicit(ctx: _Ctx, qi: int, addressee: int | None) -> int | None:
             break
         head.insert(0, j)
         j -= 1
-    return _frame(ctx, head, addressee)
+    return _frame(ctx, head, addressee, after=False)
 
 
-def _clause_ends_after(ctx: _Ctx, j: int) -> bool:
-    text = ctx.layout.text
+def _frame(ctx: _Ctx, span: list[int], addressee: int | None, after: bool) -> int | None:
     words = ctx.layout.words
-    end = words[j + 1].start if j + 1 < len(words) else len(text)
-    gap = text[words[j].end : end]
-    return any(c in ".!?;" for c in gap)
-
-
-def _frame(ctx: _Ctx, span: list[int], addressee: int | None) -> int | None:
-    words = ctx.layout.words
-    for pos, j in enumerate(span):
+    limit = span[-1] + 1 if span else 0
+    positions = range(len(span)) if after else range(len(span) - 1, -1, -1)
+    for pos in positions:
+        j = span[pos]
         if words[j].text.lower() not in SPEECH_VERBS:
             continue
+        if after and pos > 4:
+            return None
         # Inverted: said Mr. Bennet / said he / replied the girl.
         if pos + 1 < len(span):
-            ok, c = _subject_at(ctx, span[pos + 1], addressee)
+            ok, c = _subject_at(ctx, span[pos + 1], limit, addressee)
             if ok:
                 return c
         # Subject before the verb, allowing an adverb or a short aside.
+        np = _np_before(ctx, span, pos)
+        if np is not None:
+            return _resolve_np(ctx, np[0], np[1], addressee)
         for back in range(pos - 1, max(-1, pos - 5), -1):
             k = span[back]
-            ok, c = _subject_at(ctx, k, addressee)
+            ok, c = _subject_at(ctx, k, limit, addressee)
             if not ok:
                 m = _mention_ending_at(ctx, k)
                 if m is not None:
@@ -347,32 +644,72 @@ def _paragraph_subject(
     return None
 
 
-def _turn(
+def _conversation(
     ctx: _Ctx,
     paras: list[int],
-    i: int,
     by_para: dict[int, list[int]],
-    speakers: list[int | None],
     addressees: list[int | None],
+    how: list[str],
+) -> None:
+    """Fill the speakers of a run of quoted paragraphs by alternation."""
+    speakers = ctx.speakers
+    runs: list[list[int]] = []
+    for para in paras:
+        if runs and runs[-1][-1] == para - 1:
+            runs[-1].append(para)
+        else:
+            runs.append([para])
+    for run in runs:
+        sp: list[int | None] = [speakers[by_para[p][0]] for p in run]
+        addr: list[int | None] = [
+            next((addressees[qi] for qi in by_para[p] if addressees[qi] is not None), None)
+            for p in run
+        ]
+        anchors = [i for i, s in enumerate(sp) if s is not None]
+        if not anchors:
+            continue
+        known = {s for s in sp if s is not None}
+        before_run = ctx.quote_words[by_para[run[0]][0]][0]
+
+        for i in range(len(run)):
+            if sp[i] is not None:
+                continue
+            j = min(anchors, key=lambda a: (abs(a - i), a > i))
+            d = abs(i - j)
+            toward = 1 if i > j else -1
+            guess = sp[j] if d % 2 == 0 else _other(ctx, sp, addr, known, before_run, j, toward)
+            if guess is not None and guess == addr[i]:
+                guess = None
+            if guess is None:
+                continue
+            for qi in by_para[run[i]]:
+                if speakers[qi] is None:
+                    speakers[qi] = guess
+                    how[qi] = "conversation"
+
+
+def _other(
+    ctx: _Ctx,
+    sp: list[int | None],
+    addr: list[int | None],
+    known: set[int],
+    before_run: int,
+    j: int,
+    toward: int,
 ) -> int | None:
-    para = paras[i]
-    own_addr = addressees[by_para[para][0]]
-    if i >= 1 and paras[i - 1] == para - 1:
-        prev_q = by_para[paras[i - 1]][-1]
-        prev_s = speakers[prev_q]
-        if addressees[prev_q] is not None and addressees[prev_q] != prev_s:
-            return addressees[prev_q]
-        if i >= 2 and paras[i - 2] == para - 2:
-            s2 = speakers[by_para[paras[i - 2]][-1]]
-            if s2 is not None and s2 != prev_s and s2 != own_addr:
-                return s2
-        if own_addr is not None and prev_s is not None and own_addr == prev_s:
-            return None
-    if i + 2 < len(paras) and paras[i + 2] == para + 2 and paras[i + 1] == para + 1:
-        s_next2 = speakers[by_para[paras[i + 2]][0]]
-        s_next1 = speakers[by_para[paras[i + 1]][0]]
-        if s_next2 is not None and s_next2 != s_next1 and s_next2 != own_addr:
-            return s_next2
+    """The interlocutor of the speaker of paragraph ``j`` of a conversation run."""
+    s = sp[j]
+    for k in (j + toward, j - toward):
+        if 0 <= k < len(sp) and sp[k] is not None and sp[k] != s:
+            return sp[k]
+    if addr[j] is not None and addr[j] != s:
+        return addr[j]
+    rest = known - {s} if s is not None else set(known)
+    if len(rest) == 1:
+        return next(iter(rest))
+    for c, strong in _recent(ctx, before_run, 20):
+        if strong and c != s and c >= 0 and not ctx.kin[c].group:
+            return c
     return None
 
 
@@ -388,8 +725,6 @@ def _name_narrator(
     people answering them ("Watson," said he): the quotes in the paragraphs
     next to the narrator's own speeches.
     """
-    from collections import Counter
-
     votes: Counter[int] = Counter()
     for qi, s in enumerate(speakers):
         if s != NARRATOR:
@@ -398,7 +733,7 @@ def _name_narrator(
         for other in (para - 1, para + 1):
             for qj in by_para.get(other, []):
                 a = addressees[qj]
-                if a is not None and a != NARRATOR and speakers[qj] != NARRATOR:
+                if a is not None and a >= 0 and speakers[qj] != NARRATOR:
                     votes[a] += 1
     name: int | None = ctx.narrator
     if name is None and votes:
@@ -416,7 +751,7 @@ def _nearest(ctx: _Ctx, word_index: int, exclude: set[int]) -> int | None:
     k = bisect.bisect_left(ctx.mkeys, word_index) - 1
     while k >= 0:
         m = ctx.mentions[k]
-        if m.cluster not in exclude and not m.in_quote:
+        if m.cluster not in exclude and not m.in_quote and not ctx.kin[m.cluster].group:
             return m.cluster
         k -= 1
     return None

@@ -20,7 +20,7 @@ import bisect
 import re
 from collections import Counter
 
-from falsafa.extract.attribution import MentionRef, attribute
+from falsafa.extract.attribution import Kin, MentionRef, attribute
 from falsafa.extract.facts import describe, relate
 from falsafa.extract.gender import infer_genders
 from falsafa.extract.lexicon import Gender
@@ -63,8 +63,10 @@ class BuiltinExtractor:
             key=lambda m: m.w0,
         )
         narrator = _narrator(layout, clusters, in_quote, mentions, qspans, quote_words)
+        genders = ["unknown" if c.group else g for c, g in zip(clusters, genders, strict=True)]
+        kin = [Kin(c.tclass, frozenset(c.lasts), c.group) for c in clusters]
         speakers, addressees = attribute(
-            layout, qspans, mentions, genders, narrator, in_quote, quote_words
+            layout, qspans, mentions, genders, narrator, in_quote, quote_words, kin
         )
         return _assemble(layout, clusters, genders, qspans, speakers, addressees, in_quote)
 

@@ -88,6 +88,8 @@ def title_class(title: str | None) -> str:
     t = title.lower().rstrip(".")
     if t in _MISS_TITLES:
         return "miss"
+    if t == "master":
+        return "master"
     if t in _MRS_TITLES:
         return "mrs"
     return "mr"
@@ -157,7 +159,9 @@ COMMON_CAPITALISED: frozenset[str] = _words(
 
 NOT_PERSON: frozenset[str] = _words(
     "god lord heaven heavens christ jesus providence devil satan hell paradise nature "
-    "fate fortune death time love truth chapter book part volume i"
+    "fate fortune death time love truth chapter book part volume i "
+    "englishman englishmen frenchman frenchmen dutchman dutchmen irishman irishmen "
+    "scotchman scotsman welshman chinaman yankees"
 )
 """Words that must never be a character's whole name."""
 
@@ -319,6 +323,7 @@ NICKNAMES: dict[str, frozenset[str]] = {
         "phil": "philip",
         "pip": "philip",
         "steve": "stephen",
+        "stevie": "stephen",
         "andy": "andrew",
         "archie": "archibald",
         "bert": "albert herbert",

@@ -65,6 +65,10 @@ _PARTICLES = frozenset(
         "af",
     ]
 )
+_TIME_WORDS = frozenset(
+    "christmas easter michaelmas whitsun whitsuntide midsummer lent candlemas yule "
+    "hallowmas martinmas lammas shrove epiphany advent pentecost sabbath".split()
+)
 _INITIAL_BEFORE = set(".!?:;—–-“\"‘'([_")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
@@ -101,6 +105,7 @@ class NameCluster:
     hidden: set[str] = field(default_factory=set)
     runs: list[NameRun] = field(default_factory=list)
     tclass: str = ""
+    group: bool = False
 
     @property
     def display(self) -> str:
@@ -235,6 +240,10 @@ def find_names(layout: Layout) -> list[NameRun]:
             if not joinable or "'" in words[j].text[-2:] or "’" in words[j].text[-2:]:
                 break
             if nxt[:1].isupper():
+                if _strip_possessive(nxt) == _strip_possessive(words[j].text):
+                    break  # "Scrooge Scrooge": two mentions, not one name
+                if nxt.isupper() and len(nxt) > 1 and not words[j].text.isupper():
+                    break  # "Miss Watkin WILL": a shouted word after a name
                 j += 1
             elif nxt in _PARTICLES and j + 2 < n and words[j + 2].text[:1].isupper():
                 j += 2
@@ -261,12 +270,16 @@ def _name_from_run(
             initial[idx[0]] and st.lower[t.lower()] > 0
         ):
             break
+        if lt in _TIME_WORDS and len(idx) > 1:
+            return None  # "Christmas Eve", "Ghost of Christmas Present": a fixed phrase
         if lt in COMMON_CAPITALISED or initial[idx[0]] or not _looks_like_name(t, st, False):
             idx.pop(0)
             continue
         break
     if not idx:
         return None
+    if idx[0] > k and k > 0 and words[k - 1].text.lower() == "the":
+        return None  # "the Trois Couronnes", "the Golden Hind": a thing's name
     title: str | None = None
     if words[idx[0]].text.lower().rstrip(".") in HONORIFICS and len(idx) > 1:
         title = words[idx[0]].text
@@ -301,7 +314,9 @@ def _name_from_run(
             parts = keep
     if title is not None and not _looks_like_name(parts[-1], st, titled=True):
         return None
-    norm = tuple(st.case.get(p.lower(), p) if p.isupper() and len(p) >= 3 else p for p in parts)
+    norm = tuple(
+        st.case.get(p.lower(), p) if sum(ch.isupper() for ch in p) >= 3 else p for p in parts
+    )
     start = words[idx[0]].start if title is None else words[idx[0] - 1].start
     first_word = idx[0] - (1 if title else 0)
     end = words[idx[-1]].start + len(parts[-1])
@@ -356,6 +371,49 @@ def _is_first_name(w: str) -> bool:
     return lw in MALE_NAMES or lw in FEMALE_NAMES or lw in NICKNAMES
 
 
+def _same_given(first: str, firsts: set[str]) -> bool:
+    """Is ``first`` a diminutive of one of ``firsts``, or the other way round ("Jack"/"John")?"""
+    lf = first.lower()
+    for f in firsts:
+        lo = f.lower()
+        if lo in NICKNAMES.get(lf, frozenset()) or lf in NICKNAMES.get(lo, frozenset()):
+            return True
+    return False
+
+
+def _title_fits(
+    c: NameCluster,
+    tcls: str,
+    word: str,
+    forms: Counter[tuple[str, tuple[str, ...]]],
+    has_miss: bool,
+) -> bool:
+    """May "Mrs Todd" join the only full-name cluster "Almira Todd"?
+
+    A woman's title joins a woman's name, a man's title a man's name. When
+    the given name says nothing, only a surname borne by one title class in
+    the whole book is safe ("Mr Verloc" must not join "Winnie Verloc" when
+    there is a "Mrs Verloc").
+    """
+    if c.group or tcls == "mrs":
+        return False  # "Mrs Lennox" is as often the mother of "Mary Lennox" as her
+    want = "male" if tcls == "mr" else "female" if tcls in ("mrs", "miss") else "unknown"
+    if c.gender != "unknown":
+        if tcls == "mrs" and has_miss and c.tclass == "miss":
+            return False
+        return want in ("unknown", c.gender)
+    others = {t for (t, parts) in forms if t and t != tcls and parts == (word,)}
+    return tcls not in ("mrs",) and not has_miss and not others
+
+
+def _plural_of(word: str, clusters: list[NameCluster]) -> bool:
+    """Is ``word`` the plural of a surname we know ("Claytons", "Woodhouses")?"""
+    if len(word) < 4 or not word.endswith("s") or word.endswith("ss"):
+        return False
+    stems = {word[:-1]} | ({word[:-2]} if word.endswith("es") else set())
+    return any(stems & c.lasts for c in clusters if not c.group)
+
+
 def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
     """Group name mentions into people (see the module docstring)."""
     forms: Counter[tuple[str, tuple[str, ...]]] = Counter(r.form for r in runs)
@@ -394,7 +452,7 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
                 c
                 for c in clusters
                 if last in c.lasts
-                and (first in c.firsts or not c.firsts)
+                and (first in c.firsts or not c.firsts or _same_given(first, c.firsts))
                 and _compatible(c.gender, g)
                 and (not c.tclass or not tcls or c.tclass == tcls or c.firsts)
             ]
@@ -435,7 +493,7 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
                 pick = same_title[0]
             elif len(titled_last) == 1:
                 pick = titled_last[0]
-            elif len(by_last) == 1 and tcls != "mrs" and not has_miss:
+            elif len(by_last) == 1 and _title_fits(by_last[0], tcls, word, forms, has_miss):
                 pick = by_last[0]
             elif len(by_first) == 1 and (_is_first_name(word) or not by_last):
                 pick = by_first[0]
@@ -455,6 +513,16 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
         # A bare single word.
         firsts = [c for c in clusters if word in c.firsts]
         lasts = [c for c in clusters if word in c.lasts]
+        if not firsts and _plural_of(word, clusters):
+            # "the Claytons": the family as a group, never one of its members.
+            c = NameCluster(group=True)
+            c.lasts.add(word)
+            clusters.append(c)
+            add(c, form)
+            continue
+        if not firsts and lasts and all(c.tclass == "mrs" and not c.firsts for c in lasts):
+            # "Fezziwig" beside "Mrs. Fezziwig" is her husband, not her.
+            lasts = []
         nick = [
             c
             for c in clusters
@@ -497,8 +565,14 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
     parts = {p.lower() for r in c.runs for p in r.parts}
     if parts & NOT_PERSON:
         return False
-    titled = any(r.title for r in c.runs)
+    if c.group:
+        first = c.runs[0].word_index
+        after_the = first > 0 and layout.words[first - 1].text.lower() == "the"
+        return len(c.runs) >= 2 or after_the
+    # "St. Helena", "Saint Paul": a saint's title is as often a place's.
+    titled = any(r.title and r.title.lower().rstrip(".") not in {"st", "saint"} for r in c.runs)
     single = all(len(r.parts) == 1 for r in c.runs)
+    given = any(p in MALE_NAMES or p in FEMALE_NAMES or p in NICKNAMES for p in parts)
     if not titled and single and parts <= GAZETTEER and not parts & (MALE_NAMES | FEMALE_NAMES):
         return False
     if (
@@ -523,10 +597,14 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
             acts += 1
         if in_quote[k] and _vocative_frame(text, r.start, r.end):
             speech += 1
+        if nxt in {"who", "whom", "whose"}:
+            speech += 1  # "Bartleby, who was a scrivener": only people are "who"
     if the_count * 2 >= len(c.runs):
         return False
     if titled or speech:
         return True
+    if len(c.runs) == 1 and not given:
+        return False  # one untitled mention of a word that is no given name: too little
     if any(
         p.lower() in MALE_NAMES or p.lower() in FEMALE_NAMES or p.lower() in NICKNAMES
         for p in c.firsts
@@ -542,7 +620,14 @@ def _vocative_frame(text: str, start: int, end: int) -> bool:
     """ ", Watson," / "“Lizzy,": a name set off by commas inside a speech."""
     before = text[max(0, start - 2) : start].strip()
     after = text[end : end + 1]
-    return (before.endswith(",") or before[-1:] in "“\"‘'") and after in {",", "!", "?"}
+    return (before.endswith(",") or before[-1:] in "“\"‘'") and after in {
+        ",",
+        "!",
+        "?",
+        ";",
+        "—",
+        "-",
+    }
 
 
 _PAST = frozenset(

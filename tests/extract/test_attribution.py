@@ -73,3 +73,49 @@ def test_descriptors_and_actions() -> None:
     assert {"plump", "poor"} <= words
     assert {"tall", "young"} <= words
     assert "laughed" in {w for w, _ in c.actions}
+
+
+def test_kinship_noun_phrase_resolves_through_its_possessor() -> None:
+    text = (
+        "Mr. Bennet read his paper. Mrs. Bennet was restless all morning.\n\n"
+        "Mr. Bennet made no answer.\n\n"
+        "“Do you not want to know who has taken it?” cried his wife impatiently.\n"
+    )
+    assert speaker_name(extract(text), "who has taken it") == "Mrs. Bennet"
+
+
+def test_unnamed_noun_phrase_speaker_is_not_the_interlocutor() -> None:
+    text = (
+        "Dick looked up at the passer-by.\n\n"
+        "“Shine yer boots, sir?” said Dick.\n\n"
+        "“How much?” asked the gentleman.\n\n"
+        "“Ten cents,” said Dick.\n\n"
+        "“That is steep,” said the gentleman. Greyson was his name.\n"
+    )
+    result = extract(text)
+    assert speaker_name(result, "How much") != "Dick"
+    assert speaker_name(result, "Ten cents") == "Dick"
+
+
+def test_conversation_is_anchored_backwards_too() -> None:
+    text = (
+        "Emma Woodhouse sat with Harriet Smith by the fire.\n\n"
+        "This was invitation enough.\n\n"
+        "“Who is coming to dinner?”\n\n"
+        "“Nobody at all.”\n\n"
+        "“Then we shall be dull.”\n\n"
+        "“Not at all, my dear,” said Harriet.\n"
+    )
+    result = extract(text)
+    assert speaker_name(result, "Nobody at all") == "Harriet Smith"
+    assert speaker_name(result, "Who is coming") == "Emma Woodhouse"
+    assert speaker_name(result, "we shall be dull") == "Emma Woodhouse"
+
+
+def test_pronoun_prefers_the_sentence_subject_over_a_nearer_aside() -> None:
+    text = (
+        "Mrs. Hall lit the fire. As soon as the bacon was under way, and Millie, "
+        "her maid, had been brisked up, she carried the cloth into the parlour.\n\n"
+        "Mrs. Hall looked at the guest. “Can I take your hat?” she said.\n"
+    )
+    assert speaker_name(extract(text), "take your hat") == "Mrs. Hall"

@@ -105,3 +105,76 @@ def test_ranking_and_first_offset() -> None:
     assert counts == sorted(counts, reverse=True)
     first = result.characters[0]
     assert BENNETS[first.first_offset :].startswith(("Mr.", "Mrs.", "Eliz"))
+
+
+def test_repeated_surname_is_two_mentions_and_titled_surname_joins_it() -> None:
+    text = (
+        "Scrooge Scrooge signed the book. Mr. Scrooge was a tight-fisted man, and "
+        "Scrooge knew it.\n\nScrooge sat alone. Ebenezer Scrooge said nothing.\n"
+    )
+    people = [c for c in extract(text).characters if "Scrooge" in (c.name, *c.aliases)]
+    assert len(people) == 1
+    assert "Scrooge Scrooge" not in people[0].aliases
+    assert "Mr. Scrooge" in (people[0].name, *people[0].aliases)
+
+
+def test_bare_surname_beside_mrs_only_is_not_merged_with_her() -> None:
+    text = (
+        "Fezziwig laughed, and Fezziwig danced. He was a kind man.\n\n"
+        "Mrs. Fezziwig smiled. Mrs. Fezziwig was a stout woman.\n"
+    )
+    clusters = [(c.name, set(c.aliases)) for c in extract(text).characters]
+    assert ("Fezziwig", set()) in clusters
+    assert ("Mrs. Fezziwig", set()) in clusters
+
+
+def test_holiday_phrases_are_not_names() -> None:
+    text = (
+        "It was Christmas Eve, and Tom Brown walked home. The Ghost of Christmas Present "
+        "appeared. Christmas Eve was cold.\n\nTom Brown shivered.\n"
+    )
+    got = all_names(text)
+    assert "tom brown" in got
+    assert "eve" not in got and "present" not in got
+
+
+def test_plural_surname_is_the_family_not_a_member() -> None:
+    text = (
+        "The Claytons lived in England. John Clayton was a young man. The Claytons were "
+        "rich, and the Claytons sailed.\n\nMr. Clayton said nothing.\n"
+    )
+    by_name = {c.name: c for c in extract(text).characters}
+    assert "Claytons" in by_name
+    assert "Claytons" not in by_name["John Clayton"].aliases
+
+
+def test_diminutive_full_names_merge_and_miss_joins_a_womans_full_name() -> None:
+    text = (
+        "John Carter rode west. Captain Jack Carter was a soldier, and John Carter knew it.\n\n"
+        "Becky Sharp laughed. Miss Sharp was a clever girl, and Becky Sharp was poor.\n"
+    )
+    result = extract(text)
+    carter = [c for c in result.characters if "Carter" in c.name]
+    assert len(carter) == 1
+    sharp = [c for c in result.characters if any("Sharp" in n for n in (c.name, *c.aliases))]
+    assert len(sharp) == 1 and "Miss Sharp" in (sharp[0].name, *sharp[0].aliases)
+
+
+def test_titled_surname_shared_by_two_full_names_stays_apart() -> None:
+    # "Master" is a boy's title: Mr. Cratchit is neither Peter nor, for certain, Bob.
+    text = (
+        "Bob Cratchit worked. Master Peter Cratchit ate. Bob Cratchit sang.\n\n"
+        "Mr. Cratchit came home. Master Peter Cratchit laughed.\n"
+    )
+    peter = next(c for c in extract(text).characters if "Peter" in c.name)
+    assert "Mr. Cratchit" not in peter.aliases
+
+
+def test_one_untitled_mention_of_a_common_noun_is_not_a_character() -> None:
+    text = (
+        "He had learned Algebra at school, and Mary Smith taught him.\n\n"
+        "Mary Smith was patient. Then came Bartleby, who was a scrivener.\n"
+    )
+    got = all_names(text)
+    assert "algebra" not in got
+    assert "bartleby" in got and "mary smith" in got
