@@ -5,6 +5,7 @@ Usage::
     falsafa serve                  # the service, configured by environment variables
     falsafa extract [--json] FILE  # characters and quotes of one book
     falsafa config                 # print the configuration table (README)
+    falsafa dev create-book ...    # stand-ins for the frontend (falsafa/devtools.py)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ commands:
   serve      run the service (roles from FALSAFA_ROLES: api, worker, or both)
   extract    extract characters and quotes: falsafa extract [--json] FILE
   config     print the configuration variables as a Markdown table
+  dev        stand-ins for the frontend: falsafa dev create-book|create-session|characters|wait
 """
 
 
@@ -44,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         from falsafa.extract.cli import main as extract_main
 
         return extract_main(rest)
+    if command == "dev":
+        from falsafa.devtools import main as dev_main
+
+        return dev_main(rest)
     if command == "config":
         from falsafa.config import markdown_table
 

@@ -14,6 +14,7 @@ two in step, so the documentation cannot drift from the code.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,8 +295,15 @@ def _name(value: str) -> str:
 
 
 def is_ip_literal(host: str) -> bool:
+    """An IP address in any spelling a resolver accepts: dotted, IPv6, and the
+    legacy ``inet_aton`` forms (``2130706433``, ``0x7f000001``, ``0177.0.0.1``,
+    ``127.1``) that name the same hosts as the dotted ones."""
+    host = host.strip("[]")
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        ipaddress.ip_address(host)
     except ValueError:
-        return False
+        try:
+            socket.inet_aton(host)
+        except (OSError, ValueError):
+            return False
     return True

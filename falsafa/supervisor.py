@@ -74,6 +74,7 @@ async def serve_service(
     """Run the whole service until it is stopped; report a handle once ready."""
     async with trio.open_nursery() as nursery, open_services(settings, nursery) as services:
         url: str | None = None
+        app: QuartTrio | None = None  # a worker-only process has none
         async with trio.open_nursery() as children:
             if "api" in settings.roles:
                 app = create_app(services)

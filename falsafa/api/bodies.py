@@ -24,7 +24,7 @@ from falsafa.errors import ApiError
 
 __all__ = ["ChatRequest", "ProcessingRequest", "parse_chat", "parse_processing"]
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,8 @@ def _uuid(doc: dict[str, Any], field: str) -> uuid.UUID:
         raise ApiError(400, f"missing field: {field}")
     if not isinstance(value, str):
         raise ApiError(400, f"{field} must be a string UUID")
-    if not _UUID.match(value):
+    # fullmatch: "$" would let a trailing newline through to uuid.UUID (a 500).
+    if not _UUID.fullmatch(value):
         raise ApiError(400, f"{field} is not a UUID")
     return uuid.UUID(value)
 
@@ -80,6 +81,12 @@ def _string(doc: dict[str, Any], field: str) -> str:
         raise ApiError(400, f"missing field: {field}")
     if not isinstance(value, str):
         raise ApiError(400, f"{field} must be a string")
+    try:
+        # JSON's "\ud800" escapes decode to lone surrogates, which no UTF-8
+        # consumer downstream (store, LLM, logs, URL quoting) can encode.
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, f"{field} is not valid Unicode (unpaired surrogate)") from None
     return value
 
 

@@ -107,7 +107,7 @@ async def submit_book() -> Response:
             raise ApiError(500, "queue unavailable, try again later") from None
         log.info(
             "book accepted",
-            extra={"job_id": job_id, "created": created, "chars": len(text)},
+            extra={"job_id": job_id, "new_job": created, "chars": len(text)},
         )
         return _accepted(job_id)
 

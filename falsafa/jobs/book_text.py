@@ -52,8 +52,8 @@ def check_storage_url(url: str, allowed_origins: frozenset[str]) -> str:
     del port
     origin = origin_of(url)
     if origin not in allowed_origins:
-        host = parts.hostname
-        if is_ip_literal(host) or host in {"localhost"} or host.endswith(".localhost"):
+        host = parts.hostname.rstrip(".")
+        if is_ip_literal(host) or host == "localhost" or host.endswith(".localhost"):
             raise Rejected("file_url points to an address that is not the storage service")
         raise Rejected("file_url is outside the allowed storage origin")
     return url

@@ -1,0 +1,208 @@
+"""``falsafa dev``: what the frontend does in production, for local runs.
+
+Usage::
+
+    falsafa dev create-book --title "A Christmas Carol"        # {"book_id": ..., "user_id": ...}
+    falsafa dev create-session --book-id B --user-id U --rank 0
+    falsafa dev create-session --book-id B --user-id U --character Scrooge
+    falsafa dev characters --book-id B [--json]
+    falsafa dev wait --book-id B [--timeout 120]                 # until completed or failed
+
+In production the frontend inserts the ``books`` row before it calls
+``POST /character/processing``, and creates ``chat_sessions`` before
+``POST /character/chat``; the backend never does either. These commands
+stand in for it against the configured store (the same environment variables
+as ``falsafa serve``), so ``scripts/dev.sh`` and a developer with ``curl``
+can drive the whole flow. Output meant for scripts is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+
+from falsafa.config import ConfigError, Settings
+from falsafa.store import Book, CharacterRecord, ChatSession, Store, StoreError, open_store
+
+__all__ = ["main"]
+
+
+class DevError(Exception):
+    """A request this command cannot carry out; the message says why."""
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a UUID: {value!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="falsafa dev",
+        description="Stand-ins for the frontend: create books and chat sessions in the store.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    book = commands.add_parser("create-book", help="insert a book row (status pending)")
+    book.add_argument("--title", required=True)
+    book.add_argument("--user-id", type=_uuid, help="owner (default: a new UUID)")
+    book.add_argument("--book-id", type=_uuid, help="the book's id (default: a new UUID)")
+
+    session = commands.add_parser("create-session", help="create a chat session with a character")
+    session.add_argument("--book-id", type=_uuid, required=True)
+    session.add_argument("--user-id", type=_uuid, help="must own the book (default: its owner)")
+    who = session.add_mutually_exclusive_group()
+    who.add_argument("--rank", type=int, default=0, help="0 = the main character (default)")
+    who.add_argument("--character", metavar="NAME", help="a name or alias, any case")
+
+    characters = commands.add_parser("characters", help="list a book's characters by rank")
+    characters.add_argument("--book-id", type=_uuid, required=True)
+    characters.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    wait = commands.add_parser("wait", help="wait until a book is completed (exit 0) or failed")
+    wait.add_argument("--book-id", type=_uuid, required=True)
+    wait.add_argument("--timeout", type=float, default=120.0, help="seconds (default 120)")
+    return parser
+
+
+async def _create_book(store: Store, args: argparse.Namespace) -> int:
+    book = Book(
+        id=args.book_id or uuid.uuid4(), user_id=args.user_id or uuid.uuid4(), title=args.title
+    )
+    await store.create_book(book)
+    _print_json({"book_id": str(book.id), "user_id": str(book.user_id)})
+    return 0
+
+
+def _pick(characters: list[CharacterRecord], rank: int, name: str | None) -> CharacterRecord:
+    if name is not None:
+        wanted = name.casefold()
+        for character in characters:
+            if wanted in {n.casefold() for n in (character.name, *character.aliases)}:
+                return character
+        known = ", ".join(c.name for c in characters[:12])
+        raise DevError(f"no character named {name!r} (top characters: {known})")
+    if not 0 <= rank < len(characters):
+        raise DevError(f"--rank {rank} is out of range: the book has {len(characters)} characters")
+    return characters[rank]
+
+
+async def _book(store: Store, book_id: uuid.UUID) -> Book:
+    book = await store.get_book(book_id)
+    if book is None:
+        raise DevError(f"book {book_id} does not exist")
+    return book
+
+
+async def _create_session(store: Store, args: argparse.Namespace) -> int:
+    book = await _book(store, args.book_id)
+    user_id = args.user_id or book.user_id
+    if user_id != book.user_id:
+        raise DevError(f"book {book.id} belongs to user {book.user_id}, not {user_id}")
+    characters = await store.list_characters(book.id)
+    if not characters:
+        raise DevError(
+            f"book {book.id} has no characters (processing_status={book.processing_status})"
+        )
+    character = _pick(characters, args.rank, args.character)
+    session = ChatSession(
+        id=uuid.uuid4(), user_id=user_id, book_id=book.id, character_id=character.id
+    )
+    await store.create_session(session)
+    _print_json(
+        {
+            "session_id": str(session.id),
+            "character_id": str(character.id),
+            "character_name": character.name,
+            "book_id": str(book.id),
+            "user_id": str(user_id),
+        }
+    )
+    return 0
+
+
+async def _characters(store: Store, args: argparse.Namespace) -> int:
+    await _book(store, args.book_id)
+    for character in await store.list_characters(args.book_id):
+        if args.json:
+            _print_json(
+                {
+                    "rank": character.rank,
+                    "character_id": str(character.id),
+                    "name": character.name,
+                    "aliases": list(character.aliases),
+                    "mention_count": character.mention_count,
+                }
+            )
+        else:
+            aliases = ", ".join(a for a in character.aliases if a != character.name)
+            line = f"{character.rank:>3}  {character.id}  {character.name}"
+            print(f"{line}  ({aliases})" if aliases else line)
+    return 0
+
+
+async def _wait(store: Store, args: argparse.Namespace) -> int:
+    book = await _book(store, args.book_id)
+    with trio.move_on_after(args.timeout):
+        while book.processing_status not in {"completed", "failed"}:
+            await trio.sleep(0.2)
+            book = await _book(store, args.book_id)
+    status = book.processing_status
+    _print_json({"book_id": str(book.id), "status": status, "error": book.processing_error})
+    if status == "completed":
+        return 0
+    if status == "failed":
+        raise DevError(f"processing failed: {book.processing_error}")
+    raise DevError(f"still {status} after {args.timeout:g} s")
+
+
+_COMMANDS: dict[str, Callable[[Store, argparse.Namespace], Awaitable[int]]] = {
+    "create-book": _create_book,
+    "create-session": _create_session,
+    "characters": _characters,
+    "wait": _wait,
+}
+
+
+def _print_json(doc: dict[str, Any]) -> None:
+    print(json.dumps(doc), flush=True)
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    store = open_store(
+        settings.store,
+        sqlite_path=settings.sqlite_path,
+        supabase_url=settings.supabase_url,
+        supabase_key=settings.supabase_key,
+        timeout=settings.store_timeout,
+    )
+    try:
+        return await _COMMANDS[args.command](store, args)
+    finally:
+        await store.aclose()
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as exc:
+        print(f"falsafa dev: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return trio.run(_run, settings, args)
+    except DevError as exc:
+        print(f"falsafa dev {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(f"falsafa dev {args.command}: store error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,225 @@
+"""``falsafa dev`` (the frontend's stand-in) and ``scripts/dev.sh --smoke``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+
+from falsafa.cli import main as falsafa_main
+from falsafa.store import Book, CharacterRecord, SqliteStore, character_uuid
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in list(os.environ):
+        if name.startswith(("FALSAFA_", "SUPABASE_")):
+            monkeypatch.delenv(name)
+    path = tmp_path / "dev.sqlite3"
+    monkeypatch.setenv("FALSAFA_STORE", "sqlite")
+    monkeypatch.setenv("FALSAFA_SQLITE_PATH", str(path))
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = falsafa_main(["dev", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def seed(db: Path, book_id: str, names: list[tuple[str, tuple[str, ...]]]) -> None:
+    """Characters and ``completed``, as a finished job leaves them."""
+
+    async def go() -> None:
+        store = SqliteStore(db)
+        try:
+            bid = uuid.UUID(book_id)
+            characters = [
+                CharacterRecord(
+                    id=character_uuid(bid, name),
+                    book_id=bid,
+                    name=name,
+                    aliases=aliases,
+                    rank=rank,
+                    mention_count=100 - rank,
+                )
+                for rank, (name, aliases) in enumerate(names)
+            ]
+            await store.save_book_results(bid, characters, [])
+        finally:
+            await store.aclose()
+
+    trio.run(go)
+
+
+def created_book(capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, Any]:
+    code, out, err = run(capsys, "create-book", "--title", "A Christmas Carol", *extra)
+    assert code == 0, err
+    doc: dict[str, Any] = json.loads(out)
+    return doc
+
+
+def test_create_book_prints_ids_and_stores_the_row(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    user = str(uuid.uuid4())
+    doc = created_book(capsys, "--user-id", user)
+    assert set(doc) == {"book_id", "user_id"} and doc["user_id"] == user
+
+    async def fetch() -> Book | None:
+        store = SqliteStore(db)
+        try:
+            return await store.get_book(uuid.UUID(doc["book_id"]))
+        finally:
+            await store.aclose()
+
+    book = trio.run(fetch)
+    assert book is not None
+    assert (book.title, str(book.user_id), book.processing_status) == (
+        "A Christmas Carol",
+        user,
+        "pending",
+    )
+
+
+def test_create_session_by_rank_and_by_alias(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    book = created_book(capsys)
+    seed(db, book["book_id"], [("Scrooge", ("Ebenezer",)), ("Bob", ("Bob Cratchit",))])
+    code, out, err = run(
+        capsys, "create-session", "--book-id", book["book_id"], "--user-id", book["user_id"]
+    )
+    assert code == 0, err
+    first = json.loads(out)
+    assert set(first) == {"session_id", "character_id", "character_name", "book_id", "user_id"}
+    assert first["character_name"] == "Scrooge" and first["book_id"] == book["book_id"]
+
+    code, out, err = run(
+        capsys, "create-session", "--book-id", book["book_id"], "--character", "bob cratchit"
+    )
+    assert code == 0, err
+    second = json.loads(out)
+    assert second["character_name"] == "Bob" and second["user_id"] == book["user_id"]
+    assert second["session_id"] != first["session_id"]
+
+    code, out, _ = run(capsys, "create-session", "--book-id", book["book_id"], "--rank", "1")
+    assert code == 0 and json.loads(out)["character_name"] == "Bob"
+
+
+def test_create_session_refusals_say_why(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    book = created_book(capsys)
+    bid = book["book_id"]
+    code, _, err = run(capsys, "create-session", "--book-id", bid)
+    assert code == 1 and "no characters (processing_status=pending)" in err
+    seed(db, bid, [("Scrooge", ())])
+    code, _, err = run(capsys, "create-session", "--book-id", bid, "--character", "Tiny Tim")
+    assert code == 1 and "no character named 'Tiny Tim' (top characters: Scrooge)" in err
+    code, _, err = run(capsys, "create-session", "--book-id", bid, "--rank", "3")
+    assert code == 1 and "out of range" in err
+    other = str(uuid.uuid4())
+    code, _, err = run(capsys, "create-session", "--book-id", bid, "--user-id", other)
+    assert code == 1 and f"not {other}" in err
+    code, _, err = run(capsys, "create-session", "--book-id", str(uuid.uuid4()))
+    assert code == 1 and "does not exist" in err
+
+
+def test_characters_lists_by_rank(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    book = created_book(capsys)
+    seed(db, book["book_id"], [("Scrooge", ("Ebenezer",)), ("Bob", ())])
+    code, out, _ = run(capsys, "characters", "--book-id", book["book_id"])
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert lines[0].split()[0] == "0" and lines[0].endswith("Scrooge  (Ebenezer)")
+    assert lines[1].endswith("  Bob")
+    code, out, _ = run(capsys, "characters", "--book-id", book["book_id"], "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["rank"], r["name"], r["aliases"]) for r in rows] == [
+        (0, "Scrooge", ["Ebenezer"]),
+        (1, "Bob", []),
+    ]
+
+
+def test_wait_reports_completion_or_times_out(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    book = created_book(capsys)
+    code, out, err = run(capsys, "wait", "--book-id", book["book_id"], "--timeout", "0.3")
+    assert code == 1 and "still pending after 0.3 s" in err
+    assert json.loads(out)["status"] == "pending"
+    seed(db, book["book_id"], [("Scrooge", ())])
+    code, out, _ = run(capsys, "wait", "--book-id", book["book_id"])
+    assert code == 0 and json.loads(out)["status"] == "completed"
+
+
+def test_bad_arguments_and_configuration(db: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exc:
+        falsafa_main(["dev", "create-session", "--book-id", "not-a-uuid"])
+    assert exc.value.code == 2
+    assert "not a UUID" in capsys.readouterr().err
+    monkeypatch.setenv("FALSAFA_STORE", "supabase")
+    code, _, err = run(capsys, "characters", "--book-id", str(uuid.uuid4()))
+    assert code == 2 and "SUPABASE_URL: required" in err
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_dev_sh_smoke_runs_the_whole_flow(redis_url: str, tmp_path: Path) -> None:
+    """The README's first command, non-interactively: a sample book processed,
+    a session created, one reply streamed over SSE; nothing left running."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FALSAFA_", "SUPABASE_", "OPENAI_", "REDIS_"))
+    }
+    # A port that is taken, so that dev.sh has to find another one.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env |= {
+            "REDIS_URL": redis_url,  # the test's private redis-server
+            "FALSAFA_BIND": f"127.0.0.1:{port}",
+            "TMPDIR": str(tmp_path),
+        }
+        started = time.monotonic()
+        done = subprocess.run(
+            [str(ROOT / "scripts" / "dev.sh"), "--smoke"],
+            cwd=tmp_path,  # it finds the repository from its own path
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    elapsed = time.monotonic() - started
+    report = f"exit {done.returncode} after {elapsed:.1f} s\nstderr:\n{done.stderr}"
+    assert done.returncode == 0, report + f"\nstdout:\n{done.stdout[-2000:]}"
+    assert f"127.0.0.1:{port} is taken; using 127.0.0.1:" in done.stderr, report
+    assert f"using Redis at {redis_url}" in done.stderr, report
+    assert "smoke test passed" in done.stderr, report
+
+    events = [json.loads(x[5:]) for x in done.stdout.splitlines() if x.startswith("data:")]
+    assert events and all("token" in e for e in events[:-1])
+    assert events[-1]["done"] is True
+    reply = events[-1]["full_response"]
+    assert reply and reply == "".join(e["token"] for e in events[:-1])
+    character = re.search(r"chat session \S+ with (.+)", done.stderr).group(1)  # type: ignore[union-attr]
+    assert f"{character} says: {reply}" in done.stdout
+
+    # Everything it started is gone: the service, the storage server, the temp dir.
+    serve_pid = int(re.search(r"\(pid (\d+),", done.stderr).group(1))  # type: ignore[union-attr]
+    with pytest.raises(ProcessLookupError):
+        os.kill(serve_pid, 0)
+    storage_port = int(re.search(r"at http://127\.0\.0\.1:(\d+) \(stand-in", done.stderr).group(1))  # type: ignore[union-attr]
+    serve_port = int(re.search(r"up at http://127\.0\.0\.1:(\d+)", done.stderr).group(1))  # type: ignore[union-attr]
+    assert not _listening(storage_port) and not _listening(serve_port)
+    assert not list(tmp_path.glob("falsafa-dev.*")), "temporary directory removed"
