@@ -46,7 +46,9 @@ def _clean_request_id(raw: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def create_app(services: Services) -> QuartTrio:
+def create_app(services: Services, *, business: bool = True) -> QuartTrio:
+    """The app; ``business=False`` serves only /health and /metrics (the
+    listener of a worker-only process)."""
     from falsafa.api import chat, ops, processing
 
     app = QuartTrio("falsafa")
@@ -59,8 +61,9 @@ def create_app(services: Services) -> QuartTrio:
     )
     app.extensions["falsafa"] = services
     app.register_blueprint(ops.blueprint)
-    app.register_blueprint(processing.blueprint)
-    app.register_blueprint(chat.blueprint)
+    if business:
+        app.register_blueprint(processing.blueprint)
+        app.register_blueprint(chat.blueprint)
 
     @app.before_request
     async def start_request() -> Response | None:

@@ -37,6 +37,11 @@ class Variable:
 
 VARIABLES: tuple[Variable, ...] = (
     Variable("FALSAFA_BIND", "127.0.0.1:8000", "HTTP listen address, `host:port`."),
+    Variable(
+        "FALSAFA_METRICS_BIND",
+        "",
+        "Worker-only processes: `host:port` serving just /health and /metrics (empty: none).",
+    ),
     Variable("FALSAFA_ROLES", "api,worker", "What this process runs: `api`, `worker`, or both."),
     Variable(
         "FALSAFA_LOG_LEVEL", "INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`; logs are JSON lines."
@@ -120,6 +125,7 @@ class Settings:
     bind_host: str = "127.0.0.1"
     bind_port: int = 8000
     roles: frozenset[str] = frozenset({"api", "worker"})
+    metrics_bind: tuple[str, int] | None = None
     log_level: str = "INFO"
     redis_url: str = "redis://127.0.0.1:6379/0"
     store: str = "sqlite"
@@ -187,6 +193,7 @@ class Settings:
             bind_host=host,
             bind_port=port,
             roles=parse("FALSAFA_ROLES", _roles),
+            metrics_bind=parse("FALSAFA_METRICS_BIND", _optional_host_port),
             log_level=parse("FALSAFA_LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR")),
             redis_url=parse("REDIS_URL", _redis_url),
             store=store,
@@ -229,6 +236,10 @@ def _host_port(value: str) -> tuple[str, int]:
     if not 0 <= number <= 65535:
         raise ValueError("port must be 0..65535")
     return host.strip("[]"), number
+
+
+def _optional_host_port(value: str) -> tuple[str, int] | None:
+    return _host_port(value) if value else None
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:

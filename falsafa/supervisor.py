@@ -20,6 +20,7 @@ keeps answering.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -80,6 +81,16 @@ async def serve_service(
                 app = create_app(services)
                 binds = await children.start(
                     _serve_http, app, _hypercorn_config(settings), services
+                )
+                url = binds[0] if binds else None
+            elif settings.metrics_bind is not None:
+                # A worker-only process still answers probes and scrapes.
+                host, port = settings.metrics_bind
+                ops_config = _hypercorn_config(
+                    dataclasses.replace(settings, bind_host=host, bind_port=port)
+                )
+                binds = await children.start(
+                    _serve_http, create_app(services, business=False), ops_config, services
                 )
                 url = binds[0] if binds else None
             if "worker" in settings.roles:

@@ -152,7 +152,12 @@ def test_compose_healthchecks(compose: dict[str, Any]) -> None:
     services = compose["services"]
     api_check = services["api"]["healthcheck"]
     assert api_check["test"][0] == "CMD" and "/health" in " ".join(api_check["test"])
-    assert services["worker"]["healthcheck"] == {"disable": True}, "a worker serves no HTTP"
+    for name, port in (("api", 8000), ("worker", 9100)):
+        check = services[name]["healthcheck"]
+        assert check["test"][0] == "CMD" and f":{port}/health" in " ".join(check["test"])
+    # The worker's ops listener serves /health and /metrics, not the business API.
+    assert services["worker"]["environment"]["FALSAFA_METRICS_BIND"] == "0.0.0.0:9100"
+    assert "ports" not in services["worker"]
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     prometheus = services["prometheus"]
     assert prometheus["depends_on"] == {"api": {"condition": "service_healthy"}}
@@ -169,17 +174,18 @@ def test_compose_redis_keeps_the_queue(compose: dict[str, Any]) -> None:
     assert "ports" not in redis
 
 
-def test_compose_prometheus_scrapes_the_api(compose: dict[str, Any]) -> None:
+def test_compose_prometheus_scrapes_api_and_workers(compose: dict[str, Any]) -> None:
     prometheus = compose["services"]["prometheus"]
     assert prometheus["profiles"] == ["monitoring"], "optional"
     mount = next(v for v in prometheus["volumes"] if "prometheus.yml" in v)
     source = mount.split(":")[0]
     config = yaml.safe_load((ROOT / source).read_text())
-    (job,) = config["scrape_configs"]
-    assert job["metrics_path"] == "/metrics"
-    targets = job.get("static_configs", [{}])[0].get("targets", [])
-    dns = job.get("dns_sd_configs", [{}])[0]
-    assert "api:8000" in targets or (dns.get("names") == ["api"] and dns.get("port") == 8000)
+    scraped = set()
+    for job in config["scrape_configs"]:
+        assert job["metrics_path"] == "/metrics"
+        for dns in job.get("dns_sd_configs", []):
+            scraped.update((name, dns["port"]) for name in dns["names"])
+    assert scraped == {("api", 8000), ("worker", 9100)}
 
 
 def test_compose_names_only_known_variables(compose: dict[str, Any]) -> None:

@@ -69,3 +69,19 @@ async def test_unknown_route_is_json_404_with_request_id(
     assert response.json() == {"error": "not found", "code": 404}
     assert response.headers["x-request-id"] == "abc-123"
     assert forged.headers["x-request-id"] != 'bad id"<x>'
+
+
+async def test_worker_only_process_serves_just_ops_on_metrics_bind(
+    make_settings: Callable[..., Settings], start_service: StartService
+) -> None:
+    service = await start_service(
+        make_settings(roles=frozenset({"worker"}), metrics_bind=("127.0.0.1", 0))
+    )
+    assert service.url is not None
+    async with httpx.AsyncClient(base_url=service.url) as client:
+        health = await client.get("/health")
+        scrape = await client.get("/metrics")
+        business = await client.post("/character/chat", json={})
+    assert (health.status_code, health.text) == (200, "ok")
+    assert "falsafa_queue_depth" in scrape.text
+    assert business.status_code == 404
