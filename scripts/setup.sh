@@ -14,7 +14,10 @@ python=${PYTHON:-python3}
   echo "falsafa needs Python 3.11 or newer ($python is $("$python" --version 2>&1))" >&2; exit 1; }
 
 missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The service can use any Redis (REDIS_URL); the tests start their own.
+if ((want_pg)) || [[ -z "${REDIS_URL:-}" ]]; then
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+fi
 if ((want_pg)) && ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_isready >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
@@ -32,10 +35,22 @@ fi
 if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -U pip >/dev/null 2>&1 || true
-if ((want_pg)); then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
-else
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e . 2>&1 | grep -v '^WARNING: Location' || true
+extras=$([[ $want_pg -eq 1 ]] && echo '[test]' || echo '')
+# Re-installing takes ~10 s even when nothing changed: skip it while
+# pyproject.toml and the extras are the same as last time.
+stamp_for() { echo ".venv/.falsafa-install-$( (cat pyproject.toml; echo "$1") | sha256sum | cut -c1-16)"; }
+stamp=$(stamp_for "$extras")
+# A test install covers the service too.
+if [[ ! -f "$stamp" && ! -f "$(stamp_for '[test]')" ]]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -U pip >/dev/null 2>&1 || true
+  log=$(mktemp)
+  if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}" >"$log" 2>&1; then
+    grep -v '^WARNING: Location' "$log" >&2 || true
+    rm -f "$log"
+    echo "pip install failed" >&2
+    exit 1
+  fi
+  rm -f "$log" .venv/.falsafa-install-*
+  touch "$stamp"
 fi
 .venv/bin/python -c 'import falsafa' || { echo "installation failed" >&2; exit 1; }
