@@ -6,7 +6,7 @@ port=${PGPORT:-5432}
 ready() { pg_isready -h 127.0.0.1 -p "$port" -q 2>/dev/null; }
 if ! ready; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && [[ -d /etc/postgresql ]]; then
-    version=$(ls /etc/postgresql | sort -V | tail -1)
+    version=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" | sort -V | tail -1)
     pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || pg_ctlcluster "$version" main start >&2
   fi
   for _ in $(seq 1 50); do ready && break; sleep 0.2; done
