@@ -127,6 +127,10 @@ class _Ctx:
     qstarts: list[int] = field(default_factory=list)
     pseudo: dict[str, int] = field(default_factory=dict)
     pseudo_gender: dict[int, Gender] = field(default_factory=dict)
+    addressees: list[int | None] = field(default_factory=list)
+    turn: int | None = None
+    parties: set[int] = field(default_factory=set)
+    """The speaker of the quote just before, in a dialogue (see :func:`_explicit`)."""
 
 
 def attribute(
@@ -162,6 +166,7 @@ def attribute(
     )
     speakers = ctx.speakers
     addressees: list[int | None] = [_vocative(ctx, qi) for qi in range(n)]
+    ctx.addressees = addressees
     how = [""] * n
     # 1. Explicit frames, in text order so that pronouns can see earlier speakers.
     for qi in range(n):
@@ -499,6 +504,12 @@ def _subject_at(ctx: _Ctx, j: int, limit: int, exclude: int | None) -> tuple[boo
         return True, m.cluster
     w = words[j].text.lower()
     if w in _SUBJECT_PRONOUNS:
+        if ctx.turn is not None and w != "i":
+            # Dialogue takes turns: "he replied" after his friend's speech is
+            # the other man, when there is one.
+            c = _resolve_gendered(ctx, j, pronoun_gender(w), {exclude, ctx.turn})
+            if c is not None and c in ctx.parties:
+                return True, c
         return True, _resolve_pronoun(ctx, j, exclude)
     np = _np_after(ctx, j, limit)
     if np is not None:
@@ -507,6 +518,34 @@ def _subject_at(ctx: _Ctx, j: int, limit: int, exclude: int | None) -> tuple[boo
 
 
 def _explicit(ctx: _Ctx, qi: int, addressee: int | None) -> int | None:
+    ctx.turn = _previous_turn(ctx, qi)
+    try:
+        return _explicit_frame(ctx, qi, addressee)
+    finally:
+        ctx.turn = None
+
+
+def _previous_turn(ctx: _Ctx, qi: int) -> int | None:
+    """The speaker of the previous paragraph when it is a speech and this one opens with one."""
+    q = ctx.quotes[qi]
+    if qi == 0 or ctx.quotes[qi - 1].para != q.para - 1:
+        return None
+    if ctx.layout.paragraphs[q.para].start != q.start:
+        return None
+    s = ctx.speakers[qi - 1]
+    if s is None or s < 0:
+        return None
+    # The other parties: who spoke or was addressed in the last few quotes.
+    ctx.parties = {
+        x
+        for k in range(max(0, qi - 4), qi)
+        for x in (ctx.speakers[k], ctx.addressees[k])
+        if x is not None and x >= 0 and x != s
+    }
+    return s
+
+
+def _explicit_frame(ctx: _Ctx, qi: int, addressee: int | None) -> int | None:
     words = ctx.layout.words
     q = ctx.quotes[qi]
     w0, w1 = ctx.quote_words[qi]
@@ -556,6 +595,18 @@ def _frame(ctx: _Ctx, span: list[int], addressee: int | None, after: bool) -> in
             continue
         if after and pos > 4:
             return None
+        # A name or pronoun right before the verb is its subject, whatever
+        # follows: "he asked Katharine", "Jane answered Elizabeth coldly".
+        b = pos - 1
+        if b >= 1 and words[span[b]].text.endswith("ly"):
+            b -= 1
+        if b >= 0:
+            k = span[b]
+            if words[k].text.lower() in _SUBJECT_PRONOUNS:
+                return _subject_at(ctx, k, limit, addressee)[1]
+            m = _mention_ending_at(ctx, k)
+            if m is not None and not _oblique(ctx, m):
+                return m.cluster
         # Inverted: said Mr. Bennet / said he / replied the girl.
         if pos + 1 < len(span):
             ok, c = _subject_at(ctx, span[pos + 1], limit, addressee)
@@ -667,7 +718,16 @@ def _conversation(
         ]
         anchors = [i for i, s in enumerate(sp) if s is not None]
         if not anchors:
-            continue
+            # No frame anywhere: the run opens with the character the narration
+            # just before it was about ("Mr. Pett was sniffing suspiciously.").
+            lead = _lead_in(ctx, run[0], addr[0])
+            if lead is None:
+                continue
+            sp[0] = lead
+            anchors = [0]
+            for qi in by_para[run[0]]:
+                speakers[qi] = lead
+                how[qi] = "lead-in"
         known = {s for s in sp if s is not None}
         before_run = ctx.quote_words[by_para[run[0]][0]][0]
 
@@ -686,6 +746,25 @@ def _conversation(
                 if speakers[qi] is None:
                     speakers[qi] = guess
                     how[qi] = "conversation"
+
+
+def _lead_in(ctx: _Ctx, para: int, addressee: int | None) -> int | None:
+    """The subject of the narration paragraph just before ``para``, if it has one."""
+    if para == 0:
+        return None
+    p = ctx.layout.paragraphs[para - 1]
+    a = bisect.bisect_left(ctx.wstarts, p.start)
+    b = bisect.bisect_left(ctx.wstarts, p.end)
+    if a == b or any(ctx.in_quote[a:b]):
+        return None
+    best: int | None = None
+    for k in range(bisect.bisect_left(ctx.mkeys, a), bisect.bisect_left(ctx.mkeys, b)):
+        m = ctx.mentions[k]
+        if m.cluster == addressee or ctx.kin[m.cluster].group or _oblique(ctx, m):
+            continue
+        if _opens_sentence(ctx, m.w0):
+            best = m.cluster
+    return best
 
 
 def _other(

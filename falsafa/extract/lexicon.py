@@ -21,6 +21,7 @@ __all__ = [
     "GAZETTEER",
     "HONORIFICS",
     "MALE_NAMES",
+    "NATIONALITIES",
     "NICKNAMES",
     "NOT_PERSON",
     "PLACE_PREPOSITIONS",
@@ -156,6 +157,13 @@ COMMON_CAPITALISED: frozenset[str] = _words(
     "town village state kingdom empire republic army navy regiment government parliament "
     "bible gospel testament psalm psalms scripture"
 )
+
+NATIONALITIES: frozenset[str] = _words(
+    "english french german russian italian spanish dutch irish scotch scottish welsh "
+    "british american indian african european asiatic asian chinese japanese turkish "
+    "greek roman yankee"
+)
+"""Nationality words: capitalised adjectives, but also nicknames ("Irish murmured")."""
 
 NOT_PERSON: frozenset[str] = _words(
     "god lord heaven heavens christ jesus providence devil satan hell paradise nature "

@@ -32,6 +32,7 @@ from falsafa.extract.lexicon import (
     GAZETTEER,
     HONORIFICS,
     MALE_NAMES,
+    NATIONALITIES,
     NICKNAMES,
     NOT_PERSON,
     PLACE_PREPOSITIONS,
@@ -90,7 +91,7 @@ class NameRun:
 
     @property
     def surface(self) -> str:
-        name = " ".join(self.parts)
+        name = " ".join(p + "." if p in {"St", "ST"} else p for p in self.parts)
         return f"{_title_display(self.title)} {name}" if self.title else name
 
 
@@ -163,16 +164,20 @@ class _Stats:
     cap_mid: Counter[str] = field(default_factory=Counter)
     cap_any: Counter[str] = field(default_factory=Counter)
     case: dict[str, str] = field(default_factory=dict)
+    speaks: Counter[str] = field(default_factory=Counter)
 
 
 def _stats(layout: Layout, initial: list[bool]) -> _Stats:
     st = _Stats()
-    for w, ini in zip(layout.words, initial, strict=True):
+    words = layout.words
+    for k, (w, ini) in enumerate(zip(words, initial, strict=True)):
         base = _strip_possessive(w.text)
         if base[:1].isupper():
             st.cap_any[base] += 1
             if not ini:
                 st.cap_mid[base] += 1
+            if _beside_speech_verb(layout, k):
+                st.speaks[base] += 1
         elif base.islower():
             st.lower[base] += 1
     # Names printed in capitals ("SALLIE McBRIDE" in a letter head) take the
@@ -183,6 +188,30 @@ def _stats(layout: Layout, initial: list[bool]) -> _Stats:
     return st
 
 
+def _beside_speech_verb(layout: Layout, k: int) -> bool:
+    """ "said Turkey" / "Irish murmured": the word is the subject of a speech verb."""
+    words = layout.words
+    text = layout.text
+    w = words[k]
+    if k + 1 < len(words) and words[k + 1].para == w.para:
+        nxt = words[k + 1]
+        if nxt.text in SPEECH_VERBS and text[w.end : nxt.start] == " ":
+            return True
+    if k > 0 and words[k - 1].para == w.para:
+        prev = words[k - 1]
+        if prev.text in SPEECH_VERBS and text[prev.end : w.start] == " ":
+            after = text[w.end : w.end + 1]
+            return after in {",", ".", ";", ":", ""} or after.isspace()
+    return False
+
+
+def _common(word: str, st: _Stats) -> bool:
+    """An ordinary capitalised word, unless the book uses it as a nickname."""
+    return word.lower() in COMMON_CAPITALISED and not (
+        word.lower() in NATIONALITIES and _looks_like_name(word, st, False)
+    )
+
+
 _CONTRACTION = re.compile(r"['’](?:ll|m|ve|d|re|t|you|em|s)$", re.I)
 
 
@@ -191,7 +220,8 @@ def _looks_like_name(word: str, st: _Stats, titled: bool) -> bool:
     if _CONTRACTION.search(word):
         return False
     if lw in COMMON_CAPITALISED and not titled:
-        return False
+        # A nationality that keeps saying things is somebody's nickname.
+        return lw in NATIONALITIES and st.speaks[word] >= 2 and st.lower[lw] == 0
     if lw in NOT_PERSON or (len(word) < 2 and not titled):
         return False
     if word.isupper() and len(word) > 1 and not titled and st.cap_mid[word.capitalize()] == 0:
@@ -286,6 +316,8 @@ def _name_from_run(
         idx.pop(0)
         # "Lord High Admiral" style stacks: keep the last title only.
         while len(idx) > 1 and words[idx[0]].text.lower() in HONORIFICS:
+            if words[idx[0]].text.lower() in {"st", "saint"}:
+                break  # "Madame St. Aubert": the saint is part of the surname
             title = words[idx[0]].text
             idx.pop(0)
     parts = [_strip_possessive(words[i].text) for i in idx]
@@ -294,8 +326,8 @@ def _name_from_run(
         title is None and parts[-1].lower() in PLACE_WORDS
     ):
         return None
-    if title is None and any(p.lower() in COMMON_CAPITALISED for p in parts):
-        parts = [p for p in parts if p.lower() not in COMMON_CAPITALISED]
+    if title is None and any(_common(p, st) for p in parts):
+        parts = [p for p in parts if not _common(p, st)]
         if not parts:
             return None
     if len(parts) > 4:
@@ -535,7 +567,10 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
         elif len(lasts) == 1:
             add(lasts[0], form)
         elif lasts:
-            add(max(lasts, key=weight), form, hidden=True)
+            # A bare surname shared by a family names its man: "Morel" is Mr
+            # Morel, never Mrs Morel or Annie Morel. Ambiguous, so not an alias.
+            men = [c for c in lasts if not c.group and (c.gender == "male" or c.tclass == "mr")]
+            add(men[0] if len(men) == 1 else max(lasts, key=weight), form, hidden=True)
         elif len(nick) == 1:
             add(nick[0], form)
         else:
@@ -573,16 +608,16 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
     titled = any(r.title and r.title.lower().rstrip(".") not in {"st", "saint"} for r in c.runs)
     single = all(len(r.parts) == 1 for r in c.runs)
     given = any(p in MALE_NAMES or p in FEMALE_NAMES or p in NICKNAMES for p in parts)
-    if not titled and single and parts <= GAZETTEER and not parts & (MALE_NAMES | FEMALE_NAMES):
-        return False
-    if (
+    place_like = (
+        not titled and single and parts <= GAZETTEER and not parts & (MALE_NAMES | FEMALE_NAMES)
+    ) or (
         not titled
         and single
         and all(_DEMONYM.search(p) and p not in MALE_NAMES | FEMALE_NAMES for p in parts)
-    ):
-        return False
+    )
     the_count = 0
     speech = 0
+    verbs = 0
     acts = 0
     for r in c.runs:
         k = r.word_index
@@ -591,14 +626,24 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
             the_count += 1
         last = k + len(r.parts) + (1 if r.title else 0)
         nxt = words[last].text.lower() if last < len(words) else ""
-        if nxt in SPEECH_VERBS or prev.lower() in SPEECH_VERBS:
+        prev2 = words[k - 2].text.lower() if k > 1 else ""
+        nxt2 = words[last + 1].text.lower() if last + 1 < len(words) else ""
+        if (
+            nxt in SPEECH_VERBS
+            or prev.lower() in SPEECH_VERBS
+            or (prev == "to" and prev2 in _SAID_TO)  # "said to Cantwell"
+            or (nxt in {"had", "has"} and nxt2 in SPEECH_VERBS)  # "Cantwell had answered"
+        ):
             speech += 1
+            verbs += 1
         if last < len(words) and words[last].text.islower() and _past_verb(words[last].text):
             acts += 1
         if in_quote[k] and _vocative_frame(text, r.start, r.end):
             speech += 1
         if nxt in {"who", "whom", "whose"}:
             speech += 1  # "Bartleby, who was a scrivener": only people are "who"
+    if place_like and (speech < 2 or not verbs):
+        return False  # a country or a nationality, unless it keeps talking ("said Turkey")
     if the_count * 2 >= len(c.runs):
         return False
     if titled or speech:
@@ -614,6 +659,12 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         return True
     multi = [r for r in c.runs if len(r.parts) >= 2]
     return bool(multi) and not any(p.lower() in GAZETTEER for r in multi for p in r.parts)
+
+
+_SAID_TO = frozenset(
+    "said say says spoke speak speaks replied answered whispered shouted muttered "
+    "murmured remarked cried called observed".split()
+)
 
 
 def _vocative_frame(text: str, start: int, end: int) -> bool:

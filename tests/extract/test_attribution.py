@@ -119,3 +119,49 @@ def test_pronoun_prefers_the_sentence_subject_over_a_nearer_aside() -> None:
         "Mrs. Hall looked at the guest. “Can I take your hat?” she said.\n"
     )
     assert speaker_name(extract(text), "take your hat") == "Mrs. Hall"
+
+
+def test_bare_surname_shared_by_a_family_is_the_man() -> None:
+    text = (
+        "Mr. Temple was a kind man. Charlotte Temple was his only daughter, and Charlotte "
+        "loved him. Mr. Temple walked out with a young officer.\n\n"
+        "“You are a benevolent fellow,” said the officer.\n\n"
+        "“You cannot oblige me more,” said Temple.\n"
+    )
+    assert speaker_name(extract(text), "oblige me") == "Mr. Temple"
+
+
+def test_name_or_pronoun_before_the_verb_is_the_subject() -> None:
+    text = (
+        "Mr. Denham sat down beside Katharine Hilbery at the tea table.\n\n"
+        "“Have you ever been to Manchester?” he asked Katharine.\n\n"
+        "“Never,” Katharine answered Mr. Denham.\n"
+    )
+    result = extract(text)
+    assert speaker_name(result, "Manchester") == "Mr. Denham"
+    assert "Katharine" in (speaker_name(result, "Never") or "")
+
+
+def test_pronoun_frame_in_a_dialogue_is_the_other_party() -> None:
+    text = (
+        "Lord Henry lay on the divan, and Basil Hallward stood by his easel.\n\n"
+        "“It is my best work,” said Basil Hallward.\n\n"
+        "“You must send it to the Grosvenor,” said Lord Henry.\n\n"
+        "“I don't think I shall send it anywhere,” he answered.\n"
+    )
+    assert speaker_name(extract(text), "anywhere") == "Basil Hallward"
+
+
+def test_unframed_dialogue_opens_with_the_subject_of_the_narration_before_it() -> None:
+    text = (
+        "Tom Ford was sprawling in a deep chair, eating candy. Tom was a fat boy.\n\n"
+        "Mr. Pett was sniffing suspiciously.\n\n"
+        "“You've been smoking.”\n\n"
+        "“Me!”\n\n"
+        "“Smoking cigarettes.”\n\n"
+        "“No, sir!”\n"
+    )
+    result = extract(text)
+    assert speaker_name(result, "been smoking") == "Mr. Pett"
+    assert speaker_name(result, "Me!") == "Tom Ford"
+    assert speaker_name(result, "Smoking cigarettes") == "Mr. Pett"

@@ -178,3 +178,51 @@ def test_one_untitled_mention_of_a_common_noun_is_not_a_character() -> None:
     got = all_names(text)
     assert "algebra" not in got
     assert "bartleby" in got and "mary smith" in got
+
+
+def test_nationality_or_country_that_keeps_talking_is_a_nickname() -> None:
+    text = (
+        "The boys sat on the fence in the sun. Irish murmured something to Cal.\n\n"
+        "“He's some gaudy to look at,” Irish remarked.\n\n"
+        "“That's the way they do it,” Irish agreed, and rolled a cigarette.\n\n"
+        "The Irish are a merry people, and Turkey is a far country. The blots were many.\n\n"
+        "“With submission, sir,” said Turkey, “I am your right-hand man.”\n\n"
+        "“But the blots, Turkey,” I said.\n"
+    )
+    found = names(text)
+    assert "Irish" in found
+    assert "Turkey" in found
+
+
+def test_a_place_only_shouted_as_a_team_name_is_not_a_person() -> None:
+    text = (
+        "The master wrote a sum on the board and said:\n\n"
+        "“Go ahead, York! Go ahead, Lancaster!”\n\n"
+        "Jack tried his best so that the sum came out.\n\n"
+        "“Come on now, York!”\n"
+    )
+    assert "York" not in names(text)
+
+
+def test_said_to_and_had_answered_are_evidence_of_a_person() -> None:
+    text = (
+        "One day a fellow said to Cantwell:\n\n"
+        "“I'd give you such a belt in a second.”\n\n"
+        "Cantwell had answered:\n\n"
+        "“Go and fight your match.”\n"
+    )
+    assert "Cantwell" in names(text)
+
+
+def test_madame_st_aubert_is_not_monsieur_st_aubert() -> None:
+    text = (
+        "St. Aubert loved the country. Monsieur St. Aubert read to his daughter, and he "
+        "walked with her in the woods.\n\n"
+        "The taste of Madame St. Aubert was conspicuous in the house. Madame St. Aubert "
+        "sang, and she played the lute. St. Aubert listened.\n"
+    )
+    result = extract(text)
+    by_name = {c.name: c for c in result.characters}
+    assert "Madame St. Aubert" in by_name
+    assert "St. Aubert" in by_name
+    assert by_name["Madame St. Aubert"].gender == "female"
