@@ -22,6 +22,7 @@ most frequent one but never published as an alias, since it names them all.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -87,7 +88,15 @@ class NameRun:
 
     @property
     def form(self) -> tuple[str, tuple[str, ...]]:
-        return (title_class(self.title) if self.title else "", self.parts)
+        """``(title class, parts)``; a title before a lone given name keeps its
+        own word ("mr:prince"), since "Prince Nicholas", "Count Nicholas" and
+        "St. Nicholas" are as often three people as one."""
+        if not self.title:
+            return ("", self.parts)
+        cls = title_class(self.title)
+        if len(self.parts) == 1 and _is_first_name(self.parts[0]):
+            return (f"{cls}:{self.title.lower().rstrip('.')}", self.parts)
+        return (cls, self.parts)
 
     @property
     def surface(self) -> str:
@@ -101,6 +110,7 @@ class NameCluster:
 
     firsts: set[str] = field(default_factory=set)
     lasts: set[str] = field(default_factory=set)
+    middles: set[str] = field(default_factory=set)
     gender: Gender = "unknown"
     surfaces: Counter[str] = field(default_factory=Counter)
     hidden: set[str] = field(default_factory=set)
@@ -165,6 +175,7 @@ class _Stats:
     cap_any: Counter[str] = field(default_factory=Counter)
     case: dict[str, str] = field(default_factory=dict)
     speaks: Counter[str] = field(default_factory=Counter)
+    after_prep: Counter[str] = field(default_factory=Counter)
 
 
 def _stats(layout: Layout, initial: list[bool]) -> _Stats:
@@ -178,12 +189,18 @@ def _stats(layout: Layout, initial: list[bool]) -> _Stats:
                 st.cap_mid[base] += 1
             if _beside_speech_verb(layout, k):
                 st.speaks[base] += 1
+            if (
+                k
+                and words[k - 1].para == w.para
+                and words[k - 1].text.lower() in PLACE_PREPOSITIONS
+            ):
+                st.after_prep[base] += 1
         elif base.islower():
             st.lower[base] += 1
     # Names printed in capitals ("SALLIE McBRIDE" in a letter head) take the
     # spelling the prose uses.
     for cap, _ in st.cap_any.most_common():
-        if not cap.isupper():
+        if sum(ch.isupper() for ch in cap) < 3:
             st.case.setdefault(cap.lower(), cap)
     return st
 
@@ -235,6 +252,24 @@ def _looks_like_name(word: str, st: _Stats, titled: bool) -> bool:
     return low * 3 <= mid
 
 
+# Titles that open a new person's name even in the middle of a capitalised run.
+_PERSON_TITLES = frozenset(
+    "mr mrs miss ms dr sir lady lord madame madam monsieur mademoiselle prince princess "
+    "count countess duke duchess baron baroness emperor empress king queen tsar".split()
+)
+
+
+def _place_word(word: str, st: _Stats) -> bool:
+    """A word the book uses as a place: a known country or city, or mostly read after "in"/"at"."""
+    lw = word.lower()
+    if lw in MALE_NAMES or lw in FEMALE_NAMES or lw in NICKNAMES:
+        return False
+    if lw in GAZETTEER:
+        return True
+    n = st.after_prep[word]
+    return n >= 3 and n * 2 >= st.cap_any[word] and st.speaks[word] == 0
+
+
 def find_names(layout: Layout) -> list[NameRun]:
     """Every mention of a personal name in the book's body paragraphs."""
     text = layout.text
@@ -272,6 +307,11 @@ def find_names(layout: Layout) -> list[NameRun]:
             if nxt[:1].isupper():
                 if _strip_possessive(nxt) == _strip_possessive(words[j].text):
                     break  # "Scrooge Scrooge": two mentions, not one name
+                if (
+                    nxt.lower().rstrip(".") in _PERSON_TITLES
+                    and words[j].text.lower().rstrip(".") not in HONORIFICS
+                ):
+                    break  # "in the reigns of Paul and Alexander Prince Vasíli": a new name
                 if nxt.isupper() and len(nxt) > 1 and not words[j].text.isupper():
                     break  # "Miss Watkin WILL": a shouted word after a name
                 j += 1
@@ -306,6 +346,8 @@ def _name_from_run(
             idx.pop(0)
             continue
         break
+    if len(idx) >= 2 and _place_word(_strip_possessive(words[idx[0]].text), st):
+        idx.pop(0)  # "in Moscow Pierre had been": a place glued to the name after it
     if not idx:
         return None
     if idx[0] > k and k > 0 and words[k - 1].text.lower() == "the":
@@ -427,14 +469,27 @@ def _title_fits(
     the whole book is safe ("Mr Verloc" must not join "Winnie Verloc" when
     there is a "Mrs Verloc").
     """
-    if c.group or tcls == "mrs":
-        return False  # "Mrs Lennox" is as often the mother of "Mary Lennox" as her
+    if c.group:
+        return False
+    if tcls == "mrs":
+        # "Mrs Verloc" is "Winnie Verloc" when she is the only woman of that
+        # name and no "Miss Verloc" shows there are daughters.
+        # A daughter is mostly called by her given name ("Mary", "Katharine"),
+        # a wife by her full name ("Emma McChesney", "Hester Prynne").
+        full = sum(1 for r in c.runs if len(r.parts) >= 2)
+        given = sum(forms[("", (f,))] for f in c.firsts)
+        return (
+            c.gender == "female"
+            and not has_miss
+            and c.tclass in ("", "mrs")
+            and full >= max(2, given)
+        )
     want = "male" if tcls == "mr" else "female" if tcls in ("mrs", "miss") else "unknown"
     if c.gender != "unknown":
         if tcls == "mrs" and has_miss and c.tclass == "miss":
             return False
         return want in ("unknown", c.gender)
-    others = {t for (t, parts) in forms if t and t != tcls and parts == (word,)}
+    others = {t.split(":")[0] for (t, parts) in forms if t and parts == (word,)} - {"", tcls}
     return tcls not in ("mrs",) and not has_miss and not others
 
 
@@ -474,16 +529,30 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
                 return g
         return _gender_of_first(form[1][0]) if len(form[1]) > 1 or not form[0] else "unknown"
 
+    # Which surnames each title word is borne with: "Prince Bolkónski" and
+    # "Count Rostóv" tell "Prince Nicholas" from "Count Nicholas".
+    title_lasts: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in runs:
+        if (
+            r.title
+            and (len(r.parts) >= 2 or not _is_first_name(r.parts[0]))
+            and not _PATRONYMIC.search(r.parts[-1])
+        ):
+            title_lasts[r.title.lower().rstrip(".")][r.parts[-1]] += 1
+
     order = sorted(forms, key=lambda f: (-len(f[1]), f[0] == "", -forms[f]))
     for form in order:
-        tcls, parts = form
+        tkey, parts = form
+        tcls = tkey.split(":")[0]
         g = form_gender(form)
         if len(parts) >= 2:
             first, last = parts[0], parts[-1]
+            # "Nicholas Andréevich": a given name and a patronymic, no surname.
+            patronymic = bool(_PATRONYMIC.search(last))
             cands = [
                 c
                 for c in clusters
-                if last in c.lasts
+                if (last in c.lasts or (patronymic and last in c.middles and first in c.firsts))
                 and (first in c.firsts or not c.firsts or _same_given(first, c.firsts))
                 and _compatible(c.gender, g)
                 and (not c.tclass or not tcls or c.tclass == tcls or c.firsts)
@@ -496,12 +565,20 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
             if tcls and not c.tclass:
                 c.tclass = tcls
             c.firsts.add(first)
-            c.lasts.add(last)
+            c.middles.update(parts[1:-1])
+            (c.middles if patronymic else c.lasts).add(last)
             if c.gender == "unknown":
                 c.gender = g
             add(c, form)
             continue
         word = parts[0]
+        titles = {r.title.lower().rstrip(".") for r in by_form[form] if r.title}
+        if titles <= {"st", "saint"} and titles and _is_first_name(word):
+            # "St. Andrew", "Saint Nicholas": a saint (or his day, church or
+            # order), never an alias of a living Andrew or Nicholas.
+            add(NameCluster(tclass=tcls), form)
+            clusters.append(assign[form])
+            continue
         if tcls:
             # "Miss Bennet", "Sir William": a surname or a given name with a title.
             by_last = [
@@ -529,12 +606,26 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
                 pick = by_last[0]
             elif len(by_first) == 1 and (_is_first_name(word) or not by_last):
                 pick = by_first[0]
+            elif len(by_first) > 1:
+                # "Prince Nicholas" is the Nicholas of the princely family.
+                family: Counter[str] = Counter()
+                for t in titles:
+                    family.update(title_lasts.get(t, Counter()))
+                kin = sorted(
+                    (
+                        (max((family[x] for x in c.lasts), default=0), i)
+                        for i, c in enumerate(by_first)
+                    ),
+                    reverse=True,
+                )
+                if kin and kin[0][0] > 0 and (len(kin) == 1 or kin[1][0] * 3 < kin[0][0]):
+                    pick = by_first[kin[0][1]]
             if pick is None:
                 pick = NameCluster(tclass=tcls, gender=g)
-                if (
-                    _is_first_name(word)
-                    and tcls != "mrs"
-                    and title_gender(by_form[form][0].title or "") != "unknown"
+                title_word = (by_form[form][0].title or "").lower().rstrip(".")
+                if _is_first_name(word) and (
+                    (tcls != "mrs" and title_gender(title_word) != "unknown")
+                    or (title_word in _KIN_TITLES and word.lower() in FEMALE_NAMES)
                 ):
                     pick.firsts.add(word)
                 else:
@@ -563,7 +654,7 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
         if len(firsts) == 1:
             add(firsts[0], form)
         elif firsts:
-            add(max(firsts, key=weight), form, hidden=True)
+            _add_by_recency(firsts, by_form[form], assign, form)
         elif len(lasts) == 1:
             add(lasts[0], form)
         elif lasts:
@@ -583,6 +674,52 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
     for c in clusters:
         c.runs.sort(key=lambda r: r.start)
     return clusters
+
+
+_KIN_TITLES = frozenset(
+    "aunt auntie granny grandma grandmother mother sister cousin lady madame madam dame".split()
+)
+
+
+def _add_by_recency(
+    cands: list[NameCluster],
+    runs: list[NameRun],
+    assign: dict[tuple[str, tuple[str, ...]], NameCluster],
+    form: tuple[str, tuple[str, ...]],
+) -> None:
+    """Give each mention of a shared given name ("Nicholas" for Nicholas
+    Rostóv and Prince Nicholas Bolkónski) to the bearer whose full or titled
+    name was read shortly before it; without such a cue, to the bearer of the
+    previous mention of the name (a scene keeps its Nicholas), and at first to
+    the bearer most often named in full. The name is ambiguous, so it is never
+    published as an alias."""
+    anchors = sorted(
+        (r.start, i)
+        for i, c in enumerate(cands)
+        for r in c.runs
+        if (r.title or len(r.parts) >= 2) and r.surface not in c.hidden
+    )
+    # Who is plain "Nicholas" by default: the bearer named most often by
+    # given name and surname without a title (titled people are called by
+    # their titles, the others by their given names).
+    plain = Counter(
+        i for i, c in enumerate(cands) for r in c.runs if not r.title and len(r.parts) >= 2
+    )
+    count = Counter(i for _, i in anchors)
+    default = max(range(len(cands)), key=lambda i: (plain[i], count[i], len(cands[i].runs), -i))
+    keys = [a for a, _ in anchors]
+    for r in sorted(runs, key=lambda r: r.start):
+        k = bisect.bisect_left(keys, r.start)
+        recent = k and r.start - anchors[k - 1][0] <= _RECENT
+        c = cands[anchors[k - 1][1] if recent else default]
+        c.surfaces[r.surface] += 1
+        c.runs.append(r)
+        c.hidden.add(r.surface)
+    assign[form] = max(cands, key=lambda c: len(c.runs))
+
+
+_PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|[iy]ch|ovna|evna|ichna|ínichna)$")
+_RECENT = 2000  # characters: about two paragraphs of a novel
 
 
 _DEMONYM = re.compile(r"(?:ians?|ese|ish|ans|ists?|isms?|ites?)$")
@@ -605,11 +742,15 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         after_the = first > 0 and layout.words[first - 1].text.lower() == "the"
         return len(c.runs) >= 2 or after_the
     # "St. Helena", "Saint Paul": a saint's title is as often a place's.
-    titled = any(r.title and r.title.lower().rstrip(".") not in {"st", "saint"} for r in c.runs)
+    n_titled = sum(
+        1 for r in c.runs if r.title and r.title.lower().rstrip(".") not in {"st", "saint"}
+    )
+    titled = n_titled > 0
+    rarely_titled = n_titled * 10 < len(c.runs)  # one "Monsieur Paris" makes no person
     single = all(len(r.parts) == 1 for r in c.runs)
     given = any(p in MALE_NAMES or p in FEMALE_NAMES or p in NICKNAMES for p in parts)
     place_like = (
-        not titled and single and parts <= GAZETTEER and not parts & (MALE_NAMES | FEMALE_NAMES)
+        rarely_titled and single and parts <= GAZETTEER and not parts & (MALE_NAMES | FEMALE_NAMES)
     ) or (
         not titled
         and single
@@ -622,8 +763,8 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
     for r in c.runs:
         k = r.word_index
         prev = words[k - 1].text if k > 0 else ""
-        if prev in {"the", "The"} and not r.title and text[words[k - 1].end : r.start] == " ":
-            the_count += 1
+        if prev in _DETERMINERS and not r.title and text[words[k - 1].end : r.start] == " ":
+            the_count += 1  # "the Ayah", "her Ayah", "a new Ayah": a common noun
         last = k + len(r.parts) + (1 if r.title else 0)
         nxt = words[last].text.lower() if last < len(words) else ""
         prev2 = words[k - 2].text.lower() if k > 1 else ""
@@ -642,7 +783,7 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
             speech += 1
         if nxt in {"who", "whom", "whose"}:
             speech += 1  # "Bartleby, who was a scrivener": only people are "who"
-    if place_like and (speech < 2 or not verbs):
+    if place_like and (speech < max(2, len(c.runs) // 10) or not verbs):
         return False  # a country or a nationality, unless it keeps talking ("said Turkey")
     if the_count * 2 >= len(c.runs):
         return False
@@ -661,6 +802,7 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
     return bool(multi) and not any(p.lower() in GAZETTEER for r in multi for p in r.parts)
 
 
+_DETERMINERS = frozenset("the The a an her his their its our your".split())
 _SAID_TO = frozenset(
     "said say says spoke speak speaks replied answered whispered shouted muttered "
     "murmured remarked cried called observed".split()
