@@ -29,7 +29,7 @@ from typing import Any
 import trio
 
 from falsafa.config import ConfigError, Settings
-from falsafa.store import Book, CharacterRecord, ChatSession, Store, StoreError, open_store
+from falsafa.store import Book, CharacterRecord, ChatSession, Store, StoreError, store_for
 
 __all__ = ["main"]
 
@@ -178,13 +178,7 @@ def _print_json(doc: dict[str, Any]) -> None:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    store = open_store(
-        settings.store,
-        sqlite_path=settings.sqlite_path,
-        supabase_url=settings.supabase_url,
-        supabase_key=settings.supabase_key,
-        timeout=settings.store_timeout,
-    )
+    store = store_for(settings)
     try:
         return await _COMMANDS[args.command](store, args)
     finally:

@@ -29,7 +29,7 @@ from falsafa.config import Settings
 from falsafa.jobs.queue import JobQueue
 from falsafa.locks import SessionLocks
 from falsafa.redisio import RedisIO
-from falsafa.store import Store, open_store
+from falsafa.store import Store, store_for
 
 __all__ = ["Services", "open_services"]
 
@@ -52,13 +52,7 @@ class Services:
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings, nursery: trio.Nursery) -> AsyncIterator[Services]:
     """Open every resource; ``nursery`` will own the chat stream tasks."""
-    store = open_store(
-        settings.store,
-        sqlite_path=settings.sqlite_path,
-        supabase_url=settings.supabase_url,
-        supabase_key=settings.supabase_key,
-        timeout=settings.store_timeout,
-    )
+    store = store_for(settings)
     redis = RedisIO.from_url(settings.redis_url)
     # Downloads never follow redirects by themselves: each hop is checked
     # against the allowed origins first (see falsafa.jobs.download).

@@ -41,6 +41,8 @@ from .base import (
 from .sqlite import SqliteStore
 
 if TYPE_CHECKING:
+    from falsafa.config import Settings
+
     from .supabase import SupabaseStore
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "character_uuid",
     "exchange_ids",
     "open_store",
+    "store_for",
 ]
 
 StoreKind = Literal["sqlite", "supabase"]
@@ -100,6 +103,17 @@ if TYPE_CHECKING:
     # mypy proves here that both implementations satisfy the protocol.
     def _conforms(sqlite: SqliteStore, supabase: SupabaseStore) -> tuple[Store, Store]:
         return sqlite, supabase
+
+
+def store_for(settings: Settings) -> Store:
+    """The store ``settings`` configure (``FALSAFA_STORE`` and friends)."""
+    return open_store(
+        settings.store,
+        sqlite_path=settings.sqlite_path,
+        supabase_url=settings.supabase_url,
+        supabase_key=settings.supabase_key,
+        timeout=settings.store_timeout,
+    )
 
 
 def __getattr__(name: str) -> Any:
