@@ -18,7 +18,9 @@ on LitBank dev) and a quote keeps the first answer it gets:
    the previous paragraph ("He added in a preacher's tone:");
 2. the paragraph: other quotes of a paragraph share its explicit speaker;
 3. the narration of the paragraph: a character who is its subject
-   ("Mr. Bennet made no answer. 'Do you not want to know...'");
+   ("Mr. Bennet made no answer. 'Do you not want to know...'"); then the
+   "he replied" frames read before the previous turn was known are read
+   again, so that turn-taking can exclude the previous speaker;
 4. conversation: in a run of consecutive quoted paragraphs two people take
    turns, anchored on every attributed paragraph of the run, forwards and
    backwards; the person addressed by a vocative ("Lizzy, ...") is never the
@@ -29,9 +31,11 @@ on LitBank dev) and a quote keeps the first answer it gets:
 Stage two resolves a pronoun to the most recent character of the same gender
 (names in the narration and the speakers of earlier quotes, never the person
 addressed), "I" to the narrator, and a kinship noun phrase through its
-possessor ("his wife" after Mr. Bennet is the Mrs. Bennet of that surname).
-Other noun phrases ("said the child") name someone we cannot tie to a
-name: they still take part in turn-taking, and their quotes stay unattributed.
+possessor ("his wife" after Mr. Bennet is the Mrs. Bennet of that surname;
+"her mother" of a possessor without a surname is the "Mrs. X" of a married
+couple). Other noun phrases ("said the gentleman") take part in turn-taking
+and are then resolved to the person the neighbouring turn addresses by name,
+else the nearest character of the noun's gender in the narration.
 
 Addressees come from vocatives inside the quote, or else the previous
 speaker in an alternating conversation.
@@ -130,6 +134,9 @@ class _Ctx:
     addressees: list[int | None] = field(default_factory=list)
     turn: int | None = None
     parties: set[int] = field(default_factory=set)
+    pronoun: bool = False
+    counts: Counter[int] | None = None
+    """Whether the last frame's subject was a third-person pronoun."""
     """The speaker of the quote just before, in a dialogue (see :func:`_explicit`)."""
 
 
@@ -169,11 +176,14 @@ def attribute(
     ctx.addressees = addressees
     how = [""] * n
     # 1. Explicit frames, in text order so that pronouns can see earlier speakers.
+    blind: list[int] = []  # "he replied" read before the previous turn was known
     for qi in range(n):
         s = _explicit(ctx, qi, addressees[qi])
         if s is not None:
             speakers[qi] = s
             how[qi] = "explicit"
+            if ctx.pronoun and (qi == 0 or speakers[qi - 1] is None):
+                blind.append(qi)
     by_para: dict[int, list[int]] = {}
     for qi, q in enumerate(quotes):
         by_para.setdefault(q.para, []).append(qi)
@@ -197,6 +207,19 @@ def attribute(
             for qi in qis:
                 speakers[qi] = s
                 how[qi] = "narration"
+    # 3b. Read those pronoun frames again, now that the turn before them is known.
+    for qi in blind:
+        if speakers[qi - 1] is None:
+            continue
+        before: int | None = None
+        for qj in by_para[quotes[qi].para]:
+            if qj >= qi and how[qj] == "explicit":
+                s = _explicit(ctx, qj, addressees[qj])
+                if s is not None and ctx.pronoun:
+                    speakers[qj] = s
+            elif qj > qi and how[qj] == "paragraph" and before is not None:
+                speakers[qj] = before
+            before = speakers[qj]
     paras = sorted(by_para)
     # 4. Conversation turn-taking.
     _conversation(ctx, paras, by_para, addressees, how)
@@ -379,6 +402,8 @@ def _resolve_np(ctx: _Ctx, det: int, head: int, addressee: int | None) -> int | 
         g = _KIN_NOUNS[noun]
         owner = _resolve_pronoun(ctx, det, None)
         found = _kin_of(ctx, owner, noun, g)
+        if found is None and noun in _PARENT:
+            found = _parent(ctx, g)
         if found is not None and found != addressee:
             return found
         if owner is not None:
@@ -409,13 +434,26 @@ def _resolve_pseudo(
         for qj in by_para.get(other, []):
             if ctx.speakers[qj] != pid:
                 excl.add(ctx.speakers[qj])
+    # The other side of the exchange calls them by name: "my sister-in-law"
+    # answered by "To a man of spirit, my dear Rose," is Rose.
+    for other in (para - 1, para + 1):
+        for qj in by_para.get(other, []):
+            a = addressees[qj]
+            if (
+                a is not None
+                and a >= 0
+                and ctx.speakers[qj] != pid
+                and a not in excl
+                and _compatible(ctx, a, g)
+            ):
+                return a
     w0 = ctx.quote_words[qi][0]
     for c, strong in _recent(ctx, w0, 12):
         if strong and c not in excl and _compatible(ctx, c, g):
             return c
     k = bisect.bisect_left(ctx.mkeys, w0)
     for m in ctx.mentions[k : k + 30]:
-        if m.cluster not in excl and _compatible(ctx, m.cluster, g):
+        if not m.in_quote and m.cluster not in excl and _compatible(ctx, m.cluster, g):
             return m.cluster
     return None
 
@@ -439,6 +477,32 @@ def _kin_of(ctx: _Ctx, owner: int | None, noun: str, g: Gender) -> int | None:
     if len(cands) == 1 and noun not in _SPOUSE:
         return cands[0]
     return None
+
+
+def _parent(ctx: _Ctx, g: Gender) -> int | None:
+    """The titled parent of a family: "Mrs./Mr. X" whose spouse "Mr./Mrs. X" is
+    also in the book, the most often named such one.
+
+    When the possessor has no surname of their own ("Lizzy ... said her
+    mother"), a married couple is the best sign of whose
+    parents the book shows; the possessor pronoun itself is too often
+    misread to narrow it down.
+    """
+    if g == "unknown":
+        return None
+    want, spouse = ("mrs", "mr") if g == "female" else ("mr", "mrs")
+    married = {name for k in ctx.kin if k.tclass == spouse and not k.group for name in k.surnames}
+    cands = [
+        c
+        for c, k in enumerate(ctx.kin)
+        if k.tclass == want and not k.group and k.surnames & married
+    ]
+    if not cands:
+        return None
+    if ctx.counts is None:
+        ctx.counts = Counter(m.cluster for m in ctx.mentions)
+    counts = ctx.counts
+    return max(cands, key=lambda c: (counts[c], -c))
 
 
 # ---------------------------------------------------------------- stage one
@@ -509,7 +573,9 @@ def _subject_at(ctx: _Ctx, j: int, limit: int, exclude: int | None) -> tuple[boo
             # the other man, when there is one.
             c = _resolve_gendered(ctx, j, pronoun_gender(w), {exclude, ctx.turn})
             if c is not None and c in ctx.parties:
+                ctx.pronoun = True
                 return True, c
+        ctx.pronoun = w != "i"
         return True, _resolve_pronoun(ctx, j, exclude)
     np = _np_after(ctx, j, limit)
     if np is not None:
@@ -519,6 +585,7 @@ def _subject_at(ctx: _Ctx, j: int, limit: int, exclude: int | None) -> tuple[boo
 
 def _explicit(ctx: _Ctx, qi: int, addressee: int | None) -> int | None:
     ctx.turn = _previous_turn(ctx, qi)
+    ctx.pronoun = False
     try:
         return _explicit_frame(ctx, qi, addressee)
     finally:

@@ -8,6 +8,8 @@ Usage::
 Titles ("Mrs", "Sir") and common given names settle most characters. For the
 rest, we look at the first third-person pronoun after each narrative mention
 ("Buck ... he"): the pronoun that usually follows a name is that person's.
+Inside a quote only a following "he"/"she" of the same quote counts ("Is it
+Haines? If he ..."), which also shows that a name only spoken of is a person.
 """
 
 from __future__ import annotations
@@ -49,12 +51,13 @@ def infer_genders(
         votes: Counter[Gender] = Counter()
         for r in c.runs:
             k = r.word_index
-            if in_quote[k]:
-                continue
+            inside = in_quote[k]
             end = min(len(words), k + len(r.parts) + (1 if r.title else 0) + _WINDOW)
             for j in range(k + len(r.parts) + (1 if r.title else 0), end):
-                if words[j].para != r.para or j in starts or in_quote[j]:
+                if words[j].para != r.para or j in starts or in_quote[j] != inside:
                     break
+                if inside and words[j].text.lower() not in {"he", "she"}:
+                    continue
                 g = pronoun_gender(words[j].text)
                 if g != "unknown":
                     votes[g] += 1

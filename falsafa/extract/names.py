@@ -661,7 +661,15 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
             # A bare surname shared by a family names its man: "Morel" is Mr
             # Morel, never Mrs Morel or Annie Morel. Ambiguous, so not an alias.
             men = [c for c in lasts if not c.group and (c.gender == "male" or c.tclass == "mr")]
-            add(men[0] if len(men) == 1 else max(lasts, key=weight), form, hidden=True)
+            best = men[0] if len(men) == 1 else max(lasts, key=weight)
+            # Unless one bearer is the only person the text calls by it: no
+            # woman shares it and the others are all but absent ("Mulligan"
+            # is Buck Mulligan, not Malachi Mulligan named twice).
+            others = sum(weight(c) for c in lasts if c is not best)
+            plain = not any(
+                c.gender == "female" or c.tclass in {"mrs", "miss"} or c.group for c in lasts
+            ) and weight(best) >= 3 * max(1, others)
+            add(best, form, hidden=not plain)
         elif len(nick) == 1:
             add(nick[0], form)
         else:
