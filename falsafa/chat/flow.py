@@ -36,7 +36,7 @@ from falsafa.locks import SessionLock
 from falsafa.redisio import RedisUnavailable
 from falsafa.services import Services
 from falsafa.store import Exchange, Message, StoreError, exchange_ids
-from falsafa.store.base import CharacterRecord, MessageStatus
+from falsafa.store.base import CharacterRecord, MessageStatus, Passage
 
 __all__ = ["converse", "reading_offset"]
 
@@ -127,19 +127,45 @@ async def converse(
         )
 
 
+class _Passages:
+    """The passages for one message, searched ahead of need."""
+
+    def __init__(self) -> None:
+        self.found: list[Passage] = []
+        self.error: StoreError | None = None
+
+    async def search(self, services: Services, request: ChatRequest, before: int | None) -> None:
+        try:
+            self.found = await services.store.search_passages(
+                request.book_id,
+                request.user_message,
+                limit=PASSAGES_RETRIEVED,
+                before_offset=before,
+            )
+        except StoreError as exc:
+            self.error = exc
+
+    def get(self) -> list[Passage]:
+        if self.error is not None:
+            raise self.error
+        return self.found
+
+
 async def _prepare(
     services: Services, request: ChatRequest, character: CharacterRecord
 ) -> tuple[tuple[uuid.UUID, uuid.UUID], Prompt]:
     from falsafa.persona import render_persona
 
-    store = services.store
-    history = await store.recent_messages(request.session_id, HISTORY_MESSAGES)
+    before = reading_offset(character, request.reading_position)
+    # History and passages are read at the same time (two store round trips
+    # overlap before the first token); a StoreError of either is raised here.
+    found = _Passages()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(found.search, services, request, before)
+        history = await services.store.recent_messages(request.session_id, HISTORY_MESSAGES)
+    passages = found.get()
     history, previous_id = _without_retried_exchange(history, request.user_message)
     ids = exchange_ids(request.session_id, previous_id, request.user_message)
-    before = reading_offset(character, request.reading_position)
-    passages = await store.search_passages(
-        request.book_id, request.user_message, limit=PASSAGES_RETRIEVED, before_offset=before
-    )
     if before is None and character.persona_prompt:
         persona = character.persona_prompt
     else:
@@ -225,11 +251,16 @@ async def _finish(
             reply="".join(reply),
             status=status,
         )
-        with trio.move_on_after(services.settings.store_timeout):
+        with trio.move_on_after(services.settings.store_timeout) as scope:
             try:
                 await services.store.save_exchange(exchange)
             except StoreError as exc:
                 log.error("could not save the exchange", extra={"error": str(exc)})
+        if scope.cancelled_caught:
+            log.error(
+                "saving the exchange timed out; it is lost",
+                extra={"timeout_s": services.settings.store_timeout, "status": status},
+            )
     if not lock_lost:
         with trio.move_on_after(5):
             try:

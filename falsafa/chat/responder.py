@@ -12,21 +12,24 @@ Both speak the same interface so chat has one code path. Failures raise
 ``LLMError`` (kind: ``status``, ``timeout``, ``connection``, ``dropped``),
 which chat turns into a ``code: 502`` event.
 
-The LLM responder reads the HTTP stream through the SDK's raw streaming
-response and parses the SSE lines itself (``falsafa.chat.sse``): building
-the SDK's chunk objects costs ~250 µs per token, half the relay's CPU.
-The stream is always closed with ``async with``, so a cancelled chat closes
-the upstream connection at once.
+The LLM responder posts the streaming request with a plain HTTP client
+(the SDK's request path costs milliseconds before the first token) and
+parses the SSE bytes itself (``falsafa.chat.sse``): building the SDK's
+chunk objects costs ~250 µs per token, half the relay's CPU. The SDK client
+remains for short completions. The stream is always closed on exit, so a
+cancelled chat closes the upstream connection at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
+import httpx
 import openai
 import trio
 
@@ -39,6 +42,9 @@ from falsafa.store.base import CharacterRecord, Store
 __all__ = ["LLMError", "LLMResponder", "OfflineResponder", "Responder", "open_responder"]
 
 log = logging.getLogger("falsafa.responder")
+
+_EOL = (b"\n", b"\r")
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class LLMError(Exception):
@@ -86,63 +92,102 @@ class LLMResponder:
                 pool=5.0,
             ),
         )
+        # Replies stream through a plain HTTP client: the SDK's request path
+        # (option models, transforms, retries wrapper) costs ~2-3 ms of CPU
+        # and as much latency before the first token. The SDK client stays
+        # for short completions (persona descriptions).
+        self.http = httpx.AsyncClient(
+            base_url=settings.openai_base_url.rstrip("/") + "/",
+            headers={
+                "Authorization": f"Bearer {settings.openai_api_key}",
+                "Content-Type": "application/json",
+                "Accept": "text/event-stream",
+            },
+            timeout=httpx.Timeout(
+                connect=5.0, read=settings.llm_idle_timeout, write=10.0, pool=5.0
+            ),
+            limits=httpx.Limits(
+                max_connections=max(settings.max_streams, 100),
+                max_keepalive_connections=100,
+                keepalive_expiry=5.0,
+            ),
+            follow_redirects=True,
+        )
 
     @contextlib.asynccontextmanager
     async def stream(self, prompt: Prompt) -> AsyncIterator[AsyncIterator[str]]:
         settings = self.settings
+        body = _dumps(
+            {
+                "model": settings.openai_model,
+                "messages": prompt.messages,
+                "stream": True,
+                "max_tokens": prompt.max_tokens,
+                "temperature": 0.8,
+            }
+        ).encode()
+        request = self.http.build_request("POST", "chat/completions", content=body)
         try:
             with trio.fail_after(settings.llm_timeout):
-                manager = self.client.chat.completions.with_streaming_response.create(
-                    model=settings.openai_model,
-                    messages=prompt.messages,  # type: ignore[arg-type]
-                    stream=True,
-                    max_tokens=prompt.max_tokens,
-                    temperature=0.8,
-                )
-                response = await manager.__aenter__()
+                response = await self.http.send(request, stream=True)
         except trio.TooSlowError:
             raise LLMError("the language model did not answer in time", "timeout") from None
-        except openai.APIStatusError as exc:
+        except httpx.TimeoutException:
             raise LLMError(
-                f"the language model answered HTTP {exc.status_code}", "status"
+                "the language model is unreachable: Request timed out.", "connection"
             ) from None
-        except openai.APIError as exc:
-            raise LLMError(f"the language model is unreachable: {exc}", "connection") from None
+        except httpx.HTTPError:
+            raise LLMError(
+                "the language model is unreachable: Connection error.", "connection"
+            ) from None
         try:
+            if response.status_code >= 400:
+                raise LLMError(f"the language model answered HTTP {response.status_code}", "status")
             yield self._tokens(response)
         finally:
             # Closing drops the upstream connection when the stream is cut
             # short; shielded so that a cancelled chat still closes it.
             with trio.CancelScope(shield=True), trio.move_on_after(1):
-                await manager.__aexit__(None, None, None)
+                await response.aclose()
 
-    async def _tokens(self, response: Any) -> AsyncIterator[str]:
-        idle = self.settings.llm_idle_timeout
-        lines = response.iter_lines().__aiter__()
-        finished = False
+    async def _tokens(self, response: httpx.Response) -> AsyncIterator[str]:
+        # Bytes straight from the transport, split and parsed here: the SDK's
+        # line iterator decodes to text and splits in Python per chunk. The
+        # idle timeout is the transport's read timeout (set to
+        # ``llm_idle_timeout``), not a cancel scope per line.
+        chunks = response.aiter_bytes()
+        pending = b""
         try:
-            while True:
-                with trio.move_on_after(idle) as scope:
-                    line = await lines.__anext__()
-                if scope.cancelled_caught:
-                    raise LLMError("the language model went silent mid-reply", "timeout")
-                item = parse_openai_line(line)
-                if item is None:
-                    continue
-                if item is DONE_SENTINEL:
-                    finished = True
-                    return
-                if item:
-                    yield item  # type: ignore[misc]
-        except StopAsyncIteration:
-            if not finished:
-                raise LLMError("the language model's stream ended early", "dropped") from None
+            async for chunk in chunks:
+                if pending:
+                    chunk = pending + chunk
+                    pending = b""
+                if chunk[-1:] not in _EOL:
+                    cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1
+                    chunk, pending = chunk[:cut], chunk[cut:]
+                    if not chunk:
+                        continue
+                for line in chunk.splitlines():
+                    item = parse_openai_line(line)
+                    if item is None:
+                        continue
+                    if item is DONE_SENTINEL:
+                        return
+                    if item:
+                        yield item  # type: ignore[misc]
+            if pending and parse_openai_line(pending) is DONE_SENTINEL:
+                return
+            raise LLMError("the language model's stream ended early", "dropped")
         except StreamError as exc:
             raise LLMError(str(exc), "dropped") from None
         except (openai.APIError, OSError) as exc:
             raise LLMError(f"the language model's stream broke: {exc}", "dropped") from None
         except Exception as exc:
-            # httpx2's transport errors do not share a base class we import.
+            if isinstance(exc, LLMError):
+                raise
+            if isinstance(exc, httpx.ReadTimeout):
+                raise LLMError("the language model went silent mid-reply", "timeout") from None
+            # Transport errors from the layers below httpx share no base class we import.
             if type(exc).__module__.startswith(("httpx", "httpcore", "h11", "anyio")):
                 raise LLMError(
                     f"the language model's stream broke: {type(exc).__name__}", "dropped"
@@ -181,6 +226,7 @@ class LLMResponder:
             raise LLMError(str(exc), "status") from None
 
     async def aclose(self) -> None:
+        await self.http.aclose()
         await self.client.close()
 
 

@@ -52,17 +52,18 @@ class StreamError(Exception):
     """The LLM's stream said something other than tokens (an error object)."""
 
 
-def parse_openai_line(line: str) -> str | object | None:
-    """One line of an OpenAI chat-completions stream.
+def parse_openai_line(line: str | bytes) -> str | object | None:
+    """One line of an OpenAI chat-completions stream (text, or UTF-8 bytes).
 
     Returns the content text of a chunk (possibly ""), ``DONE_SENTINEL`` for
     ``data: [DONE]``, or None for lines that carry nothing (comments, blank
     lines, other fields). Raises ``StreamError`` for an in-stream error.
     """
-    if not line.startswith("data:"):
+    raw = line.encode() if isinstance(line, str) else line
+    if not raw.startswith(b"data:"):
         return None
-    payload = line[5:].strip()
-    if payload == "[DONE]":
+    payload = raw[5:].strip()
+    if payload == b"[DONE]":
         return DONE_SENTINEL
     if not payload:
         return None

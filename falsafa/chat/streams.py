@@ -17,7 +17,13 @@ producer's scope at once, and the producer's shielded cleanup releases the
 lock and records the reply as interrupted.
 
 A keep-alive comment is sent whenever the producer is silent for
-``keepalive`` seconds, so proxies do not cut a slow LLM's stream.
+``keepalive`` seconds, so proxies do not cut a slow LLM's stream. One ticker
+task per registry watches every stream (a timer per event would cost a
+cancel scope per token), so a comment goes out between ``keepalive`` and
+``1.25 * keepalive`` seconds into a silence.
+
+The body joins every event already queued into one write: when a stream
+falls behind, the server sends one chunk instead of one per token.
 """
 
 from __future__ import annotations
@@ -39,6 +45,10 @@ log = logging.getLogger("falsafa.streams")
 
 Emit = Callable[[bytes], Awaitable[None]]
 
+# Events joined into one write at most (a stream that fell behind catches up
+# in a few writes instead of one per token).
+_COALESCE = 64
+
 # A reader this slow is gone (32 events are buffered before a send blocks).
 STALLED_CLIENT_SECONDS = 60.0
 
@@ -51,22 +61,48 @@ class ChatStream:
         self.client_gone = False
         self.abort_reason: tuple[str, int] | None = None
         self.finished = trio.Event()
+        self.sent = 0
         self._send = send
+        # the keep-alive ticker's view: events counted and when that last changed
+        self._seen = 0
+        self._quiet_since = trio.current_time()
 
     async def emit(self, event: bytes) -> None:
         """Queue an event for the client. A client that stops reading for
         ``STALLED_CLIENT_SECONDS``, or whose body was closed, counts as gone:
         the stream is cancelled (a response that never started sending would
         otherwise hold its producer, lock and LLM connection forever)."""
+        # The buffer is rarely full: no timer and no trip through the
+        # scheduler per token unless the client has fallen behind.
         try:
-            with trio.move_on_after(STALLED_CLIENT_SECONDS) as scope:
-                await self._send.send(event)
+            self._send.send_nowait(event)
+        except trio.WouldBlock:
+            try:
+                with trio.move_on_after(STALLED_CLIENT_SECONDS) as scope:
+                    await self._send.send(event)
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                scope = None
+            if scope is None or scope.cancelled_caught:
+                await self._client_left()
         except (trio.BrokenResourceError, trio.ClosedResourceError):
-            scope = None
-        if scope is None or scope.cancelled_caught:
-            self.client_gone = True
-            self.scope.cancel()
-            await trio.lowlevel.checkpoint()  # raises Cancelled: the scope is cancelled
+            await self._client_left()
+        self.sent += 1
+
+    async def _client_left(self) -> None:
+        self.client_gone = True
+        self.scope.cancel()
+        await trio.lowlevel.checkpoint()  # raises Cancelled: the scope is cancelled
+
+    def keep_alive(self, now: float, keepalive: float) -> None:
+        """Queue a keep-alive comment if nothing was sent for ``keepalive`` seconds."""
+        if self.sent != self._seen:
+            self._seen, self._quiet_since = self.sent, now
+        elif now - self._quiet_since >= keepalive:
+            self._quiet_since = now
+            with contextlib.suppress(
+                trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError
+            ):
+                self._send.send_nowait(KEEPALIVE)
 
     async def emit_final(self, event: bytes) -> None:
         """Send a last event even while being cancelled (an error or a notice);
@@ -92,23 +128,34 @@ class ChatStream:
 class StreamBody:
     """The SSE response body: reads events from the producer's channel."""
 
-    def __init__(
-        self, stream: ChatStream, receive: trio.MemoryReceiveChannel[bytes], keepalive: float
-    ) -> None:
+    def __init__(self, stream: ChatStream, receive: trio.MemoryReceiveChannel[bytes]) -> None:
         self.stream = stream
         self._receive = receive
-        self._keepalive = keepalive
 
     def __aiter__(self) -> StreamBody:
         return self
 
     async def __anext__(self) -> bytes:
-        with trio.move_on_after(self._keepalive):
+        receive = self._receive
+        try:
             try:
-                return await self._receive.receive()
-            except (trio.EndOfChannel, trio.ClosedResourceError):
-                raise StopAsyncIteration from None
-        return KEEPALIVE
+                event = receive.receive_nowait()
+            except trio.WouldBlock:
+                event = await receive.receive()
+        except (trio.EndOfChannel, trio.ClosedResourceError):
+            raise StopAsyncIteration from None
+        parts = None
+        while True:
+            try:
+                more = receive.receive_nowait()
+            except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
+                break
+            if parts is None:
+                parts = [event]
+            parts.append(more)
+            if len(parts) >= _COALESCE:
+                break
+        return event if parts is None else b"".join(parts)
 
     async def aclose(self) -> None:
         # Called by Quart when the response ends for any reason, including a
@@ -127,6 +174,7 @@ class StreamRegistry:
         self.active: set[ChatStream] = set()
         self.closing = False
         self._idle = trio.Event()
+        self._ticking = False
 
     def open(self, producer: Callable[[ChatStream], Awaitable[None]]) -> StreamBody:
         if self.closing:
@@ -139,7 +187,22 @@ class StreamRegistry:
         self._idle = trio.Event()
         metrics.ACTIVE_STREAMS.inc()
         self._nursery.start_soon(self._run, stream, producer)
-        return StreamBody(stream, receive, self.keepalive)
+        if not self._ticking:
+            self._ticking = True
+            self._nursery.start_soon(self._tick)
+        return StreamBody(stream, receive)
+
+    async def _tick(self) -> None:
+        """Send keep-alives to silent streams; ends when no stream is left."""
+        period = self.keepalive / 4
+        try:
+            while self.active:
+                await trio.sleep(period)
+                now = trio.current_time()
+                for stream in self.active:
+                    stream.keep_alive(now, self.keepalive)
+        finally:
+            self._ticking = False
 
     async def _run(
         self, stream: ChatStream, producer: Callable[[ChatStream], Awaitable[None]]
