@@ -85,16 +85,18 @@ async def test_store_failures_and_stalls(
 
     async with httpx.AsyncClient(base_url=str(api.url), timeout=30) as client:
         # 5xx on every attempt: bounded retries, then the spec's 500.
-        for path, body in (
-            ("/character/processing", processing_body(book, url)),
-            ("/character/chat", chat_body(session, "Hello?")),
+        # Chat reads its session, book and character rows at the same time:
+        # three calls, each with its own attempts.
+        for path, body, calls in (
+            ("/character/processing", processing_body(book, url), 1),
+            ("/character/chat", chat_body(session, "Hello?"), 3),
         ):
             seen = len(peer.requests)
-            peer.fail_next(ATTEMPTS, status=503)
+            peer.fail_next(ATTEMPTS * calls, status=503)
             response, elapsed = await _timed(client, path, body)
             assert (response.status_code, response.json()) == (500, STORE_DOWN)
             assert response.headers["content-type"] == "application/json"
-            assert len(peer.requests) - seen == ATTEMPTS
+            assert len(peer.requests) - seen == ATTEMPTS * calls
             assert elapsed < STORE_TIMEOUT
             figures[f"{path.rsplit('/', 1)[1]}_5xx"] = f"{ATTEMPTS}attempts/{elapsed:.2f}s"
 
