@@ -8,10 +8,12 @@ Usage::
     hits = await store.search_passages(book_id, "a letter from Bath", limit=5)
     await store.aclose()
 
-All SQLite calls run in a worker thread (``trio.to_thread.run_sync``) behind a
-``CapacityLimiter(1)``: one connection, used by one thread at a time, so the
-event loop never blocks on disk and no two statements interleave inside a
-transaction. Every write is one transaction.
+All SQLite calls run in worker threads (``trio.to_thread.run_sync``), so the
+event loop never blocks on disk. Writes go through one connection behind a
+``CapacityLimiter(1)``, so no two statements interleave inside a
+transaction; every write is one transaction. Reads use a small pool of
+their own connections (WAL lets readers run beside the writer), so chat's
+reads before the first token do not queue behind other streams' writes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import os
 import re
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -269,12 +271,17 @@ class SqliteStore:
 
     name = "sqlite"
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0, readers: int = 4
+    ) -> None:
         self._path = os.fspath(path)
         self._busy_timeout = busy_timeout
         self._conn: sqlite3.Connection | None = None
         self._closed = False
         self._limiter = trio.CapacityLimiter(1)
+        # ":memory:" is one database per connection: it cannot have readers.
+        self._read_limiter = trio.CapacityLimiter(1 if self._path == ":memory:" else readers)
+        self._readers: list[sqlite3.Connection] = []
 
     # -- plumbing -----------------------------------------------------------
 
@@ -305,13 +312,51 @@ class SqliteStore:
             self._conn = conn
         return self._conn
 
+    def _open_reader(self) -> sqlite3.Connection:
+        self._connect()  # creates the file and the schema first
+        conn = sqlite3.connect(
+            self._path, timeout=self._busy_timeout, check_same_thread=False, isolation_level=None
+        )
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._path == ":memory:":
+            return await self._run(fn)
+        async with self._read_limiter:
+            # The free list is only touched from the event loop, so it needs
+            # no lock; each connection is used by one thread at a time.
+            conn = self._readers.pop() if self._readers else None
+
+            def call() -> T:
+                nonlocal conn
+                if self._closed:
+                    raise StoreError("store is closed")
+                if conn is None:
+                    conn = self._open_reader()
+                return fn(conn)
+
+            try:
+                return await self._guard(trio.to_thread.run_sync(call))
+            finally:
+                if conn is not None:
+                    if self._closed:
+                        conn.close()
+                    else:
+                        self._readers.append(conn)
+
     async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         def call() -> T:
             conn = self._connect()
             return fn(conn)
 
+        return await self._guard(trio.to_thread.run_sync(call, limiter=self._limiter))
+
+    @staticmethod
+    async def _guard(call: Awaitable[T]) -> T:
         try:
-            return await trio.to_thread.run_sync(call, limiter=self._limiter)
+            return await call
         except StoreError:
             raise
         except sqlite3.IntegrityError as exc:
@@ -344,7 +389,7 @@ class SqliteStore:
             row = conn.execute("SELECT * FROM books WHERE id = ?", (key,)).fetchone()
             return None if row is None else _book(row)
 
-        return await self._run(q)
+        return await self._read(q)
 
     async def create_book(self, book: Book) -> None:
         now = _now()
@@ -464,7 +509,7 @@ class SqliteStore:
 
     async def list_characters(self, book_id: uuid.UUID) -> list[CharacterRecord]:
         key = _id(book_id)
-        return await self._run(
+        return await self._read(
             lambda conn: [
                 _character(r)
                 for r in conn.execute(
@@ -480,7 +525,7 @@ class SqliteStore:
             row = conn.execute("SELECT * FROM characters WHERE id = ?", (key,)).fetchone()
             return None if row is None else _character(row)
 
-        return await self._run(q)
+        return await self._read(q)
 
     # -- sessions and messages ----------------------------------------------
 
@@ -510,7 +555,7 @@ class SqliteStore:
             row = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (key,)).fetchone()
             return None if row is None else _session(row)
 
-        return await self._run(q)
+        return await self._read(q)
 
     async def recent_messages(self, session_id: uuid.UUID, limit: int) -> list[Message]:
         key = _id(session_id)
@@ -525,7 +570,7 @@ class SqliteStore:
             ).fetchall()
             return [_message(r) for r in reversed(rows)]
 
-        return await self._run(q)
+        return await self._read(q)
 
     async def save_exchange(self, exchange: Exchange) -> None:
         session = _id(exchange.session_id)
@@ -591,7 +636,7 @@ class SqliteStore:
             params.append(before_offset)
         sql += " ORDER BY bm25(book_passages_fts), p.ordinal LIMIT ?"
         params.append(limit)
-        return await self._run(lambda conn: [_passage(r) for r in conn.execute(sql, params)])
+        return await self._read(lambda conn: [_passage(r) for r in conn.execute(sql, params)])
 
     async def count_passages(self, book_id: uuid.UUID) -> int:
         key = _id(book_id)
@@ -602,12 +647,12 @@ class SqliteStore:
             ).fetchone()
             return int(row[0])
 
-        return await self._run(q)
+        return await self._read(q)
 
     async def list_passages(self, book_id: uuid.UUID) -> list[Passage]:
         """Every passage of a book in reading order (tests and tools)."""
         key = _id(book_id)
-        return await self._run(
+        return await self._read(
             lambda conn: [
                 _passage(r)
                 for r in conn.execute(
@@ -628,11 +673,15 @@ class SqliteStore:
         )
 
     async def aclose(self) -> None:
+        readers, self._readers = self._readers, []
+
         def close() -> None:
             self._closed = True
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            for reader in readers:
+                reader.close()
 
         # Through the limiter, so it waits for a statement in flight.
         with trio.CancelScope(shield=True):
