@@ -15,7 +15,9 @@ once retries are exhausted.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 import uuid
 
@@ -122,6 +124,7 @@ async def _process(services: Services, job: ProcessingJob) -> None:
 def _analyse(
     book_id: str, text: str, extractor: str, models: str | None, personas: int, title: str
 ) -> BookAnalysis:
+    _lower_priority()
     try:
         return analyse_book(
             book_id,
@@ -134,6 +137,20 @@ def _analyse(
     except ExtractorUnavailable as exc:
         # Re-raised as a plain exception that pickles across the process boundary.
         raise ExtractorMissing(f"extractor unavailable: {exc}") from None
+
+
+# Extraction runs in a worker process at a lower CPU priority: on a small box
+# it competes for cores with the event loop that relays chat tokens, and the
+# loop must win (a book finishing a few seconds later is invisible; a stalled
+# stream is not).
+EXTRACTION_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        current = os.nice(0)
+        if current < EXTRACTION_NICENESS:
+            os.nice(EXTRACTION_NICENESS - current)
 
 
 class ExtractorMissing(Exception):
