@@ -55,6 +55,10 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 
+    def persistence_args(self) -> list[str]:
+        """No persistence: a test Redis keeps nothing on disk."""
+        return ["--save", "", "--appendonly", "no"]
+
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
@@ -63,12 +67,9 @@ class RedisServer:
                 str(self.port),
                 "--bind",
                 "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
                 "--protected-mode",
                 "no",
+                *self.persistence_args(),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -77,9 +78,9 @@ class RedisServer:
         deadline = time.monotonic() + 10
         while True:
             try:
-                client.ping()
-                break
-            except redis.ConnectionError:
+                if client.ping():
+                    break
+            except (redis.ConnectionError, redis.BusyLoadingError):
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"redis-server did not start on port {self.port}") from None
                 time.sleep(0.05)

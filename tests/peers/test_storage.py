@@ -13,6 +13,7 @@ import httpx
 import pytest
 import trio
 
+from tests.peers._lines import read_line
 from tests.peers.storage import StoragePeer, open_storage_peer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -332,7 +333,7 @@ async def test_command_line_serves_a_directory_until_sigterm(
     try:
         assert process.stdout is not None
         with trio.fail_after(10):
-            line = await _read_line(process.stdout)
+            line = await read_line(process.stdout)
         assert line.startswith("listening on http://127.0.0.1:")
         url = line.removeprefix("listening on ")
 
@@ -345,13 +346,3 @@ async def test_command_line_serves_a_directory_until_sigterm(
     finally:
         process.kill()
         await process.wait()
-
-
-async def _read_line(stream: trio.abc.ReceiveStream) -> str:
-    data = b""
-    while not data.endswith(b"\n"):
-        piece = await stream.receive_some()
-        if not piece:
-            break
-        data += piece
-    return data.decode().strip()
