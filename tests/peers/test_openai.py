@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import openai
 import pytest
 import trio
 
+from tests.peers._lines import read_line
 from tests.peers.openai import OpenAIPeer, Script, open_openai_peer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -242,7 +244,15 @@ async def test_first_token_delay_and_token_delay_are_kept(
                 arrivals.append(trio.current_time() - start)
 
     schedule = [0.15, 0.2, 0.25, 0.3]  # absolute: a late token does not push the next one
-    assert all(due <= at < due + 0.05 for due, at in zip(schedule, arrivals, strict=True)), arrivals
+    assert all(due <= at for due, at in zip(schedule, arrivals, strict=True)), arrivals
+    # Measured from the peer's side, so the client's own set-up time (which
+    # a loaded CI machine stretches) does not count against the peer.
+    (record,) = llm.streams
+    assert record.first_token_at is not None
+    assert 0.15 <= record.first_token_at - record.started_at < 0.2
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert all(0.0 < gap < 0.1 for gap in gaps), arrivals
+    assert arrivals[-1] - arrivals[0] < 0.15 + 0.05, arrivals
     record = llm.streams[0]
     assert record.first_token_at is not None
     assert 0.15 <= record.first_token_at - record.started_at < 0.2
@@ -443,7 +453,7 @@ async def test_command_line_serves_until_sigterm() -> None:
     try:
         assert process.stdout is not None
         with trio.fail_after(10):
-            line = await _read_line(process.stdout)
+            line = await read_line(process.stdout)
         assert line.startswith("listening on http://127.0.0.1:")
         client = openai.AsyncOpenAI(
             base_url=line.removeprefix("listening on ") + "/v1", api_key="k", max_retries=0
@@ -458,13 +468,3 @@ async def test_command_line_serves_until_sigterm() -> None:
     finally:
         process.kill()
         await process.wait()
-
-
-async def _read_line(stream: trio.abc.ReceiveStream) -> str:
-    data = b""
-    while not data.endswith(b"\n"):
-        piece = await stream.receive_some()
-        if not piece:
-            break
-        data += piece
-    return data.decode().strip()
