@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["JsonFormatter", "configure_logging", "current_context", "log_context", "redact"]
+__all__ = ["JsonFormatter", "configure_logging", "log_context", "redact"]
 
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "falsafa_log_context", default=None
@@ -57,10 +57,6 @@ def log_context(**fields: Any) -> Iterator[None]:
         yield
     finally:
         _context.reset(token)
-
-
-def current_context() -> dict[str, Any]:
-    return dict(_context.get() or {})
 
 
 class JsonFormatter(logging.Formatter):

@@ -26,7 +26,7 @@ budget and needs no tokenizer download.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from falsafa.store.base import Message, Passage
 
@@ -56,7 +56,6 @@ class Prompt:
     passages: tuple[str, ...] = ()
     dropped_turns: int = 0
     max_tokens: int = REPLY_MAX_TOKENS
-    meta: dict[str, int] = field(default_factory=dict)
 
 
 def build_prompt(

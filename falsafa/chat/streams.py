@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import trio
 
@@ -42,8 +41,6 @@ from falsafa.errors import ApiError
 __all__ = ["ChatStream", "StreamBody", "StreamRegistry"]
 
 log = logging.getLogger("falsafa.streams")
-
-Emit = Callable[[bytes], Awaitable[None]]
 
 # Events joined into one write at most (a stream that fell behind catches up
 # in a few writes instead of one per token).
@@ -237,6 +234,3 @@ class StreamRegistry:
             stream.abort("the server is shutting down; please retry", 503)
         with trio.move_on_after(2):
             await self._idle.wait()
-
-    def stats(self) -> dict[str, Any]:
-        return {"active": len(self.active), "closing": self.closing}
