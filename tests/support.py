@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import httpx
+import redis
 import trio
 
 from falsafa.store import Book, ChatSession, Store
@@ -40,6 +41,18 @@ async def wait_for_status(
             if book is not None and book.processing_status in wanted:
                 return book
             await trio.sleep(0.05)
+
+
+def blocked_clients(client: redis.Redis) -> int:
+    """How many clients Redis has blocked in BLMOVE and the like."""
+    return int(client.info("clients")["blocked_clients"])
+
+
+async def until_blocked(client: redis.Redis, count: int, timeout: float = 10) -> None:
+    """Wait until at least ``count`` clients are blocked (a consumer is waiting)."""
+    with trio.fail_after(timeout):
+        while blocked_clients(client) < count:  # noqa: ASYNC110 - polling Redis
+            await trio.sleep(0.01)
 
 
 async def process_book(

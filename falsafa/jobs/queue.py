@@ -34,6 +34,8 @@ import uuid
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import trio
+
 from falsafa.config import Settings
 from falsafa.redisio import RedisIO
 
@@ -73,6 +75,12 @@ _RELEASE = """
 if redis.call('lrem', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
 redis.call('rpush', KEYS[2], ARGV[1])
 redis.call('del', KEYS[3])
+return 1
+"""
+# KEYS: processing, queue; ARGV: raw job. A claim undone before it began.
+_UNCLAIM = """
+if redis.call('lrem', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+redis.call('rpush', KEYS[2], ARGV[1])
 return 1
 """
 # KEYS: delayed, queue; ARGV: now. Due retries move to the queue.
@@ -144,6 +152,7 @@ class JobQueue:
         self._retry = client.register_script(_RETRY)
         self._dead = client.register_script(_DEAD)
         self._release = client.register_script(_RELEASE)
+        self._unclaim = client.register_script(_UNCLAIM)
         self._promote = client.register_script(_PROMOTE)
 
     @staticmethod
@@ -186,13 +195,28 @@ class JobQueue:
         return job.job_id, True
 
     async def claim(self, timeout: float = 1.0) -> ProcessingJob | None:
-        raw = await self.redis.call(
-            lambda r: r.blmove(self.name, self.processing, timeout, "RIGHT", "LEFT")  # type: ignore[arg-type]
-        )
+        # A cancelled claim is unblocked at once, and a job it had already
+        # moved goes back to the tail it came from: a stopped consumer never
+        # takes work it will not do.
+        def take(r: Any) -> bytes | None:
+            raw: bytes | None = r.blmove(self.name, self.processing, timeout, "RIGHT", "LEFT")
+            return raw
+
+        def undo(r: Any, raw: bytes | None) -> object:
+            if raw is None:  # call_blocking only undoes a result
+                return 0
+            return self._unclaim(keys=[self.processing, self.name], args=[raw], client=r)
+
+        raw = await self.redis.call_blocking(take, undo=undo)
         if raw is None:
             return None
         job = ProcessingJob.from_raw(raw)
-        await self.heartbeat(job)
+        try:
+            await self.heartbeat(job)
+        except trio.Cancelled:
+            with trio.CancelScope(shield=True), trio.move_on_after(5):
+                await self.release(job)
+            raise
         return job
 
     async def heartbeat(self, job: ProcessingJob) -> None:

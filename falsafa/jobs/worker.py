@@ -5,8 +5,8 @@ Usage (the supervisor does this)::
     nursery.start_soon(run_consumer, services, 0)
     nursery.start_soon(run_reaper, services)
 
-A consumer claims a job (``BLMOVE`` with a 1 s timeout, so a stop is seen
-within a second), heartbeats while the JobManager works, and then completes,
+A consumer claims a job (``BLMOVE`` with a 1 s timeout, interrupted at once
+by a stop), heartbeats while the JobManager works, and then completes,
 retries or dead-letters it. On stop, the job in progress is put back at the
 head of the queue for another worker. Redis outages are waited out with
 backoff instead of crashing the process: a worker that cannot reach Redis has
@@ -36,14 +36,11 @@ log = logging.getLogger("falsafa.worker")
 
 
 async def run_consumer(services: Services, index: int) -> None:
-    queue = services.queue
     outage = 0
     with log_context(consumer=index):
         while not services.stopping.is_set():
             try:
-                job = None
-                with trio.move_on_after(5):
-                    job = await queue.claim(timeout=1.0)
+                job = await _claim_until_stop(services)
                 outage = 0
                 if job is not None:
                     # Claimed: from here the job is ours until it is
@@ -54,6 +51,24 @@ async def run_consumer(services: Services, index: int) -> None:
                 if outage == 1 or outage % 30 == 0:
                     log.warning("redis unavailable, waiting", extra={"error": str(exc)})
                 await trio.sleep(min(5.0, 0.2 * 2 ** min(outage, 5)))
+
+
+async def _claim_until_stop(services: Services) -> ProcessingJob | None:
+    # A stop interrupts a waiting claim at once (the claim hands back a job it
+    # had just taken), so an idle worker stops in milliseconds, not a second.
+    job = None
+    failure: RedisUnavailable | None = None
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(_cancel_on_stop, services, nursery.cancel_scope)
+        try:
+            with trio.move_on_after(5):
+                job = await services.queue.claim(timeout=1.0)
+        except RedisUnavailable as exc:
+            failure = exc  # raised below, not wrapped in the nursery's group
+        nursery.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+    return job
 
 
 async def _work(services: Services, job: ProcessingJob) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 
 import pytest
 import redis
+import trio
 
 from falsafa.config import Settings
 from falsafa.jobs.queue import JobQueue, ProcessingJob, backoff_seconds
 from falsafa.redisio import RedisIO, RedisUnavailable
+from tests.support import blocked_clients, until_blocked
 
 
 @pytest.fixture
@@ -91,3 +94,61 @@ async def test_dead_redis_raises_redis_unavailable(make_settings: Callable[..., 
     queue = JobQueue(RedisIO.from_url(settings.redis_url), settings)
     with pytest.raises(RedisUnavailable):
         await queue.enqueue("b", "u", "u", "t")
+
+
+async def test_a_cancelled_claim_is_unblocked_and_takes_nothing(
+    queue: JobQueue, redis_client: redis.Redis
+) -> None:
+    # An abandoned BLMOVE would stay blocked on the server for its whole
+    # timeout and take the next job pushed meanwhile.
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(queue.claim, 60.0)
+        await until_blocked(redis_client, 1)
+        nursery.cancel_scope.cancel()
+    assert blocked_clients(redis_client) == 0
+    await queue.enqueue("b1", "u1", "u", "t")
+    assert redis_client.llen("processing_queue") == 1
+    assert redis_client.llen("processing_queue:processing") == 0
+
+
+async def test_a_blocking_call_cancelled_after_taking_hands_it_back(
+    redis_url: str, redis_client: redis.Redis
+) -> None:
+    io = RedisIO.from_url(redis_url)
+    redis_client.rpush("src", b"job")
+
+    def take(r: redis.Redis) -> bytes | None:
+        raw: bytes | None = r.lmove("src", "dst", "RIGHT", "LEFT")  # type: ignore[assignment]
+        # Still running when the cancellation comes: blocked until unblocked.
+        r.blmove("nothing", "elsewhere", 60, "RIGHT", "LEFT")
+        return raw
+
+    undone: list[bytes | None] = []
+
+    def undo(r: redis.Redis, raw: bytes | None) -> None:
+        undone.append(raw)
+        r.lrem("dst", 1, raw)  # type: ignore[arg-type]
+        r.rpush("src", raw)  # type: ignore[arg-type]
+
+    with trio.CancelScope() as scope:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(functools.partial(io.call_blocking, take, undo=undo))
+            await until_blocked(redis_client, 1)
+            scope.cancel()
+    assert scope.cancelled_caught
+    assert undone == [b"job"]
+    assert redis_client.lrange("src", 0, -1) == [b"job"] and redis_client.llen("dst") == 0
+    assert blocked_clients(redis_client) == 0
+    io.close()
+
+
+async def test_a_blocking_call_that_finishes_returns_its_result(
+    redis_url: str, redis_client: redis.Redis
+) -> None:
+    io = RedisIO.from_url(redis_url)
+    redis_client.rpush("src", b"job")
+    raw = await io.call_blocking(
+        lambda r: r.blmove("src", "dst", 1, "RIGHT", "LEFT"), undo=lambda r, raw: None
+    )
+    assert raw == b"job" and redis_client.lrange("dst", 0, -1) == [b"job"]
+    io.close()

@@ -18,9 +18,17 @@ import redis
 import trio
 
 from falsafa.config import Settings
+from falsafa.supervisor import serve_service
 from tests.conftest import StartService
 from tests.peers.storage import StoragePeer
-from tests.support import BOOKS, create_book, processing_body, wait_for_status
+from tests.support import (
+    BOOKS,
+    blocked_clients,
+    create_book,
+    processing_body,
+    until_blocked,
+    wait_for_status,
+)
 
 WAR_AND_PEACE = (BOOKS / "war_and_peace.txt").read_bytes()
 CAROL = (BOOKS / "a_christmas_carol.txt").read_bytes()
@@ -187,3 +195,23 @@ async def test_a_2mb_book_is_processed_end_to_end(
     names = [c.name for c in await service.services.store.list_characters(book.id)]
     assert any("Pierre" in n for n in names), names
     assert await service.services.store.count_passages(book.id) > 500
+
+
+async def test_stopping_an_idle_worker_leaves_no_claim_behind(
+    make_settings: Callable[..., Settings], redis_client: redis.Redis
+) -> None:
+    # A BLMOVE left blocked after its service stopped would take the next
+    # job that any other process pushes.
+    settings = make_settings(roles=frozenset({"worker"}), consumers=2)
+    async with trio.open_nursery() as nursery:
+        handle = await nursery.start(serve_service, settings)
+        await until_blocked(redis_client, 2)
+        stop_asked = trio.current_time()
+        handle.stop()
+    stopped_in = trio.current_time() - stop_asked
+    assert blocked_clients(redis_client) == 0
+    redis_client.lpush("processing_queue", json.dumps({"job_id": "j", "book_id": "b"}))
+    assert redis_client.llen("processing_queue") == 1
+    # Idle consumers are interrupted, not waited for: well under the claim's
+    # own 1 s timeout (a loose bound, so a loaded machine does not fail it).
+    assert stopped_in < 1.0

@@ -50,9 +50,16 @@ SOURCES = [
 ]
 
 
-def small_books(size: int = 60_000) -> list[tuple[str, str]]:
-    """(name, text): one slice per source book, different enough to tell apart."""
-    return [(name, (BOOKS / name).read_text(encoding="utf-8")[:size]) for name in SOURCES]
+def small_books(size: int = 60_000, slices: int = 1) -> list[tuple[str, str]]:
+    """(name, text): ``slices`` consecutive slices per source book, different
+    enough to tell apart."""
+    books = []
+    for name in SOURCES:
+        text = (BOOKS / name).read_text(encoding="utf-8")
+        for part in range(slices):
+            label = name if slices == 1 else name.replace(".txt", f"_{part}.txt")
+            books.append((label, text[part * size : (part + 1) * size]))
+    return books
 
 
 def queue_depths(r: redis.Redis) -> dict[str, int]:
@@ -68,6 +75,13 @@ async def _wait_claimed(worker: ServiceProcess, timeout: float = 20) -> None:
             await trio.sleep(0.02)
 
 
+async def _sleep_within_job(worker: ServiceProcess, delay: float, after_analysis: float) -> None:
+    with trio.move_on_after(delay):
+        while not any(line.get("msg") == "book analysed" for line in worker.log_lines()):  # noqa: ASYNC110 - polling its log
+            await trio.sleep(0.01)
+        await trio.sleep(after_analysis)
+
+
 async def test_worker_sigkilled_20_times_every_job_completes_exactly_once(
     make_settings: Callable[..., Settings],
     start_service: StartService,
@@ -81,7 +95,9 @@ async def test_worker_sigkilled_20_times_every_job_completes_exactly_once(
     store = api.services.store
     books: dict[uuid.UUID, str] = {}
     async with httpx.AsyncClient(base_url=str(api.url)) as client:
-        for name, text in small_books():
+        # More jobs than kills: a kill that lands just after an
+        # acknowledgement finishes a job, and the test needs 20 mid-job kills.
+        for name, text in small_books(size=30_000, slices=4):
             book = await create_book(store, title=name)
             url = storage.put(f"books/{name}", text.encode())
             response = await client.post("/character/processing", json=processing_body(book, url))
@@ -99,8 +115,10 @@ async def test_worker_sigkilled_20_times_every_job_completes_exactly_once(
             workers.append(worker)
             worker.start()
             await _wait_claimed(worker)
-            # Anywhere from "just claimed" to "saved, not yet acknowledged".
-            await trio.sleep(rng.uniform(0.0, 1.6))
+            # Anywhere from "just claimed" to "saved, not yet acknowledged":
+            # a random delay, cut short once the job is analysed (a fast
+            # machine would otherwise finish every job before the kill).
+            await _sleep_within_job(worker, rng.uniform(0.0, 1.6), rng.uniform(0.0, 0.01))
             claimed_at_kill += redis_client.llen("processing_queue:processing") > 0
             worker.kill_group()
             kills += 1
