@@ -9,9 +9,10 @@ Usage::
 
 The stages live in their own modules: ``text`` (paragraphs, headings, front
 matter), ``quotes`` (speech spans), ``names`` (name mentions and alias
-clusters), ``gender``, ``attribution`` (the speaker sieve) and ``facts``
-(descriptors, actions, relations). This module wires them together and
-ranks the characters.
+clusters), ``appositions`` (two names of one person side by side),
+``gender``, ``attribution`` (the speaker sieve), ``introductions`` (names
+people give themselves in speech) and ``facts`` (descriptors, actions,
+relations). This module wires them together and ranks the characters.
 """
 
 from __future__ import annotations
@@ -20,12 +21,21 @@ import bisect
 import re
 from collections import Counter
 
+from falsafa.extract.appositions import merge_appositions
 from falsafa.extract.attribution import Kin, MentionRef, attribute
 from falsafa.extract.facts import describe, relate
 from falsafa.extract.gender import infer_genders
+from falsafa.extract.introductions import self_introductions
 from falsafa.extract.lexicon import Gender
 from falsafa.extract.model import Character, Extraction, Mention, Quote
-from falsafa.extract.names import NameCluster, cluster_names, find_names, is_person
+from falsafa.extract.names import (
+    NameCluster,
+    cluster_names,
+    find_names,
+    is_person,
+    merge_cluster,
+    settle_aliases,
+)
 from falsafa.extract.quotes import QuoteSpan, find_quotes
 from falsafa.extract.text import Layout
 
@@ -44,7 +54,7 @@ class BuiltinExtractor:
         layout = Layout.of(text)
         qspans = find_quotes(layout)
         in_quote, quote_words = _quote_words(layout, qspans)
-        clusters = cluster_names(find_names(layout))
+        clusters = merge_appositions(layout, cluster_names(find_names(layout)))
         genders, votes = infer_genders(layout, clusters, in_quote)
         keep = [i for i, c in enumerate(clusters) if is_person(c, layout, votes[i], in_quote)]
         clusters = [clusters[i] for i in keep]
@@ -68,7 +78,50 @@ class BuiltinExtractor:
         speakers, addressees = attribute(
             layout, qspans, mentions, genders, narrator, in_quote, quote_words, kin
         )
+        pairs = self_introductions(layout, quote_words, speakers, mentions, genders)
+        clusters, genders, speakers, addressees = _merge_introduced(
+            pairs, clusters, genders, speakers, addressees
+        )
+        settle_aliases(clusters)
         return _assemble(layout, clusters, genders, qspans, speakers, addressees, in_quote)
+
+
+def _merge_introduced(
+    pairs: list[tuple[int, int]],
+    clusters: list[NameCluster],
+    genders: list[Gender],
+    speakers: list[int | None],
+    addressees: list[int | None],
+) -> tuple[list[NameCluster], list[Gender], list[int | None], list[int | None]]:
+    """Fold each self-introduced name into its speaker and renumber the clusters."""
+    if not pairs:
+        return clusters, genders, speakers, addressees
+    into = list(range(len(clusters)))
+
+    def root(i: int) -> int:
+        while into[i] != i:
+            i = into[i]
+        return i
+
+    for named, speaker in pairs:
+        a, b = root(named), root(speaker)
+        if a != b:
+            into[a] = b
+            merge_cluster(clusters[b], clusters[a])
+            if genders[b] == "unknown":
+                genders[b] = genders[a]
+    kept = [i for i in range(len(clusters)) if root(i) == i]
+    new = {old: n for n, old in enumerate(kept)}
+
+    def renumber(xs: list[int | None]) -> list[int | None]:
+        return [x if x is None or x < 0 else new[root(x)] for x in xs]
+
+    return (
+        [clusters[i] for i in kept],
+        [genders[i] for i in kept],
+        renumber(speakers),
+        renumber(addressees),
+    )
 
 
 def _quote_words(

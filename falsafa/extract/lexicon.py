@@ -247,7 +247,7 @@ FEMALE_NAMES: frozenset[str] = _words(
     "rhoda rosa rosamond rose ruth sally sallie sarah selina sophia sophie susan "
     "susanna sybil sylvia teresa theresa ursula victoria violet virginia winifred "
     "natasha sonya sonia marya mary anna helene liza vera dunya avdotya katerina "
-    "nastasya pulcheria"
+    "nastasya pulcheria winnie carrie hattie mattie sadie effie euphemia nettie tess tessie"
 )
 
 NICKNAMES: dict[str, frozenset[str]] = {
@@ -287,6 +287,14 @@ NICKNAMES: dict[str, frozenset[str]] = {
         "sukey": "susan susanna",
         "sue": "susan susanna",
         "patsy": "martha",
+        "mattie": "martha matilda",
+        "winnie": "winifred",
+        "carrie": "caroline",
+        "hattie": "harriet",
+        "sadie": "sarah",
+        "effie": "euphemia",
+        "tess": "teresa theresa",
+        "tessie": "teresa theresa",
         "patty": "martha",
         "dolly": "dorothy",
         "dora": "dorothea dorothy",

@@ -45,7 +45,15 @@ from falsafa.extract.lexicon import (
 )
 from falsafa.extract.text import Layout, Word
 
-__all__ = ["NameCluster", "NameRun", "cluster_names", "find_names", "is_person"]
+__all__ = [
+    "NameCluster",
+    "NameRun",
+    "cluster_names",
+    "find_names",
+    "is_person",
+    "merge_cluster",
+    "settle_aliases",
+]
 
 _PARTICLES = frozenset(
     [
@@ -71,6 +79,7 @@ _TIME_WORDS = frozenset(
     "christmas easter michaelmas whitsun whitsuntide midsummer lent candlemas yule "
     "hallowmas martinmas lammas shrove epiphany advent pentecost sabbath".split()
 )
+_SAINT_WORDS = frozenset(["St", "ST", "Saint", "SAINT"])
 _INITIAL_BEFORE = set(".!?:;—–-“\"‘'([_")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
@@ -90,13 +99,21 @@ class NameRun:
     def form(self) -> tuple[str, tuple[str, ...]]:
         """``(title class, parts)``; a title before a lone given name keeps its
         own word ("mr:prince"), since "Prince Nicholas", "Count Nicholas" and
-        "St. Nicholas" are as often three people as one."""
-        if not self.title:
-            return ("", self.parts)
-        cls = title_class(self.title)
-        if len(self.parts) == 1 and _is_first_name(self.parts[0]):
-            return (f"{cls}:{self.title.lower().rstrip('.')}", self.parts)
-        return (cls, self.parts)
+        "St. Nicholas" are as often three people as one. "St." before a word
+        that is no given name makes one surname ("St. Aubert")."""
+        title, parts = self.title, self.parts
+        if title and title.lower() in {"st", "saint"} and not _is_first_name(parts[0]):
+            title, parts = None, ("St", *parts)
+        if parts[0] in _SAINT_WORDS and len(parts) >= 2 and not _is_first_name(parts[1]):
+            # "Madame St. Aubert" and plain "St. Aubert" share the one-word
+            # surname "St. Aubert"; it is no given name "St" with a surname.
+            parts = (f"St. {parts[1]}", *parts[2:])
+        if not title:
+            return ("", parts)
+        cls = title_class(title)
+        if len(parts) == 1 and _is_first_name(parts[0]):
+            return (f"{cls}:{title.lower().rstrip('.')}", parts)
+        return (cls, parts)
 
     @property
     def surface(self) -> str:
@@ -404,12 +421,15 @@ def _drop_places(runs: list[NameRun], words: tuple[Word, ...], st: _Stats) -> li
     place: Counter[tuple[str, ...]] = Counter()
     person: Counter[tuple[str, ...]] = Counter()
     total: Counter[tuple[str, ...]] = Counter()
+    name_ends = {r.word_index + len(r.parts) + (1 if r.title else 0) - 1 for r in runs}
     for r in runs:
         total[r.parts] += 1
         if r.title:
             person[r.parts] += 2
         k = r.word_index
         prev = words[k - 1].text.lower() if k > 0 else ""
+        if prev == "of" and not r.title and _after_name_of(words, k, name_ends):
+            place[r.parts] += 2
         last = k + len(r.parts) + (1 if r.title else 0)
         nxt = words[last].text.lower() if last < len(words) else ""
         if prev in PLACE_PREPOSITIONS and not r.title:
@@ -425,6 +445,25 @@ def _drop_places(runs: list[NameRun], words: tuple[Word, ...], st: _Stats) -> li
             continue
         out.append(r)
     return out
+
+
+_REGNAL = re.compile(
+    r"(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Twelfth"
+    r"|Great|Elder|Younger|Good|Bold|[IVX]+)$"
+)
+
+
+def _after_name_of(words: tuple[Word, ...], k: int, name_ends: set[int]) -> bool:
+    """Is word ``k`` the Y of "person of Y" ("Jack Carter of Virginia",
+    "Rudolf the Third of Ruritania", "Joan of Arc")? Y is then where the
+    person is from. A title before "of" ("the Duke of Wellington") names a
+    person by the place, so that Y proves nothing."""
+    if k < 2 or words[k - 2].para != words[k].para:
+        return False
+    before = _strip_possessive(words[k - 2].text)
+    if before.lower().rstrip(".") in HONORIFICS:
+        return False
+    return k - 2 in name_ends or bool(_REGNAL.match(before))
 
 
 def _gender_of_first(name: str) -> Gender:
@@ -513,13 +552,11 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
     def weight(c: NameCluster) -> int:
         return sum(c.surfaces.values())
 
-    def add(c: NameCluster, form: tuple[str, tuple[str, ...]], hidden: bool = False) -> None:
+    def add(c: NameCluster, form: tuple[str, tuple[str, ...]]) -> None:
         assign[form] = c
         for r in by_form[form]:
             c.surfaces[r.surface] += 1
             c.runs.append(r)
-            if hidden:
-                c.hidden.add(r.surface)
 
     def form_gender(form: tuple[str, tuple[str, ...]]) -> Gender:
         titles = {r.title for r in by_form[form] if r.title}
@@ -540,6 +577,12 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
         ):
             title_lasts[r.title.lower().rstrip(".")][r.parts[-1]] += 1
 
+    full_first: Counter[str] = Counter()
+    full_last: Counter[str] = Counter()
+    for (_, parts), n in forms.items():
+        if len(parts) >= 2:
+            full_first[parts[0]] += n
+            full_last[parts[-1]] += n
     order = sorted(forms, key=lambda f: (-len(f[1]), f[0] == "", -forms[f]))
     for form in order:
         tkey, parts = form
@@ -636,6 +679,11 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
         # A bare single word.
         firsts = [c for c in clusters if word in c.firsts]
         lasts = [c for c in clusters if word in c.lasts]
+        if firsts and lasts and not _is_first_name(word) and full_last[word] > full_first[word]:
+            # "Mrs Ashburnham Leonora" (a dash lost) made "Ashburnham" look
+            # like a given name; full names mostly end with it ("Edward
+            # Ashburnham"), so it is a surname.
+            firsts = []
         if not firsts and _plural_of(word, clusters):
             # "the Claytons": the family as a group, never one of its members.
             c = NameCluster(group=True)
@@ -659,17 +707,10 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
             add(lasts[0], form)
         elif lasts:
             # A bare surname shared by a family names its man: "Morel" is Mr
-            # Morel, never Mrs Morel or Annie Morel. Ambiguous, so not an alias.
+            # Morel, never Mrs Morel or Annie Morel; else its most named
+            # bearer. Whether it is published is settle_aliases' call.
             men = [c for c in lasts if not c.group and (c.gender == "male" or c.tclass == "mr")]
-            best = men[0] if len(men) == 1 else max(lasts, key=weight)
-            # Unless one bearer is the only person the text calls by it: no
-            # woman shares it and the others are all but absent ("Mulligan"
-            # is Buck Mulligan, not Malachi Mulligan named twice).
-            others = sum(weight(c) for c in lasts if c is not best)
-            plain = not any(
-                c.gender == "female" or c.tclass in {"mrs", "miss"} or c.group for c in lasts
-            ) and weight(best) >= 3 * max(1, others)
-            add(best, form, hidden=not plain)
+            add(men[0] if len(men) == 1 else max(lasts, key=weight), form)
         elif len(nick) == 1:
             add(nick[0], form)
         else:
@@ -681,6 +722,7 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
     clusters = [c for c in clusters if c.runs]
     for c in clusters:
         c.runs.sort(key=lambda r: r.start)
+    settle_aliases(clusters)
     return clusters
 
 
@@ -845,10 +887,52 @@ def _past_verb(w: str) -> bool:
     )
 
 
-def _merge_nicknames(clusters: list[NameCluster]) -> None:
-    """Fold a cluster known only by a diminutive ("Lizzy") into its formal name."""
+def settle_aliases(clusters: list[NameCluster]) -> None:
+    """Publish a bare surname as an alias only when one person bears it.
+
+    Run once the clusters are final. "Maule" beside Matthew and Thomas Maule,
+    or "Morel" beside Mrs Morel, names the whole family: its mentions stay
+    with the bearer clustering chose, but listing it among one person's names
+    would make them the family. Groups ("the Claytons") bear no surname.
+    """
+    bearers: Counter[str] = Counter()
     for c in clusters:
-        if len(c.firsts) != 1 or c.lasts or c.tclass:
+        if c.runs and not c.group:
+            bearers.update(c.lasts | c.firsts)
+    for c in clusters:
+        for r in c.runs:
+            tkey, parts = r.form
+            if tkey or len(parts) != 1 or parts[0] not in c.lasts or parts[0] in c.firsts:
+                continue
+            if bearers[parts[0]] > 1:
+                c.hidden.add(r.surface)
+            else:
+                c.hidden.discard(r.surface)
+
+
+def merge_cluster(into: NameCluster, other: NameCluster) -> None:
+    """Move every name and mention of ``other`` into ``into`` (``other`` is left empty)."""
+    into.surfaces.update(other.surfaces)
+    into.hidden |= other.hidden
+    into.runs.extend(other.runs)
+    into.runs.sort(key=lambda r: r.start)
+    into.firsts |= other.firsts
+    into.lasts |= other.lasts
+    into.middles |= other.middles
+    if into.gender == "unknown":
+        into.gender = other.gender
+    into.tclass = into.tclass or other.tclass
+    other.runs = []
+    other.surfaces = Counter()
+
+
+def _merge_nicknames(clusters: list[NameCluster]) -> None:
+    """Fold a cluster known only by a diminutive ("Lizzy") into its formal
+    name, or else into the one more frequent sister form of that name that
+    shares its sound ("Eliza": both stand for Elizabeth, and "Bessie", also
+    an Elizabeth, shares no three letters with "Lizzy")."""
+    for c in clusters:
+        if len(c.firsts) != 1 or c.lasts or c.tclass or not c.runs:
             continue
         nick = next(iter(c.firsts)).lower()
         formal = NICKNAMES.get(nick)
@@ -859,11 +943,23 @@ def _merge_nicknames(clusters: list[NameCluster]) -> None:
             for d in clusters
             if d is not c and d.runs and any(f.lower() in formal for f in d.firsts)
         ]
+        if not targets:
+            targets = [
+                d
+                for d in clusters
+                if d is not c
+                and len(d.runs) >= len(c.runs)
+                and _compatible(c.gender, d.gender)
+                and any(
+                    NICKNAMES.get(f.lower(), frozenset()) & formal and _sounds_alike(nick, f)
+                    for f in d.firsts
+                )
+            ]
         if len(targets) == 1:
-            t = targets[0]
-            t.surfaces.update(c.surfaces)
-            t.hidden |= c.hidden
-            t.runs.extend(c.runs)
-            t.firsts |= c.firsts
-            c.runs = []
-            c.surfaces = Counter()
+            merge_cluster(targets[0], c)
+
+
+def _sounds_alike(a: str, b: str) -> bool:
+    """Do two given names share three letters in a row ("Lizzy", "Eliza")?"""
+    b = b.lower()
+    return any(a[i : i + 3] in b for i in range(len(a) - 2))

@@ -132,3 +132,44 @@ def test_a_city_called_monsieur_once_is_still_a_city() -> None:
         + "Monsieur Paris, said the mob, was hungry.\n\nCharles Darnay went to Paris.\n"
     )
     assert "Paris" not in {c.name for c in extract(text).characters}
+
+
+def test_a_saint_before_a_surname_is_part_of_it() -> None:
+    text = (
+        "Monsieur St. Aubert walked in the woods. Madame St. Aubert sang.\n\n"
+        "St. Aubert listened to her, and Monsieur St. Aubert smiled.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Monsieur St. Aubert") is not holder(result, "Madame St. Aubert")
+    assert holder(result, "Monsieur St. Aubert").mention_count == 3
+    # One surname for the couple: plain "St. Aubert" names both, so neither lists it.
+    assert not any("St. Aubert" in (c.name, *c.aliases) for c in result.characters)
+
+
+def test_a_sister_form_of_a_given_name_is_the_same_girl() -> None:
+    text = (
+        "Eliza Reed sat with Bessie. Eliza was proud, and Bessie was kind.\n\n"
+        "“Lizzy! Come here,” called her brother. Eliza would not go.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Lizzy") is holder(result, "Eliza")
+    assert holder(result, "Bessie") is not holder(result, "Eliza")
+
+
+def test_the_place_a_person_is_of_is_no_person() -> None:
+    text = (
+        "My name is John Carter; I am better known as Captain Jack Carter of Virginia.\n\n"
+        "John Carter rode west. Carter was tired.\n"
+    )
+    assert "virginia" not in {n.lower() for n in every_name(extract(text))}
+
+
+def test_a_surname_read_as_a_given_name_once_is_still_a_surname() -> None:
+    text = (
+        "Captain Ashburnham was thirty-three; Mrs Ashburnham Leonora was thirty-one.\n\n"
+        "Edward Ashburnham rode out. Edward Ashburnham came back, and Ashburnham slept.\n\n"
+        "Leonora read a letter. Leonora smiled.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Edward Ashburnham").mention_count == 4
+    assert not any("Ashburnham" in c.aliases for c in result.characters)

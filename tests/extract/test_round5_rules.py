@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.extract.conftest import extract, speaker_name
 
 
-def test_bare_surname_of_the_only_real_bearer_is_an_alias() -> None:
+def test_bare_surname_of_the_main_bearer_counts_for_him_but_is_no_alias() -> None:
     text = (
         "Tom Mulligan came up the stairs. Tom Mulligan laughed. Mulligan shaved.\n\n"
         "Tom Mulligan sang a song, and Mulligan whistled. Mulligan waved.\n\n"
@@ -15,6 +15,17 @@ def test_bare_surname_of_the_only_real_bearer_is_an_alias() -> None:
     )
     result = extract(text)
     tom = next(c for c in result.characters if c.name == "Tom Mulligan")
+    assert tom.mention_count == 6
+    # "Mulligan" also names Harry, so listing it would make Tom the family.
+    assert "Mulligan" not in tom.aliases
+
+
+def test_bare_surname_of_the_only_bearer_is_an_alias() -> None:
+    text = (
+        "Tom Mulligan came up the stairs. Tom Mulligan laughed. Mulligan shaved.\n\n"
+        "Mulligan whistled.\n"
+    )
+    tom = next(c for c in extract(text).characters if c.name == "Tom Mulligan")
     assert "Mulligan" in tom.aliases
 
 
