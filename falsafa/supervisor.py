@@ -21,6 +21,7 @@ keeps answering.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import signal
 import sys
@@ -157,6 +158,7 @@ async def supervise(main: Callable[..., Awaitable[None]], settings: Settings) ->
                 watcher, forwarder = trio.CancelScope(), trio.CancelScope()
                 nursery.start_soon(_in_scope, watcher, _watch_signals, signals, stop_requested.set)
                 handle: ServiceHandle = await nursery.start(main, settings)
+                _freeze_startup_objects()
                 nursery.start_soon(_in_scope, forwarder, _forward_stop, stop_requested, handle)
                 await handle.services.stopping.wait()
                 watcher.cancel()
@@ -192,6 +194,15 @@ async def _in_scope(
 # time to first token grew by as much. At 0.1 ms the same reads take ~1 ms
 # (p99 ~10 ms); forced switches only happen while a thread wants the GIL.
 SWITCH_INTERVAL = 0.0001
+
+
+def _freeze_startup_objects() -> None:
+    # What start-up imported and built (~140k objects) lives as long as the
+    # process. Left in the collector's oldest generation, every full
+    # collection walks it: ~60 ms with the loop stopped, a p99 stall for
+    # every stream. Frozen, full collections only walk what came after.
+    gc.collect()
+    gc.freeze()
 
 
 def run(settings: Settings) -> int:

@@ -9,19 +9,16 @@ stream has started, errors are SSE events (see ``falsafa.chat.flow``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
 
-import trio
 from quart import Blueprint, Response, current_app, request
 
-from falsafa.api.bodies import ChatRequest, parse_chat
+from falsafa.api.bodies import parse_chat
 from falsafa.chat.flow import converse
 from falsafa.errors import ApiError
 from falsafa.logs import log_context
 from falsafa.services import Services
-from falsafa.store import Book, CharacterRecord, ChatSession, StoreError
+from falsafa.store import StoreError
 
 __all__ = ["blueprint"]
 
@@ -36,30 +33,6 @@ SSE_HEADERS = {
 }
 
 
-async def _read_rows(
-    services: Services, body: ChatRequest
-) -> tuple[ChatSession | None, Book | None, CharacterRecord | None]:
-    """The session, book and character rows, read at the same time: three
-    store round trips overlap before the first token."""
-    store = services.store
-    rows: dict[str, Any] = {}
-    failures: list[StoreError] = []
-
-    async def read(key: str, fetch: Callable[[], Awaitable[Any]]) -> None:
-        try:
-            rows[key] = await fetch()
-        except StoreError as exc:
-            failures.append(exc)
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(read, "session", partial(store.get_session, body.session_id))
-        nursery.start_soon(read, "book", partial(store.get_book, body.book_id))
-        nursery.start_soon(read, "character", partial(store.get_character, body.character_id))
-    if failures:
-        raise failures[0]
-    return rows["session"], rows["book"], rows["character"]
-
-
 @blueprint.post("/character/chat")
 async def chat() -> Response:
     services: Services = current_app.extensions["falsafa"]
@@ -69,7 +42,9 @@ async def chat() -> Response:
     )
     with log_context(session_id=str(body.session_id)):
         try:
-            session, book, character = await _read_rows(services, body)
+            session, book, character = await services.store.chat_rows(
+                body.session_id, body.book_id, body.character_id
+            )
         except StoreError as exc:
             log.error("store unavailable", extra={"error": str(exc)})
             raise ApiError(500, "store unavailable, try again later") from None

@@ -201,6 +201,13 @@ class Store(Protocol):
 
     async def get_session(self, session_id: uuid.UUID) -> ChatSession | None: ...
 
+    async def chat_rows(
+        self, session_id: uuid.UUID, book_id: uuid.UUID, character_id: uuid.UUID
+    ) -> tuple[ChatSession | None, Book | None, CharacterRecord | None]:
+        """The three rows a chat request checks, read together (one round
+        trip where the store allows it: they sit before the first token)."""
+        ...
+
     async def recent_messages(self, session_id: uuid.UUID, limit: int) -> list[Message]:
         """The last ``limit`` messages, oldest first."""
         ...

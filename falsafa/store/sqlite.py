@@ -557,6 +557,27 @@ class SqliteStore:
 
         return await self._read(q)
 
+    async def chat_rows(
+        self, session_id: uuid.UUID, book_id: uuid.UUID, character_id: uuid.UUID
+    ) -> tuple[ChatSession | None, Book | None, CharacterRecord | None]:
+        keys = (_id(session_id), _id(book_id), _id(character_id))
+
+        # One trip to a reader thread instead of three: each hand-over to a
+        # thread and back costs more than these three indexed lookups.
+        def q(
+            conn: sqlite3.Connection,
+        ) -> tuple[ChatSession | None, Book | None, CharacterRecord | None]:
+            session = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", keys[:1]).fetchone()
+            book = conn.execute("SELECT * FROM books WHERE id = ?", keys[1:2]).fetchone()
+            character = conn.execute("SELECT * FROM characters WHERE id = ?", keys[2:]).fetchone()
+            return (
+                None if session is None else _session(session),
+                None if book is None else _book(book),
+                None if character is None else _character(character),
+            )
+
+        return await self._read(q)
+
     async def recent_messages(self, session_id: uuid.UUID, limit: int) -> list[Message]:
         key = _id(session_id)
         if limit <= 0:

@@ -175,6 +175,29 @@ async def test_sessions(store: Store) -> None:
     assert got.created_at is not None
 
 
+async def test_chat_rows_are_the_three_single_reads(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    characters = make_characters(book.id, 2)
+    await store.save_book_results(book.id, characters, [])
+    session = ChatSession(uuid.uuid4(), book.user_id, book.id, characters[1].id)
+    await store.create_session(session)
+
+    rows = await store.chat_rows(session.id, book.id, characters[1].id)
+    assert rows == (
+        await store.get_session(session.id),
+        await store.get_book(book.id),
+        await store.get_character(characters[1].id),
+    )
+    assert rows[0] is not None and rows[2] is not None and rows[2].name == characters[1].name
+    missing = uuid.uuid4()
+    assert await store.chat_rows(missing, book.id, missing) == (
+        None,
+        await store.get_book(book.id),
+        None,
+    )
+
+
 async def test_session_needs_book_and_its_character(store: Store) -> None:
     book, other = make_book(), make_book()
     await store.create_book(book)
