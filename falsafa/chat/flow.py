@@ -14,7 +14,9 @@ Usage (the chat endpoint does this after validating the session)::
 3. build the prompt (persona for the reading position, history, passages);
 4. stream tokens; LLM failure -> ``code: 502`` event;
 5. save the exchange (``complete``, ``interrupted`` when the client left,
-   ``failed``) and release the lock, shielded from cancellation.
+   ``failed``) and release the lock, shielded from cancellation; a complete
+   reply's ``done`` event is sent after both, so the next message can follow
+   it at once.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ async def converse(
         return
 
     lock_lost = False
+    finished = False
     reply: list[str] = []
     status: MessageStatus = "failed"
     ids: tuple[uuid.UUID, uuid.UUID] | None = None
@@ -93,8 +96,14 @@ async def converse(
                 ids, prompt = await _prepare(services, request, character)
                 await _relay(services, prompt, stream, reply, started)
                 status = "complete"
-                await stream.emit(done_event("".join(reply)))
                 nursery.cancel_scope.cancel()
+            # ``done`` goes out once the exchange is saved and the lock is
+            # free: a client that sends its next message on ``done`` finds
+            # the session ready (no 429) and its history complete.
+            finished = True
+            with trio.CancelScope(shield=True):
+                await _finish(services, request, lock, lock_lost, ids, reply, status)
+            await stream.emit(done_event("".join(reply)))
         except* _LockLost:
             lock_lost = True
             outcome = "lock_lost"
@@ -118,8 +127,9 @@ async def converse(
             metrics.CHAT_DISCONNECTS.inc()
         elif stream.abort_reason is not None:
             status, outcome = "interrupted", "shutdown"
-        with trio.CancelScope(shield=True):
-            await _finish(services, request, lock, lock_lost, ids, reply, status)
+        if not finished:
+            with trio.CancelScope(shield=True):
+                await _finish(services, request, lock, lock_lost, ids, reply, status)
         metrics.CHAT_STREAM_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "chat stream ended",

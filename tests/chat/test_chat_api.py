@@ -62,6 +62,27 @@ async def test_tokens_then_done_and_exchange_saved(chat, llm, redis_client) -> N
     assert redis_client.get(lock_key(session.id)) is None, "lock released"
 
 
+async def test_the_next_message_can_follow_done_at_once(chat, llm, redis_client) -> None:  # type: ignore[no-untyped-def]
+    # ``done`` is sent after the save and the lock release: a client that
+    # sends on ``done`` (before the stream's end) finds the session free and
+    # the previous exchange in the history.
+    service, client, _book, session = chat
+    llm.script(tokens=["Bah", "."])
+    async with client.stream("POST", "/character/chat", json=chat_body(session, "One?")) as first:
+        async for line in first.aiter_lines():
+            if '"done"' in line:
+                break
+        assert redis_client.get(lock_key(session.id)) is None
+        stored = await service.services.store.recent_messages(session.id, 10)
+        assert [m.content for m in stored] == ["One?", "Bah."]
+        llm.script(tokens=["Humbug", "."])
+        response, raw = await _stream(client, chat_body(session, "Two?"))
+    assert response.status_code == 200
+    assert sse_events(raw)[-1] == {"done": True, "full_response": "Humbug."}
+    sent = llm.requests[-1].json["messages"]
+    assert [m["content"] for m in sent[-3:]] == ["One?", "Bah.", "Two?"]
+
+
 async def test_prompt_layout_seen_by_the_llm(chat, llm) -> None:  # type: ignore[no-untyped-def]
     _service, client, _book, session = chat
     llm.script(tokens=["Humbug."])
