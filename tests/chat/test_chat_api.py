@@ -81,6 +81,8 @@ async def test_the_next_message_can_follow_done_at_once(chat, llm, redis_client)
     assert sse_events(raw)[-1] == {"done": True, "full_response": "Humbug."}
     sent = llm.requests[-1].json["messages"]
     assert [m["content"] for m in sent[-3:]] == ["One?", "Bah.", "Two?"]
+    # The first answer was read to its end, so its connection was reused.
+    assert llm.requests[-1].connection == llm.requests[-2].connection
 
 
 async def test_prompt_layout_seen_by_the_llm(chat, llm) -> None:  # type: ignore[no-untyped-def]

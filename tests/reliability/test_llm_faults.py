@@ -50,7 +50,7 @@ SILENT = "the language model went silent mid-reply"
             "dropped-mid-stream",
             Script(tokens=["a", "b", "c", "d"], drop_after=2),
             2,
-            "the language model's stream broke: RemoteProtocolError",
+            "the language model's stream broke: connection closed mid-reply",
             0.5,
         ),
         (
