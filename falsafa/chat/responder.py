@@ -56,9 +56,11 @@ class LLMError(Exception):
 class Responder(Protocol):
     name: str
 
-    def stream(
-        self, prompt: Prompt
-    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]: ...
+    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+        """The reply's tokens. Takes what it needs from ``prompt`` when
+        called and keeps no reference to it: a reply streams for minutes,
+        and the prompt (persona, passages, history) is several KB a stream."""
+        ...
 
     async def refine_characters(
         self, characters: list[CharacterRecord]
@@ -114,8 +116,7 @@ class LLMResponder:
             follow_redirects=True,
         )
 
-    @contextlib.asynccontextmanager
-    async def stream(self, prompt: Prompt) -> AsyncIterator[AsyncIterator[str]]:
+    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
         settings = self.settings
         body = _dumps(
             {
@@ -126,10 +127,19 @@ class LLMResponder:
                 "temperature": 0.8,
             }
         ).encode()
-        request = self.http.build_request("POST", "chat/completions", content=body)
+        return self._stream(_SentOnce(body))
+
+    @contextlib.asynccontextmanager
+    async def _stream(self, body: _SentOnce) -> AsyncIterator[AsyncIterator[str]]:
+        settings = self.settings
+        request = self.http.build_request(
+            "POST", "chat/completions", content=body, headers={"Content-Length": str(body.size)}
+        )
         try:
             with trio.fail_after(settings.llm_timeout):
                 response = await self.http.send(request, stream=True)
+            # Redirects are followed by now: the body is not needed again.
+            body.forget()
         except trio.TooSlowError:
             raise LLMError("the language model did not answer in time", "timeout") from None
         except httpx.TimeoutException:
@@ -230,6 +240,28 @@ class LLMResponder:
         await self.client.close()
 
 
+class _SentOnce:
+    """A request body that is dropped once the response has arrived.
+
+    The response keeps its request (and a ``bytes`` body with it) for as
+    long as the reply streams; the encoded prompt is ~8 KB a stream. As an
+    iterable with an explicit Content-Length it is still sent in one piece
+    (and again on a redirect, which happens before ``forget``).
+    """
+
+    __slots__ = ("data", "size")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.size = len(data)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data
+
+    def forget(self) -> None:
+        self.data = b""
+
+
 _WORD = re.compile(r"[A-Za-z']+")
 _STOP = frozenset(
     "a an and are as at be but by do for from had has have he her him his how i if in is it "
@@ -250,9 +282,12 @@ class OfflineResponder:
 
     name = "offline"
 
+    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+        return self._stream(compose_offline_reply(prompt))
+
     @contextlib.asynccontextmanager
-    async def stream(self, prompt: Prompt) -> AsyncIterator[AsyncIterator[str]]:
-        yield self._tokens(compose_offline_reply(prompt))
+    async def _stream(self, reply: str) -> AsyncIterator[AsyncIterator[str]]:
+        yield self._tokens(reply)
 
     async def _tokens(self, reply: str) -> AsyncIterator[str]:
         for token in re.findall(r"\S+\s*", reply):
