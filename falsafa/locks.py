@@ -6,6 +6,7 @@ Usage::
     lock = await locks.acquire(session_id)      # None when another request holds it
     if lock is not None:
         still_ours = await locks.renew(lock)     # False once expired or taken over
+        await locks.renew_many([a, b])           # [True, False]: one round trip
         await locks.release(lock)                # deletes only if still ours
 
 A lock is ``SET key token NX PX ttl`` with a random token. Renewal and
@@ -17,7 +18,10 @@ lock that now belongs to someone else.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import redis
 
 from falsafa.redisio import RedisIO
 
@@ -65,6 +69,20 @@ class SessionLocks:
             lambda r: self._renew(keys=[lock.key], args=[lock.token, self.ttl_ms], client=r)
         )
         return bool(result)
+
+    async def renew_many(self, locks: Sequence[SessionLock]) -> list[bool]:
+        """Renew several locks in one round trip (a pipeline, not a transaction:
+        each is renewed or not on its own)."""
+
+        def renew(r: redis.Redis) -> list[object]:
+            pipe = r.pipeline(transaction=False)
+            for lock in locks:
+                self._renew(keys=[lock.key], args=[lock.token, self.ttl_ms], client=pipe)
+            return pipe.execute()
+
+        if not locks:
+            return []
+        return [bool(result) for result in await self.redis.call(renew)]
 
     async def release(self, lock: SessionLock) -> bool:
         result = await self.redis.call(

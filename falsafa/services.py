@@ -7,6 +7,7 @@ Usage::
         services.redis          # falsafa.redisio.RedisIO
         services.downloads      # httpx.AsyncClient for the storage origins
         services.streams        # falsafa.chat.streams.StreamRegistry (the chat tasks' nursery)
+        services.keeper         # falsafa.chat.lockkeeper.LockKeeper (renews chat session locks)
 
 ``open_services`` is used by the supervisor and by the tests, so both run
 exactly the same wiring. Closing is shielded: resources are released even
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 import httpx
 import trio
 
+from falsafa.chat.lockkeeper import LockKeeper
 from falsafa.chat.responder import Responder, open_responder
 from falsafa.chat.streams import StreamRegistry
 from falsafa.config import Settings
@@ -43,6 +45,7 @@ class Services:
     redis: RedisIO
     queue: JobQueue
     locks: SessionLocks
+    keeper: LockKeeper
     downloads: httpx.AsyncClient
     responder: Responder
     streams: StreamRegistry
@@ -63,12 +66,14 @@ async def open_services(settings: Settings, nursery: trio.Nursery) -> AsyncItera
         trust_env=False,
     )
     responder = open_responder(settings, store)
+    locks = SessionLocks(redis, ttl=settings.lock_ttl)
     services = Services(
         settings=settings,
         store=store,
         redis=redis,
         queue=JobQueue(redis, settings),
-        locks=SessionLocks(redis, ttl=settings.lock_ttl),
+        locks=locks,
+        keeper=LockKeeper(locks, nursery),
         downloads=downloads,
         responder=responder,
         streams=StreamRegistry(

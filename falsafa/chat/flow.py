@@ -8,9 +8,10 @@ Usage (the chat endpoint does this after validating the session)::
 
 1. take the session lock (``SET NX PX``); held -> ``code: 429`` event;
    Redis down -> ``code: 503`` event;
-2. a child task renews the lock every TTL/3; if it is lost (expired, taken
-   over, Redis flushed) the reply is cancelled at once, the client gets a
-   ``code: 409`` event, and the lock is not touched again;
+2. the lock keeper (``falsafa.chat.lockkeeper``, one task for all streams)
+   renews it every TTL/3; if it is lost (expired, taken over, Redis flushed)
+   the reply is cancelled at once, the client gets a ``code: 409`` event,
+   and the lock is not touched again;
 3. build the prompt (persona for the reading position, history, passages);
 4. stream tokens; LLM failure -> ``code: 502`` event;
 5. save the exchange (``complete``, ``interrupted`` when the client left,
@@ -24,13 +25,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import trio
 
 from falsafa import metrics
 from falsafa.api.bodies import ChatRequest
-from falsafa.chat.context import Prompt, build_prompt
+from falsafa.chat.context import build_prompt
+from falsafa.chat.reply import ReplyText
 from falsafa.chat.responder import LLMError
 from falsafa.chat.sse import done_event, error_event, token_event
 from falsafa.chat.streams import ChatStream
@@ -44,12 +48,11 @@ __all__ = ["converse", "reading_offset"]
 
 log = logging.getLogger("falsafa.chat")
 
+# A reply's tokens, as the responder hands them out (see ``Responder.stream``).
+Tokens = AbstractAsyncContextManager[AsyncIterator[str]]
+
 HISTORY_MESSAGES = 20
 PASSAGES_RETRIEVED = 4
-
-
-class _LockLost(Exception):
-    pass
 
 
 def reading_offset(character: CharacterRecord, position: float | int | None) -> int | None:
@@ -86,30 +89,33 @@ async def converse(
 
     lock_lost = False
     finished = False
-    reply: list[str] = []
+    reply = ReplyText()
     status: MessageStatus = "failed"
     ids: tuple[uuid.UUID, uuid.UUID] | None = None
     try:
         try:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(_keep_lock, services, lock)
-                ids, prompt = await _prepare(services, request, character)
-                await _relay(services, prompt, stream, reply, started)
+            # The keeper cancels ``held.scope`` at once if the lock is lost.
+            with services.keeper.hold(lock) as held, held.scope:
+                ids, tokens = await _prepare(services, request, character)
+                # The character's facts (~20 KB parsed) are not needed while
+                # the reply streams (the registry dropped its own reference).
+                del character
+                await _relay(services, tokens, stream, reply, started)
                 status = "complete"
-                nursery.cancel_scope.cancel()
-            # ``done`` goes out once the exchange is saved and the lock is
-            # free: a client that sends its next message on ``done`` finds
-            # the session ready (no 429) and its history complete.
-            finished = True
-            with trio.CancelScope(shield=True):
-                await _finish(services, request, lock, lock_lost, ids, reply, status)
-            await stream.emit(done_event("".join(reply)))
-        except* _LockLost:
-            lock_lost = True
-            outcome = "lock_lost"
-            await stream.emit_final(
-                error_event("the session lock expired or was taken over; reply stopped", 409)
-            )
+            if held.scope.cancelled_caught:
+                lock_lost = True
+                outcome = "lock_lost"
+                await stream.emit_final(
+                    error_event("the session lock expired or was taken over; reply stopped", 409)
+                )
+            elif status == "complete":
+                # ``done`` goes out once the exchange is saved and the lock is
+                # free: a client that sends its next message on ``done`` finds
+                # the session ready (no 429) and its history complete.
+                finished = True
+                with trio.CancelScope(shield=True):
+                    await _finish(services, request, lock, lock_lost, ids, reply, status)
+                await stream.emit(done_event(reply.text()))
         except* LLMError as group:
             error = group.exceptions[0]
             assert isinstance(error, LLMError)
@@ -133,7 +139,7 @@ async def converse(
         metrics.CHAT_STREAM_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "chat stream ended",
-            extra={"outcome": outcome, "tokens": len(reply), "status": status},
+            extra={"outcome": outcome, "tokens": reply.tokens, "status": status},
         )
 
 
@@ -163,7 +169,10 @@ class _Passages:
 
 async def _prepare(
     services: Services, request: ChatRequest, character: CharacterRecord
-) -> tuple[tuple[uuid.UUID, uuid.UUID], Prompt]:
+) -> tuple[tuple[uuid.UUID, uuid.UUID], Tokens]:
+    """The exchange's ids and the reply's token stream (not entered yet).
+    The prompt is handed to the responder here and not kept: it would stay
+    referenced for as long as the reply streams."""
     from falsafa.persona import render_persona
 
     before = reading_offset(character, request.reading_position)
@@ -193,7 +202,7 @@ async def _prepare(
         user_message=request.user_message,
         quotes=quotes,
     )
-    return ids, prompt
+    return ids, services.responder.stream(prompt)
 
 
 def _without_retried_exchange(
@@ -213,34 +222,18 @@ def _without_retried_exchange(
 
 
 async def _relay(
-    services: Services, prompt: Prompt, stream: ChatStream, reply: list[str], started: float
+    services: Services, reply_tokens: Tokens, stream: ChatStream, reply: ReplyText, started: float
 ) -> None:
     responder = services.responder
-    async with responder.stream(prompt) as tokens:
+    async with reply_tokens as tokens:
         async for token in tokens:
-            if not reply:
+            if not reply.tokens:
                 metrics.CHAT_TTFT_SECONDS.labels(responder=responder.name).observe(
                     time.perf_counter() - started
                 )
-            reply.append(token)
+            reply.add(token)
             await stream.emit(token_event(token))
-    metrics.TOKENS_STREAMED.labels(responder=responder.name).inc(len(reply))
-
-
-async def _keep_lock(services: Services, lock: SessionLock) -> None:
-    ttl = services.locks.ttl_ms / 1000
-    last_ok = trio.current_time()
-    while True:
-        await trio.sleep(ttl / 3)
-        try:
-            with trio.move_on_after(ttl / 3):
-                if not await services.locks.renew(lock):
-                    raise _LockLost()
-                last_ok = trio.current_time()
-        except RedisUnavailable:
-            # We cannot know whether we still hold it; past the TTL we don't.
-            if trio.current_time() - last_ok >= ttl:
-                raise _LockLost() from None
+    metrics.TOKENS_STREAMED.labels(responder=responder.name).inc(reply.tokens)
 
 
 async def _finish(
@@ -249,7 +242,7 @@ async def _finish(
     lock: SessionLock,
     lock_lost: bool,
     ids: tuple[uuid.UUID, uuid.UUID] | None,
-    reply: list[str],
+    reply: ReplyText,
     status: MessageStatus,
 ) -> None:
     if ids is not None:
@@ -258,7 +251,7 @@ async def _finish(
             user_message_id=ids[0],
             assistant_message_id=ids[1],
             user_message=request.user_message,
-            reply="".join(reply),
+            reply=reply.text(),
             status=status,
         )
         with trio.move_on_after(services.settings.store_timeout) as scope:

@@ -66,9 +66,11 @@ class LLMError(Exception):
 class Responder(Protocol):
     name: str
 
-    def stream(
-        self, prompt: Prompt
-    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]: ...
+    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+        """The reply's tokens. Takes what it needs from ``prompt`` when
+        called and keeps no reference to it: a reply streams for minutes,
+        and the prompt (persona, passages, history) is several KB a stream."""
+        ...
 
     async def refine_characters(
         self, characters: list[CharacterRecord]
@@ -137,8 +139,7 @@ class LLMResponder:
                 idle_expiry=5.0,
             )
 
-    @contextlib.asynccontextmanager
-    async def stream(self, prompt: Prompt) -> AsyncIterator[AsyncIterator[str]]:
+    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
         settings = self.settings
         body = _dumps(
             {
@@ -149,7 +150,12 @@ class LLMResponder:
                 "temperature": 0.8,
             }
         ).encode()
+        return self._stream(body)
+
+    @contextlib.asynccontextmanager
+    async def _stream(self, body: bytes) -> AsyncIterator[AsyncIterator[str]]:
         opened = self._open_lean(body) if self.upstream is not None else self._open_httpx(body)
+        del body  # the opener drops it once sent (~8 KB a stream)
         async with opened as chunks:
             yield self._tokens(chunks)
 
@@ -160,6 +166,7 @@ class LLMResponder:
             response = await self.upstream.post(
                 "chat/completions", body, answer_timeout=self.settings.llm_timeout
             )
+            del body  # sent: not kept while the reply streams
         except trio.TooSlowError:
             raise LLMError("the language model did not answer in time", "timeout") from None
         except UpstreamError as exc:
@@ -299,9 +306,12 @@ class OfflineResponder:
 
     name = "offline"
 
+    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+        return self._stream(compose_offline_reply(prompt))
+
     @contextlib.asynccontextmanager
-    async def stream(self, prompt: Prompt) -> AsyncIterator[AsyncIterator[str]]:
-        yield self._tokens(compose_offline_reply(prompt))
+    async def _stream(self, reply: str) -> AsyncIterator[AsyncIterator[str]]:
+        yield self._tokens(reply)
 
     async def _tokens(self, reply: str) -> AsyncIterator[str]:
         for token in re.findall(r"\S+\s*", reply):
