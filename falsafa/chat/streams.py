@@ -53,6 +53,18 @@ STALLED_CLIENT_SECONDS = 60.0
 class ChatStream:
     """One stream's shared state between its producer and its body."""
 
+    # One per open stream: slots instead of a per-instance dict.
+    __slots__ = (
+        "_quiet_since",
+        "_seen",
+        "_send",
+        "abort_reason",
+        "client_gone",
+        "finished",
+        "scope",
+        "sent",
+    )
+
     def __init__(self, send: trio.MemorySendChannel[bytes]) -> None:
         self.scope = trio.CancelScope()
         self.client_gone = False
@@ -126,6 +138,8 @@ class ChatStream:
 
 class StreamBody:
     """The SSE response body: reads events from the producer's channel."""
+
+    __slots__ = ("_receive", "stream")
 
     def __init__(self, stream: ChatStream, receive: trio.MemoryReceiveChannel[bytes]) -> None:
         self.stream = stream

@@ -62,6 +62,8 @@ def proxy_applies(url: str) -> bool:
 
 
 class _Connection:
+    __slots__ = ("h11", "idle_since", "stream")
+
     def __init__(self, stream: trio.abc.Stream) -> None:
         self.stream = stream
         self.h11 = h11.Connection(h11.CLIENT)
@@ -76,9 +78,10 @@ class UpstreamResponse:
     """One answer being read. ``body()`` yields its bytes; reading it to the
     end puts the connection back in the pool."""
 
+    __slots__ = ("_conn", "_pool", "status")
+
     def __init__(self, pool: UpstreamPool, conn: _Connection, head: h11.Response) -> None:
         self.status = head.status_code
-        self.headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in head.headers]
         self._pool = pool
         self._conn: _Connection | None = conn
 
