@@ -150,17 +150,15 @@ class LLMResponder:
                 "temperature": 0.8,
             }
         ).encode()
-        return self._stream(body)
+        # One context manager per transport, not one wrapping the other:
+        # every layer is a generator frame kept for as long as the reply
+        # streams, by every open stream.
+        if self.upstream is not None:
+            return self._stream_lean(body)
+        return self._stream_httpx(body)
 
     @contextlib.asynccontextmanager
-    async def _stream(self, body: bytes) -> AsyncIterator[AsyncIterator[str]]:
-        opened = self._open_lean(body) if self.upstream is not None else self._open_httpx(body)
-        del body  # the opener drops it once sent (~8 KB a stream)
-        async with opened as chunks:
-            yield self._tokens(chunks)
-
-    @contextlib.asynccontextmanager
-    async def _open_lean(self, body: bytes) -> AsyncIterator[AsyncIterator[bytes]]:
+    async def _stream_lean(self, body: bytes) -> AsyncIterator[AsyncIterator[str]]:
         assert self.upstream is not None
         try:
             response = await self.upstream.post(
@@ -174,14 +172,14 @@ class LLMResponder:
         try:
             if response.status >= 400:
                 raise LLMError(f"the language model answered HTTP {response.status}", "status")
-            yield response.body(idle_timeout=self.settings.llm_idle_timeout)
+            yield self._tokens(response.body(idle_timeout=self.settings.llm_idle_timeout))
         finally:
             # Closing drops the upstream connection when the stream is cut
             # short (shielded inside), so a cancelled chat closes it at once.
             await response.aclose()
 
     @contextlib.asynccontextmanager
-    async def _open_httpx(self, body: bytes) -> AsyncIterator[AsyncIterator[bytes]]:
+    async def _stream_httpx(self, body: bytes) -> AsyncIterator[AsyncIterator[str]]:
         assert self.http is not None
         request = self.http.build_request("POST", "chat/completions", content=body)
         try:
@@ -196,7 +194,7 @@ class LLMResponder:
         try:
             if response.status_code >= 400:
                 raise LLMError(f"the language model answered HTTP {response.status_code}", "status")
-            yield response.aiter_raw()
+            yield self._tokens(response.aiter_raw())
         finally:
             with trio.CancelScope(shield=True), trio.move_on_after(1):
                 await response.aclose()

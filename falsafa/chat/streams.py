@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable
 import trio
 
 from falsafa import metrics
+from falsafa.chat.events import EventQueue
 from falsafa.chat.sse import KEEPALIVE, error_event
 from falsafa.errors import ApiError
 
@@ -65,7 +66,7 @@ class ChatStream:
         "sent",
     )
 
-    def __init__(self, send: trio.MemorySendChannel[bytes]) -> None:
+    def __init__(self, send: EventQueue) -> None:
         self.scope = trio.CancelScope()
         self.client_gone = False
         self.abort_reason: tuple[str, int] | None = None
@@ -86,11 +87,11 @@ class ChatStream:
         # The buffer is rarely full: no timer and no trip through the
         # scheduler per token unless the client has fallen behind.
         try:
-            self._send.send_nowait(event)
+            self._send.put_nowait(event)
         except trio.WouldBlock:
             try:
                 with trio.move_on_after(STALLED_CLIENT_SECONDS) as scope:
-                    await self._send.send(event)
+                    await self._send.put(event)
             except (trio.BrokenResourceError, trio.ClosedResourceError):
                 scope = None
             if scope is None or scope.cancelled_caught:
@@ -113,7 +114,7 @@ class ChatStream:
             with contextlib.suppress(
                 trio.WouldBlock, trio.BrokenResourceError, trio.ClosedResourceError
             ):
-                self._send.send_nowait(KEEPALIVE)
+                self._send.put_nowait(KEEPALIVE)
 
     async def emit_final(self, event: bytes) -> None:
         """Send a last event even while being cancelled (an error or a notice);
@@ -125,7 +126,7 @@ class ChatStream:
             trio.move_on_after(1),
             contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError),
         ):
-            await self._send.send(event)
+            await self._send.put(event)
 
     def abort(self, message: str, code: int) -> None:
         """Stop the stream from outside (shutdown); the producer sends the error."""
@@ -133,7 +134,7 @@ class ChatStream:
         self.scope.cancel()
 
     def close_sender(self) -> None:
-        self._send.close()
+        self._send.close_sender()
 
 
 class StreamBody:
@@ -141,7 +142,7 @@ class StreamBody:
 
     __slots__ = ("_receive", "stream")
 
-    def __init__(self, stream: ChatStream, receive: trio.MemoryReceiveChannel[bytes]) -> None:
+    def __init__(self, stream: ChatStream, receive: EventQueue) -> None:
         self.stream = stream
         self._receive = receive
 
@@ -152,19 +153,19 @@ class StreamBody:
         receive = self._receive
         try:
             try:
-                event = receive.receive_nowait()
+                event = receive.get_nowait()
             except trio.WouldBlock:
                 event = None
             # Awaited outside the ``except``: waiting in there would keep the
             # WouldBlock, its traceback and a frame alive per idle stream.
             if event is None:
-                event = await receive.receive()
+                event = await receive.get()
         except (trio.EndOfChannel, trio.ClosedResourceError):
             raise StopAsyncIteration from None
         parts = None
         while True:
             try:
-                more = receive.receive_nowait()
+                more = receive.get_nowait()
             except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
                 break
             if parts is None:
@@ -180,7 +181,7 @@ class StreamBody:
         if not self.stream.finished:
             self.stream.client_gone = True
             self.stream.scope.cancel()
-        self._receive.close()
+        self._receive.close_receiver()
 
 
 class StreamRegistry:
@@ -198,8 +199,8 @@ class StreamRegistry:
             raise ApiError(503, "the server is shutting down; try again shortly")
         if len(self.active) >= self.max_streams:
             raise ApiError(503, "too many chat streams on this server; try again shortly")
-        send, receive = trio.open_memory_channel[bytes](32)
-        stream = ChatStream(send)
+        events = EventQueue(32)
+        stream = ChatStream(events)
         self.active.add(stream)
         self._idle = trio.Event()
         metrics.ACTIVE_STREAMS.inc()
@@ -208,7 +209,7 @@ class StreamRegistry:
         if not self._ticking:
             self._ticking = True
             self._nursery.start_soon(self._tick)
-        return StreamBody(stream, receive)
+        return StreamBody(stream, events)
 
     async def _tick(self) -> None:
         """Send keep-alives to silent streams; ends when no stream is left."""
