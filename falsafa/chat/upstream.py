@@ -227,11 +227,12 @@ class UpstreamPool:
         if self._closed:
             raise UpstreamError("the client is closed")
         now = trio.current_time()
-        while self._idle:
-            conn = self._idle.pop()
-            if now - conn.idle_since < self._idle_expiry:
-                return conn, True
-            await conn.aclose()
+        # The oldest idle connections expire first: close them here, or a
+        # quiet service would keep up to ``max_idle`` dead sockets open.
+        while self._idle and now - self._idle[0].idle_since >= self._idle_expiry:
+            await self._idle.pop(0).aclose()
+        if self._idle:
+            return self._idle.pop(), True  # the most recent: least likely closed
         return await self._connect(), False
 
     async def _connect(self) -> _Connection:

@@ -154,6 +154,18 @@ async def test_https_with_the_trusted_ca(nursery: trio.Nursery, ca: trustme.CA) 
         await untrusting.post("chat/completions", BODY, answer_timeout=5)
 
 
+async def test_expired_idle_connections_are_closed(llm: OpenAIPeer) -> None:
+    pool = UpstreamPool(llm.base_url, AUTH, idle_expiry=0.05)
+    llm.script(tokens=["a"])
+    await _read(pool)
+    await trio.sleep(0.1)
+    llm.script(tokens=["b"])
+    await _read(pool)
+    first, second = llm.requests[-2:]
+    assert first.connection != second.connection, "the expired one was not reused"
+    await pool.aclose()
+
+
 def test_proxy_applies_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
