@@ -5,8 +5,7 @@ Usage::
     locks = SessionLocks(redis, ttl=30.0)
     lock = await locks.acquire(session_id)      # None when another request holds it
     if lock is not None:
-        still_ours = await locks.renew(lock)     # False once expired or taken over
-        await locks.renew_many([a, b])           # [True, False]: one round trip
+        await locks.renew_many([lock])           # [True]; False once expired or taken over
         await locks.release(lock)                # deletes only if still ours
 
 A lock is ``SET key token NX PX ttl`` with a random token. Renewal and
@@ -63,12 +62,6 @@ class SessionLocks:
         token = secrets.token_hex(16)
         ok = await self.redis.call(lambda r: r.set(key, token, nx=True, px=self.ttl_ms))
         return SessionLock(key, token) if ok else None
-
-    async def renew(self, lock: SessionLock) -> bool:
-        result = await self.redis.call(
-            lambda r: self._renew(keys=[lock.key], args=[lock.token, self.ttl_ms], client=r)
-        )
-        return bool(result)
 
     async def renew_many(self, locks: Sequence[SessionLock]) -> list[bool]:
         """Renew several locks in one round trip (a pipeline, not a transaction:

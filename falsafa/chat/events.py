@@ -48,9 +48,7 @@ class EventQueue:
         if len(self._items) >= self._limit:
             raise trio.WouldBlock
         self._items.append(item)
-        if self._receiver is not None:
-            trio.lowlevel.reschedule(self._receiver)
-            self._receiver = None
+        self._wake("_receiver")
 
     async def put(self, item: bytes) -> None:
         await trio.lowlevel.checkpoint_if_cancelled()
@@ -69,9 +67,7 @@ class EventQueue:
             raise trio.ClosedResourceError("the receiver is closed")
         if self._items:
             item = self._items.popleft()
-            if self._sender is not None:
-                trio.lowlevel.reschedule(self._sender)
-                self._sender = None
+            self._wake("_sender")
             return item
         if self._sender_closed:
             raise trio.EndOfChannel
@@ -92,16 +88,18 @@ class EventQueue:
 
     def close_sender(self) -> None:
         self._sender_closed = True
-        if self._receiver is not None:
-            trio.lowlevel.reschedule(self._receiver)
-            self._receiver = None
+        self._wake("_receiver")
 
     def close_receiver(self) -> None:
         self._receiver_closed = True
         self._items.clear()
-        if self._sender is not None:
-            trio.lowlevel.reschedule(self._sender)
-            self._sender = None
+        self._wake("_sender")
+
+    def _wake(self, slot: str) -> None:
+        task = getattr(self, slot)
+        if task is not None:
+            setattr(self, slot, None)
+            trio.lowlevel.reschedule(task)
 
     async def _park(self, slot: str) -> None:
         """Wait until the other end reschedules us (it clears the slot; a

@@ -261,6 +261,21 @@ def _passage(row: sqlite3.Row) -> Passage:
     )
 
 
+def _select_book(conn: sqlite3.Connection, key: str) -> Book | None:
+    row = conn.execute("SELECT * FROM books WHERE id = ?", (key,)).fetchone()
+    return None if row is None else _book(row)
+
+
+def _select_character(conn: sqlite3.Connection, key: str) -> CharacterRecord | None:
+    row = conn.execute("SELECT * FROM characters WHERE id = ?", (key,)).fetchone()
+    return None if row is None else _character(row)
+
+
+def _select_session(conn: sqlite3.Connection, key: str) -> ChatSession | None:
+    row = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (key,)).fetchone()
+    return None if row is None else _session(row)
+
+
 class SqliteStore:
     """The :class:`~falsafa.store.base.Store` on one SQLite file.
 
@@ -384,12 +399,7 @@ class SqliteStore:
 
     async def get_book(self, book_id: uuid.UUID) -> Book | None:
         key = _id(book_id)
-
-        def q(conn: sqlite3.Connection) -> Book | None:
-            row = conn.execute("SELECT * FROM books WHERE id = ?", (key,)).fetchone()
-            return None if row is None else _book(row)
-
-        return await self._read(q)
+        return await self._read(lambda conn: _select_book(conn, key))
 
     async def create_book(self, book: Book) -> None:
         now = _now()
@@ -520,12 +530,7 @@ class SqliteStore:
 
     async def get_character(self, character_id: uuid.UUID) -> CharacterRecord | None:
         key = _id(character_id)
-
-        def q(conn: sqlite3.Connection) -> CharacterRecord | None:
-            row = conn.execute("SELECT * FROM characters WHERE id = ?", (key,)).fetchone()
-            return None if row is None else _character(row)
-
-        return await self._read(q)
+        return await self._read(lambda conn: _select_character(conn, key))
 
     # -- sessions and messages ----------------------------------------------
 
@@ -550,30 +555,20 @@ class SqliteStore:
 
     async def get_session(self, session_id: uuid.UUID) -> ChatSession | None:
         key = _id(session_id)
-
-        def q(conn: sqlite3.Connection) -> ChatSession | None:
-            row = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (key,)).fetchone()
-            return None if row is None else _session(row)
-
-        return await self._read(q)
+        return await self._read(lambda conn: _select_session(conn, key))
 
     async def chat_rows(
         self, session_id: uuid.UUID, book_id: uuid.UUID, character_id: uuid.UUID
     ) -> tuple[ChatSession | None, Book | None, CharacterRecord | None]:
-        keys = (_id(session_id), _id(book_id), _id(character_id))
-
         # One trip to a reader thread instead of three: each hand-over to a
         # thread and back costs more than these three indexed lookups.
         def q(
             conn: sqlite3.Connection,
         ) -> tuple[ChatSession | None, Book | None, CharacterRecord | None]:
-            session = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", keys[:1]).fetchone()
-            book = conn.execute("SELECT * FROM books WHERE id = ?", keys[1:2]).fetchone()
-            character = conn.execute("SELECT * FROM characters WHERE id = ?", keys[2:]).fetchone()
             return (
-                None if session is None else _session(session),
-                None if book is None else _book(book),
-                None if character is None else _character(character),
+                _select_session(conn, _id(session_id)),
+                _select_book(conn, _id(book_id)),
+                _select_character(conn, _id(character_id)),
             )
 
         return await self._read(q)
