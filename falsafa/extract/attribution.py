@@ -49,7 +49,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from falsafa.extract.gender import pronoun_gender
-from falsafa.extract.lexicon import SPEECH_VERBS, Gender
+from falsafa.extract.lexicon import PLACE_WORDS, SPEECH_VERBS, Gender
 from falsafa.extract.quotes import QuoteSpan
 from falsafa.extract.text import Layout
 
@@ -81,6 +81,9 @@ _KIN_NOUNS: dict[str, Gender] = {
     "aunt": "female",
 }
 _SPOUSE = frozenset({"wife", "lady", "husband"})
+# "my dear Emma", "oh Emma"; not "poor Miss Taylor!", which mostly pities the absent.
+_VOCATIVE_OPENERS = frozenset({"dear", "o", "oh", "my", "good"})
+_PERCEPTION_VERBS = frozenset({"heard", "hear", "hears", "overheard", "overhear"})
 _PARENT = frozenset({"mother", "mamma", "mama", "papa", "father"})
 _MALE_NOUNS = frozenset(
     "man gentleman boy fellow lad sir king prince lord master squire youth stranger "
@@ -177,16 +180,23 @@ def attribute(
     how = [""] * n
     # 1. Explicit frames, in text order so that pronouns can see earlier speakers.
     blind: list[int] = []  # "he replied" read before the previous turn was known
+    by_pronoun: set[int] = set()  # quotes whose frame subject is "he"/"she"
     for qi in range(n):
         s = _explicit(ctx, qi, addressees[qi])
         if s is not None:
             speakers[qi] = s
             how[qi] = "explicit"
-            if ctx.pronoun and (qi == 0 or speakers[qi - 1] is None):
-                blind.append(qi)
+            if ctx.pronoun:
+                by_pronoun.add(qi)
+                if qi == 0 or speakers[qi - 1] is None:
+                    blind.append(qi)
     by_para: dict[int, list[int]] = {}
     for qi, q in enumerate(quotes):
         by_para.setdefault(q.para, []).append(qi)
+    # 1b. One speaker per paragraph: "'...,' said he ... 'Did you not notice
+    # her?' continued Montraville" makes "he" Montraville.
+    for qis in by_para.values():
+        _name_pronoun_frames(ctx, qis, by_pronoun)
     # 2. Paragraph: share the explicit speaker within the paragraph.
     for qis in by_para.values():
         known = [speakers[qi] for qi in qis if speakers[qi] is not None]
@@ -254,6 +264,26 @@ def attribute(
     if trace is not None:
         trace.extend(how)
     return out_s, out_a
+
+
+def _name_pronoun_frames(ctx: _Ctx, qis: list[int], by_pronoun: set[int]) -> None:
+    """Give a paragraph's "he said" quotes its one named speaker of that gender."""
+    speakers = ctx.speakers
+    named = {s for qi in qis if qi not in by_pronoun and (s := speakers[qi]) is not None and s >= 0}
+    if len(named) != 1:
+        return
+    (who,) = named
+    for qi in qis:
+        s = speakers[qi]
+        if (
+            qi in by_pronoun
+            and s is not None
+            and s != who
+            and s >= 0
+            and ctx.genders[who] == ctx.genders[s]
+            and who != ctx.addressees[qi]
+        ):
+            speakers[qi] = who
 
 
 # ---------------------------------------------------------------- stage two
@@ -516,7 +546,11 @@ def _gap(ctx: _Ctx, j: int) -> str:
 
 
 def _clause_ends_after(ctx: _Ctx, j: int) -> bool:
-    return any(c in ".!?;" for c in _gap(ctx, j))
+    gap = _gap(ctx, j)
+    m = ctx.by_word.get(j)
+    if gap.strip() == "." and m is not None and m.w1 > j:
+        return False  # the stop of a title: '"..." Mrs. Lennox gasped.'
+    return any(c in ".!?;" for c in gap)
 
 
 def _np_after(ctx: _Ctx, j: int, limit: int) -> tuple[int, int] | None:
@@ -579,8 +613,25 @@ def _subject_at(ctx: _Ctx, j: int, limit: int, exclude: int | None) -> tuple[boo
         return True, _resolve_pronoun(ctx, j, exclude)
     np = _np_after(ctx, j, limit)
     if np is not None:
+        owner = _voice_of(ctx, np[1], limit)
+        if owner is not None:
+            return True, owner
         return True, _resolve_np(ctx, np[0], np[1], exclude)
     return False, None
+
+
+_VOICE_NOUNS = frozenset({"voice", "tones", "accents"})
+
+
+def _voice_of(ctx: _Ctx, head: int, limit: int) -> int | None:
+    """The person named in "cried the voice of John Reed"."""
+    words = ctx.layout.words
+    if words[head].text.lower() not in _VOICE_NOUNS or head + 2 >= limit:
+        return None
+    if words[head + 1].text.lower() != "of":
+        return None
+    m = ctx.by_word.get(head + 2)
+    return m.cluster if m is not None else None
 
 
 def _explicit(ctx: _Ctx, qi: int, addressee: int | None) -> int | None:
@@ -667,6 +718,17 @@ def _frame(ctx: _Ctx, span: list[int], addressee: int | None, after: bool) -> in
         b = pos - 1
         if b >= 1 and words[span[b]].text.endswith("ly"):
             b -= 1
+        if (
+            b >= 1
+            and words[span[b]].text.lower() in {"her", "him"}
+            and words[span[b - 1]].text.lower() in _PERCEPTION_VERBS
+        ):
+            # "Mary heard her say": the one heard speaks, not the hearer.
+            k = span[b]
+            hearer = _mention_ending_at(ctx, span[b - 2]) if b >= 2 else None
+            g = pronoun_gender(words[k].text.lower())
+            skip = {addressee, hearer.cluster if hearer is not None else None}
+            return _resolve_gendered(ctx, k, g, skip)
         if b >= 0:
             k = span[b]
             if words[k].text.lower() in _SUBJECT_PRONOUNS:
@@ -721,13 +783,51 @@ def _vocative(ctx: _Ctx, qi: int) -> int | None:
         after_end = words[m.w1 + 1].start if m.w1 + 1 < len(words) else len(text)
         after = text[words[m.w1].end : min(after_end, ctx.quotes[qi].end)]
         prev_word = words[j - 1].text.lower() if j > w0 else ""
-        opens = j == w0 or "," in before or prev_word in {"dear", "o", "oh", "my", "poor", "good"}
+        if "," in before and _listed_after(ctx, j, w0):
+            continue  # "Gregson, Lestrade, and Co.", "Duncan Street, Houndsditch"
+        if j == w0 and _asks_a_name(ctx, qi):
+            continue  # "What is his name?" "Bingley." answers, it does not call
+        if prev_word == "poor" and j - 2 >= w0:
+            prev_word = words[j - 2].text.lower()  # "my poor Emma" is addressed
+        opens = j == w0 or "," in before or prev_word in _VOCATIVE_OPENERS
         closes = (
             m.w1 + 1 >= w1 or any(c in after for c in ",!?") or ("," in before and "." in after)
         )
         if opens and closes:
             return m.cluster
     return None
+
+
+def _listed_after(ctx: _Ctx, j: int, w0: int) -> bool:
+    """Whether word ``j`` follows a comma after a capitalised word inside a sentence.
+
+    A name after "Gregson," or "Duncan Street," continues a list or an
+    address; a vocative follows an interjection or a clause ("Yes, Watson",
+    "I tell you, Lestrade").
+    """
+    words = ctx.layout.words
+    prev = words[j - 1].text
+    if not prev[:1].isupper() or prev in {"I", "O"} or j - 1 == w0:
+        return False
+    if prev.lower() in PLACE_WORDS:
+        return True  # an address: "Duncan Street, Houndsditch"
+    # A list: another comma before the capitalised word, or "and" after the name.
+    m = ctx.by_word[j]
+    after = _gap(ctx, m.w1).strip()
+    nxt = words[m.w1 + 1].text.lower() if m.w1 + 1 < len(words) else ""
+    return "," in _gap(ctx, j - 2) or (after in {"", ","} and nxt in {"and", "or"})
+
+
+def _asks_a_name(ctx: _Ctx, qi: int) -> bool:
+    """Whether the quote before ``qi`` asks for a name ("What name?", "Who is he?")."""
+    if qi == 0:
+        return False
+    prev = ctx.layout.text[ctx.quotes[qi - 1].start : ctx.quotes[qi - 1].end].lower()
+    tail = prev.rstrip(" \"'\u201d\u2019")
+    if not tail.endswith("?"):
+        return False
+    last = tail[tail.rfind(".") + 1 :]
+    return " name" in last or last.lstrip(" \"'\u201c\u2018").startswith("who")
 
 
 def _paragraph_subject(
@@ -795,6 +895,24 @@ def _conversation(
             for qi in by_para[run[0]]:
                 speakers[qi] = lead
                 how[qi] = "lead-in"
+        # The person addressed answers: "Don't, Jo. It's so boyish!" is
+        # followed by Jo's "That's why I do it." (Muzny et al.'s vocative sieve).
+        for i in range(1, len(run)):
+            answer = addr[i - 1]
+            if (
+                sp[i] is None
+                and answer is not None
+                and answer != sp[i - 1]
+                and answer != addr[i]
+                and _ends_with_speech(ctx, by_para[run[i - 1]][-1])
+            ):
+                sp[i] = answer
+                anchors.append(i)
+                for qi in by_para[run[i]]:
+                    if speakers[qi] is None:
+                        speakers[qi] = answer
+                        how[qi] = "vocative"
+        anchors.sort()
         known = {s for s in sp if s is not None}
         before_run = ctx.quote_words[by_para[run[0]][0]][0]
 
@@ -813,6 +931,22 @@ def _conversation(
                 if speakers[qi] is None:
                     speakers[qi] = guess
                     how[qi] = "conversation"
+
+
+def _ends_with_speech(ctx: _Ctx, qi: int) -> bool:
+    """Whether quote ``qi`` ends its paragraph, but for a short speech frame.
+
+    After "'Come along, Lebrun,' he proposed to Robert. But Robert admitted
+    quite frankly that he preferred to stay" the answer was given in the
+    narration, and the next speech need not be Robert's.
+    """
+    w1 = ctx.quote_words[qi][1]
+    para = ctx.quotes[qi].para
+    words = ctx.layout.words
+    k = w1
+    while k < len(words) and words[k].para == para and k - w1 <= 8:
+        k += 1
+    return k >= len(words) or words[k].para != para
 
 
 def _lead_in(ctx: _Ctx, para: int, addressee: int | None) -> int | None:
@@ -871,7 +1005,7 @@ def _name_narrator(
     people answering them ("Watson," said he): the quotes in the paragraphs
     next to the narrator's own speeches.
     """
-    votes: Counter[int] = Counter()
+    voters: dict[int, int] = {}  # quote -> the person it addresses, each quote once
     for qi, s in enumerate(speakers):
         if s != NARRATOR:
             continue
@@ -880,11 +1014,16 @@ def _name_narrator(
             for qj in by_para.get(other, []):
                 a = addressees[qj]
                 if a is not None and a >= 0 and speakers[qj] != NARRATOR:
-                    votes[a] += 1
+                    voters[qj] = a
+    votes = Counter(voters.values())
     name: int | None = ctx.narrator
     if name is None and votes:
-        cand, n = votes.most_common(1)[0]
-        if n >= 2 or len(votes) == 1:
+        ranked = votes.most_common(2)
+        cand, n = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0
+        # One stray vocative ("13, Duncan Street, Houndsditch") must not name
+        # a narrator who speaks a hundred times: ask for two quotes and a lead.
+        if n >= 2 and n >= 2 * runner_up:
             name = cand
     for qi, s in enumerate(speakers):
         if s == NARRATOR:

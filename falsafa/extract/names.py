@@ -787,6 +787,8 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
     parts = {p.lower() for r in c.runs for p in r.parts}
     if parts & NOT_PERSON:
         return False
+    if all(len(p) == 1 for p in parts):
+        return False  # letters after a name ("James Mortimer, M.R.C.S."), not a person
     if c.group:
         first = c.runs[0].word_index
         after_the = first > 0 and layout.words[first - 1].text.lower() == "the"
