@@ -199,15 +199,7 @@ def attribute(
         _name_pronoun_frames(ctx, qis, by_pronoun)
     # 2. Paragraph: share the explicit speaker within the paragraph.
     for qis in by_para.values():
-        known = [speakers[qi] for qi in qis if speakers[qi] is not None]
-        if not known:
-            continue
-        last: int | None = None
-        for qi in qis:
-            if speakers[qi] is None:
-                speakers[qi] = last if last is not None else known[0]
-                how[qi] = "paragraph"
-            last = speakers[qi]
+        _share_along(ctx, qis, how, "paragraph")
     # 3. Narration: a character named in the paragraph's own narration.
     for para, qis in by_para.items():
         if speakers[qis[0]] is not None:
@@ -231,8 +223,13 @@ def attribute(
                 speakers[qj] = before
             before = speakers[qj]
     paras = sorted(by_para)
+    # 3c. A speech running over several paragraphs (each reopened, none closed
+    # but the last) is one speaker's: share what any paragraph of it knows.
+    cont = _continued_paragraphs(ctx, paras, by_para)
+    for chain in _chains(paras, cont):
+        _share_along(ctx, [qi for p in chain for qi in by_para[p]], how)
     # 4. Conversation turn-taking.
-    _conversation(ctx, paras, by_para, addressees, how)
+    _conversation(ctx, paras, by_para, addressees, how, cont)
     # 5. Nearest character, neither addressed nor the previous speaker.
     prev_speaker: dict[int, int | None] = {}
     for i, para in enumerate(paras):
@@ -868,17 +865,31 @@ def _conversation(
     by_para: dict[int, list[int]],
     addressees: list[int | None],
     how: list[str],
+    cont: set[int],
 ) -> None:
-    """Fill the speakers of a run of quoted paragraphs by alternation."""
+    """Fill the speakers of a run of quoted paragraphs by alternation.
+
+    A speech continued over paragraphs (``cont``) is one turn, not several.
+    """
     speakers = ctx.speakers
-    runs: list[list[int]] = []
+    runs: list[list[int]] = []  # each run: the first paragraph of each turn
+    turn_qis: dict[int, list[int]] = {}  # first paragraph of a turn -> its quotes
+    last = -2
     for para in paras:
-        if runs and runs[-1][-1] == para - 1:
+        if para in cont and runs and last == para - 1:
+            turn_qis[runs[-1][-1]].extend(by_para[para])
+        elif runs and last == para - 1 and _ends_with_speech(ctx, turn_qis[runs[-1][-1]][-1], 25):
             runs[-1].append(para)
+            turn_qis[para] = list(by_para[para])
         else:
             runs.append([para])
+            turn_qis[para] = list(by_para[para])
+        last = para
+    by_para = turn_qis
     for run in runs:
-        sp: list[int | None] = [speakers[by_para[p][0]] for p in run]
+        sp: list[int | None] = [
+            next((speakers[qi] for qi in by_para[p] if speakers[qi] is not None), None) for p in run
+        ]
         addr: list[int | None] = [
             next((addressees[qi] for qi in by_para[p] if addressees[qi] is not None), None)
             for p in run
@@ -933,7 +944,61 @@ def _conversation(
                     how[qi] = "conversation"
 
 
-def _ends_with_speech(ctx: _Ctx, qi: int) -> bool:
+def _continued_paragraphs(ctx: _Ctx, paras: list[int], by_para: dict[int, list[int]]) -> set[int]:
+    """Paragraphs whose speech goes on from the paragraph before.
+
+    The convention for a long speech: every paragraph opens with a quote
+    mark and only the last one closes, so a paragraph that opens with a
+    quote right after one that ran to its end unclosed is the same speech.
+    """
+    text = ctx.layout.text
+    out: set[int] = set()
+    have = set(paras)
+    for para in paras:
+        if para - 1 not in have:
+            continue
+        first = ctx.quotes[by_para[para][0]]
+        if first.start != ctx.layout.paragraphs[para].start:
+            continue
+        prev = ctx.quotes[by_para[para - 1][-1]]
+        prev_para = ctx.layout.paragraphs[para - 1]
+        if text[prev.start] in "-\u2014\u2013" or prev.end < prev_para.end:
+            continue  # dash dialogue has no closing marks; a speech with narration after it ended
+        # Closed only by a mark of its own kind: a '...' speech ending on a
+        # nested "that was not the lawn." is still open.
+        closers = "\u2019'" if text[prev.start] in "\u2018'" else '\u201d"'
+        if text[prev.end - 1] not in closers:
+            out.add(para)
+    return out
+
+
+def _chains(paras: list[int], cont: set[int]) -> list[list[int]]:
+    """Paragraphs grouped into speeches: each continued paragraph joins the one before."""
+    chains: list[list[int]] = []
+    for para in paras:
+        if para in cont and chains:
+            chains[-1].append(para)
+        else:
+            chains.append([para])
+    return [c for c in chains if len(c) > 1]
+
+
+def _share_along(ctx: _Ctx, qis: list[int], how: list[str], sieve: str = "continued") -> None:
+    """Give the unattributed quotes of a paragraph or a speech the speaker of the
+    quote before them, or else of the first one that has one."""
+    speakers = ctx.speakers
+    known = [speakers[qi] for qi in qis if speakers[qi] is not None]
+    if not known:
+        return
+    last: int | None = None
+    for qi in qis:
+        if speakers[qi] is None:
+            speakers[qi] = last if last is not None else known[0]
+            how[qi] = sieve
+        last = speakers[qi]
+
+
+def _ends_with_speech(ctx: _Ctx, qi: int, frame: int = 8) -> bool:
     """Whether quote ``qi`` ends its paragraph, but for a short speech frame.
 
     After "'Come along, Lebrun,' he proposed to Robert. But Robert admitted
@@ -944,7 +1009,7 @@ def _ends_with_speech(ctx: _Ctx, qi: int) -> bool:
     para = ctx.quotes[qi].para
     words = ctx.layout.words
     k = w1
-    while k < len(words) and words[k].para == para and k - w1 <= 8:
+    while k < len(words) and words[k].para == para and k - w1 <= frame:
         k += 1
     return k >= len(words) or words[k].para != para
 
@@ -956,7 +1021,11 @@ def _lead_in(ctx: _Ctx, para: int, addressee: int | None) -> int | None:
     p = ctx.layout.paragraphs[para - 1]
     a = bisect.bisect_left(ctx.wstarts, p.start)
     b = bisect.bisect_left(ctx.wstarts, p.end)
-    if a == b or any(ctx.in_quote[a:b]):
+    for k in range(b - 1, a - 1, -1):
+        if ctx.in_quote[k]:
+            a = k + 1  # only the narration after the paragraph's last speech
+            break
+    if a == b:
         return None
     best: int | None = None
     for k in range(bisect.bisect_left(ctx.mkeys, a), bisect.bisect_left(ctx.mkeys, b)):

@@ -10,9 +10,10 @@ Usage::
 The stages live in their own modules: ``text`` (paragraphs, headings, front
 matter), ``quotes`` (speech spans), ``names`` (name mentions and alias
 clusters), ``appositions`` (two names of one person side by side),
-``gender``, ``attribution`` (the speaker sieve), ``introductions`` (names
-people give themselves in speech) and ``facts`` (descriptors, actions,
-relations). This module wires them together and ranks the characters.
+``descriptions`` (characters called "the Time Traveller", and "the Doctor"
+for the book's one doctor), ``gender``, ``attribution`` (the speaker sieve),
+``introductions`` (names people give themselves in speech) and ``facts``
+(descriptors, actions, relations). This module wires them together and ranks the characters.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ from collections import Counter
 
 from falsafa.extract.appositions import merge_appositions
 from falsafa.extract.attribution import Kin, MentionRef, attribute
+from falsafa.extract.descriptions import (
+    attach_titles,
+    claim_descriptions,
+    described_person,
+    find_descriptions,
+)
 from falsafa.extract.facts import describe, relate
 from falsafa.extract.gender import infer_genders
 from falsafa.extract.introductions import self_introductions
@@ -55,14 +62,27 @@ class BuiltinExtractor:
         qspans = find_quotes(layout)
         in_quote, quote_words = _quote_words(layout, qspans)
         clusters = merge_appositions(layout, cluster_names(find_names(layout)))
+        clusters += find_descriptions(layout, clusters)
         genders, votes = infer_genders(layout, clusters, in_quote)
-        keep = [i for i, c in enumerate(clusters) if is_person(c, layout, votes[i], in_quote)]
+        keep = [
+            i
+            for i, c in enumerate(clusters)
+            if (
+                described_person(c, layout, votes[i])
+                if c.described
+                else is_person(c, layout, votes[i], in_quote)
+            )
+        ]
         clusters = [clusters[i] for i in keep]
         genders = [genders[i] for i in keep]
+        clusters, genders = claim_descriptions(clusters, genders)
+        attach_titles(layout, clusters)
         mentions = sorted(
             (
+                # A description's mention starts at its "the", so that the
+                # speech frames read "said the Time Traveller" as a name.
                 MentionRef(
-                    r.word_index,
+                    r.word_index - (1 if r.article else 0),
                     r.word_index + len(r.parts) + (1 if r.title else 0) - 1,
                     ci,
                     in_quote[r.word_index],

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Literal
 
 __all__ = [
+    "CALENDAR",
     "COMMON_CAPITALISED",
     "FEMALE_NAMES",
     "GAZETTEER",
@@ -129,6 +130,8 @@ COMMON_CAPITALISED: frozenset[str] = _words(
     "why wow dear poor good bad old young little great all any both each every few many "
     "more most much none one two three four five six seven eight nine ten first second "
     "third last next other some such only just even also still perhaps indeed surely "
+    "eleven twelve twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+    "million "
     "certainly never ever always often sometimes again once twice thus hence however "
     "therefore meanwhile instead nevertheless moreover presently suddenly soon then "
     "do does did done doing is am are was were be been being have has had having shall "
@@ -157,6 +160,14 @@ COMMON_CAPITALISED: frozenset[str] = _words(
     "town village state kingdom empire republic army navy regiment government parliament "
     "bible gospel testament psalm psalms scripture"
 )
+
+CALENDAR: frozenset[str] = _words(
+    "january february march april may june july august september october november "
+    "december monday tuesday wednesday thursday friday saturday sunday christmas easter "
+    "michaelmas whitsun whitsuntide midsummer lent candlemas yule hallowmas martinmas "
+    "lammas shrove epiphany advent pentecost sabbath"
+)
+"""Months, days of the week and feasts: a capitalised date is never a person."""
 
 NATIONALITIES: frozenset[str] = _words(
     "english french german russian italian spanish dutch irish scotch scottish welsh "

@@ -86,7 +86,11 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 
 @dataclass(frozen=True, slots=True)
 class NameRun:
-    """One mention of a personal name: ``title`` is e.g. "Mrs", ``parts`` the name words."""
+    """One mention of a personal name: ``title`` is e.g. "Mrs", ``parts`` the name words.
+
+    ``article`` marks a description read after "the" ("the Time Traveller",
+    "the Doctor"): the word before ``word_index`` belongs to the mention.
+    """
 
     start: int
     end: int
@@ -94,6 +98,7 @@ class NameRun:
     parts: tuple[str, ...]
     para: int
     word_index: int
+    article: bool = False
 
     @property
     def form(self) -> tuple[str, tuple[str, ...]]:
@@ -134,6 +139,7 @@ class NameCluster:
     runs: list[NameRun] = field(default_factory=list)
     tclass: str = ""
     group: bool = False
+    described: bool = False
 
     @property
     def display(self) -> str:

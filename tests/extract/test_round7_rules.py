@@ -126,3 +126,42 @@ def test_a_name_answering_what_name_is_not_addressed() -> None:
     names = {c.id: c.name for c in result.characters}
     answer = next(q for q in result.quotes if "Fulton" in q.text)
     assert "Greyson" not in names.get(answer.addressee or "", "")
+
+
+def test_a_speech_over_several_paragraphs_is_one_turn() -> None:
+    story = "".join(
+        f"“Part {k} of my long story went on and on about the machine.\n\n" for k in range(4)
+    )
+    text = (
+        "Filby and Hillyer sat by the fire with George.\n\n"
+        "“Tell us,” said Filby.\n\n" + story + "“And that is all,” said George.\n\n"
+        "“Nonsense,” said Filby.\n"
+    )
+    result = extract(text)
+    for k in range(4):
+        assert speaker_name(result, f"Part {k} of") == "George"
+
+
+def test_a_nested_quote_at_the_end_does_not_close_a_single_quoted_speech() -> None:
+    text = (
+        "Filby sat with George. Filby lit his pipe.\n\n"
+        "'Tell us,' said Filby.\n\n"
+        '\'I looked at the lawn and said to myself, "that was not the lawn."\n\n'
+        "'But it was the lawn, and the sphinx stood upon it.\n\n"
+        "'And so I went on,' said George.\n"
+    )
+    result = extract(text)
+    assert speaker_name(result, "I looked at the lawn") == "George"
+    assert speaker_name(result, "But it was the lawn") == "George"
+
+
+def test_a_long_narration_after_a_speech_hands_the_turn_to_its_subject() -> None:
+    text = (
+        "Hillyer, Filby and George sat down to dinner.\n\n"
+        "“Is it agreed?” asked Filby.\n\n"
+        "“Agreed,” said Hillyer, and the rest of us echoed it. The candles burned "
+        "low in the smoking-room and the fire settled in the grate while we waited "
+        "in the dark for a long time. George began his story as I have set it down.\n\n"
+        "“I told some of you last Thursday of the principles of the machine.”\n"
+    )
+    assert speaker_name(extract(text), "last Thursday") == "George"
