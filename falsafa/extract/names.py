@@ -346,7 +346,7 @@ def find_names(layout: Layout) -> list[NameRun]:
         if run is not None:
             runs.append(run)
         k = j + 1
-    return _drop_places(runs, words, st)
+    return _drop_places(runs, words, st, layout.text)
 
 
 def _name_from_run(
@@ -422,8 +422,22 @@ def _name_from_run(
     )
 
 
-def _drop_places(runs: list[NameRun], words: tuple[Word, ...], st: _Stats) -> list[NameRun]:
-    """Remove names that behave like places: after "in"/"at", never like a person."""
+_QUOTE_MARK = re.compile('["\u201c\u201d\u2018\u2019]')
+_MOTION = frozenset(
+    "go goes went gone going come comes came coming return returns returned returning "
+    "travel travelled traveled removed journey way back down up off".split()
+)
+_LEAVE = frozenset("leave leaves left leaving quit quitted quitting".split())
+
+
+def _drop_places(
+    runs: list[NameRun], words: tuple[Word, ...], st: _Stats, text: str
+) -> list[NameRun]:
+    """Remove names that behave like places: after "in"/"at", never like a person.
+
+    "went to Norland" and "leave Norland" count as places too; a speech verb
+    across a quote mark ('"... London," said Edward') is no sign of a person.
+    """
     place: Counter[tuple[str, ...]] = Counter()
     person: Counter[tuple[str, ...]] = Counter()
     total: Counter[tuple[str, ...]] = Counter()
@@ -438,9 +452,16 @@ def _drop_places(runs: list[NameRun], words: tuple[Word, ...], st: _Stats) -> li
             place[r.parts] += 2
         last = k + len(r.parts) + (1 if r.title else 0)
         nxt = words[last].text.lower() if last < len(words) else ""
-        if prev in PLACE_PREPOSITIONS and not r.title:
+        prev2 = words[k - 2].text.lower() if k > 1 else ""
+        if not r.title and (
+            prev in PLACE_PREPOSITIONS or prev in _LEAVE or (prev == "to" and prev2 in _MOTION)
+        ):
             place[r.parts] += 1
-        if nxt in SPEECH_VERBS or prev in SPEECH_VERBS:
+        after = text[words[last - 1].end : words[last].start] if last < len(words) else ""
+        before = text[words[k - 1].end : words[k].start] if k > 0 else ""
+        if (nxt in SPEECH_VERBS and not _QUOTE_MARK.search(after)) or (
+            prev in SPEECH_VERBS and not _QUOTE_MARK.search(before)
+        ):
             person[r.parts] += 1
         if r.parts[0].lower() in MALE_NAMES or r.parts[0].lower() in FEMALE_NAMES:
             person[r.parts] += 1
@@ -725,11 +746,35 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
             clusters.append(c)
             add(c, form)
     _merge_nicknames(clusters)
+    _merge_name_prefixes(clusters)
     clusters = [c for c in clusters if c.runs]
+    for c in clusters:
+        if not c.group and not c.firsts and c.lasts:
+            # "the Miss Dashwoods", "the Miss Steeles": sisters, not one of them.
+            c.group = all(_plural_of(last, clusters) for last in c.lasts)
     for c in clusters:
         c.runs.sort(key=lambda r: r.start)
     settle_aliases(clusters)
     return clusters
+
+
+def _merge_name_prefixes(clusters: list[NameCluster]) -> None:
+    """Fold an untitled name of two or more words into the one longer name it
+    begins ("Wendy Moira Angela" is "Wendy Moira Angela Darling")."""
+    longest: dict[tuple[str, ...], list[NameCluster]] = defaultdict(list)
+    for c in clusters:
+        for parts in {r.parts for r in c.runs if len(r.parts) >= 3}:
+            for n in range(2, len(parts)):
+                longest[parts[:n]].append(c)
+    for c in clusters:
+        if not c.runs or c.tclass or any(r.title for r in c.runs):
+            continue
+        own = max((r.parts for r in c.runs), key=len)
+        if len(own) < 2 or any(r.parts != own for r in c.runs if len(r.parts) >= 2):
+            continue
+        targets = {id(d): d for d in longest.get(own, []) if d is not c and d.runs}
+        if len(targets) == 1:
+            merge_cluster(next(iter(targets.values())), c)
 
 
 _KIN_TITLES = frozenset(
@@ -827,9 +872,12 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         nxt = words[last].text.lower() if last < len(words) else ""
         prev2 = words[k - 2].text.lower() if k > 1 else ""
         nxt2 = words[last + 1].text.lower() if last + 1 < len(words) else ""
+        # A verb across a quote mark has another subject: '"... London," said Edward'.
+        same_side_next = last < len(words) and in_quote[last] == in_quote[k]
+        same_side_prev = k > 0 and in_quote[k - 1] == in_quote[k]
         if (
-            nxt in SPEECH_VERBS
-            or prev.lower() in SPEECH_VERBS
+            (nxt in SPEECH_VERBS and same_side_next)
+            or (prev.lower() in SPEECH_VERBS and same_side_prev)
             or (prev == "to" and prev2 in _SAID_TO)  # "said to Cantwell"
             or (nxt in {"had", "has"} and nxt2 in SPEECH_VERBS)  # "Cantwell had answered"
         ):
@@ -907,9 +955,25 @@ def settle_aliases(clusters: list[NameCluster]) -> None:
     for c in clusters:
         if c.runs and not c.group:
             bearers.update(c.lasts | c.firsts)
+    givens: Counter[str] = Counter()
+    surnames: set[str] = set()
+    for c in clusters:
+        if c.runs and not c.group:
+            givens.update(c.firsts)
+            surnames |= c.lasts
     for c in clusters:
         for r in c.runs:
             tkey, parts = r.form
+            if (
+                not tkey
+                and len(parts) == 1
+                and parts[0] in c.firsts
+                and givens[parts[0]] == 1
+                and parts[0] not in surnames
+            ):
+                # A given name hidden while two clusters shared it, now one person's.
+                c.hidden.discard(r.surface)
+                continue
             if tkey or len(parts) != 1 or parts[0] not in c.lasts or parts[0] in c.firsts:
                 continue
             if bearers[parts[0]] > 1:
@@ -949,8 +1013,17 @@ def _merge_nicknames(clusters: list[NameCluster]) -> None:
         targets = [
             d
             for d in clusters
-            if d is not c and d.runs and any(f.lower() in formal for f in d.firsts)
+            if d is not c
+            and d.runs
+            and any(f.lower() in formal for f in d.firsts)
+            and _compatible(c.gender, d.gender)
         ]
+        if len(targets) > 1:
+            # "Harry" beside Lord Henry (591 mentions) and a Sir Henry Ashton
+            # named three times is Lord Henry: the one bearer the book is about.
+            targets.sort(key=lambda d: len(d.runs), reverse=True)
+            if len(targets[0].runs) >= 4 * len(targets[1].runs):
+                targets = targets[:1]
         if not targets:
             targets = [
                 d
