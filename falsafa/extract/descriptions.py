@@ -103,6 +103,21 @@ def _capitalised(w: str) -> bool:
     return w[:1].isupper() and not (len(w) > 1 and w.isupper())
 
 
+def _title_vocatives(layout: Layout) -> Iterator[int]:
+    """Each title said alone to someone: '"Well, Doctor, ..."', '"my dear Captain!"'."""
+    words = layout.words
+    text = layout.text
+    for j, w in enumerate(words):
+        if w.text[:1] != w.text[:1].upper() or w.text.lower() not in _TITLE_ALONE:
+            continue
+        before = text[words[j - 1].end : w.start] if j else ""
+        after = text[w.end : words[j + 1].start] if j + 1 < len(words) else ""
+        prev = words[j - 1].text.lower() if j else ""
+        opens = any(ch in before for ch in ',\u201c\u2018"') or prev in {"dear", "my", "oh"}
+        if opens and after[:1] in {",", "!", "?", ".", "\u201d", "\u2019", '"'}:
+            yield j
+
+
 def _phrases(layout: Layout) -> Iterator[tuple[int, int]]:
     """Each "the" followed by one to three capitalised words: (index of "the", last word)."""
     words = layout.words
@@ -310,8 +325,10 @@ def attach_titles(layout: Layout, clusters: list[NameCluster]) -> None:
         return
     words = layout.words
     taken = {r.word_index for c in clusters for r in c.runs}
-    for k, j in _phrases(layout):
-        if j != k + 1 or (k + 1) in taken:
+    spots = [(j, True) for k, j in _phrases(layout) if j == k + 1]
+    spots += [(j, False) for j in _title_vocatives(layout)]
+    for j, article in spots:
+        if j in taken:
             continue
         word = _strip_possessive(words[j].text)
         owners = bearers.get(_TITLE_ALONE.get(word.lower(), ""), set())
@@ -325,7 +342,7 @@ def attach_titles(layout: Layout, clusters: list[NameCluster]) -> None:
             (word,),
             words[j].para,
             j,
-            article=True,
+            article=article,
         )
         c.runs.append(run)
         c.surfaces[run.surface] += 1

@@ -893,6 +893,8 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         return False  # a country or a nationality, unless it keeps talking ("said Turkey")
     if the_count * 2 >= len(c.runs):
         return False
+    if not titled and len(c.runs) >= 4 and speech * 4 < len(c.runs) and _mostly_possessive(c, text):
+        return False  # "at Tellson's", "Tellson's Bank": a house or a firm, never acting
     if titled or speech:
         return True
     if len(c.runs) == 1 and not given:
@@ -906,6 +908,12 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         return True
     multi = [r for r in c.runs if len(r.parts) >= 2]
     return bool(multi) and not any(p.lower() in GAZETTEER for r in multi for p in r.parts)
+
+
+def _mostly_possessive(c: NameCluster, text: str) -> bool:
+    """Whether three in four mentions are possessives ("Tellson's")."""
+    poss = sum(1 for r in c.runs if text[r.end : r.end + 2].lower() in {"'s", "’s"})
+    return poss * 4 >= len(c.runs) * 3
 
 
 _DETERMINERS = frozenset("the The a an her his their its our your".split())

@@ -73,3 +73,14 @@ def test_titled_plural_sisters_are_a_group_that_no_pronoun_stands_for() -> None:
     assert groups
     she = next(q for q in result.quotes if "very charming" in q.text)
     assert she.speaker not in groups
+
+
+def test_a_name_mostly_read_as_a_possessive_is_a_firm() -> None:
+    text = (
+        "Mr. Lorry worked for Tellson's Bank. Tellson's clerks were old. Tellson's paid him.\n\n"
+        "Tellson's, who shook hands badly, never changed. Tellson's knew him. Tellson trusted him.\n\n"
+        "“Tellson's knows this,” said Mr. Lorry.\n"
+    )
+    names = _names(text)
+    assert "Tellson" not in names
+    assert "Mr. Lorry" in names

@@ -165,3 +165,15 @@ def test_a_long_narration_after_a_speech_hands_the_turn_to_its_subject() -> None
         "“I told some of you last Thursday of the principles of the machine.”\n"
     )
     assert speaker_name(extract(text), "last Thursday") == "George"
+
+
+def test_a_title_said_alone_names_a_narrator_through_the_one_bearer() -> None:
+    turns = "".join(
+        f"“Point {k} of mine,” I said.\n\n“Well, Doctor, point {k} of mine,” said Holmes.\n\n"
+        for k in range(3)
+    )
+    text = (
+        "“Dr. Watson, Mr. Sherlock Holmes,” said Stamford, introducing us.\n\n"
+        "Holmes looked up from his test-tubes.\n\n" + turns
+    )
+    assert speaker_name(extract(text), "Point 1 of mine") == "Dr. Watson"
