@@ -240,9 +240,16 @@ def attribute(
             excl = {x for x in (addressees[qi], prev_speaker.get(quotes[qi].para)) if x is not None}
             speakers[qi] = _nearest(ctx, ctx.quote_words[qi][0], exclude=excl)
             how[qi] = "nearest"
+    pseudo = list(speakers)
     for qi in range(n):
         s = speakers[qi]
-        if s is not None and s <= -2:
+        if s is None or s > -2:
+            continue
+        if qi and pseudo[qi - 1] == s and quotes[qi].para in {quotes[qi - 1].para} | cont:
+            # One speech, one person: resolving "the detective" afresh for each
+            # paragraph of his long story made it alternate between two men.
+            speakers[qi] = speakers[qi - 1]
+        else:
             speakers[qi] = _resolve_pseudo(ctx, qi, s, addressees, by_para)
     _name_narrator(ctx, speakers, addressees, by_para)
     # Addressee by turn-taking: the other party of a two-person exchange.

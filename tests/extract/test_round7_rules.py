@@ -177,3 +177,16 @@ def test_a_title_said_alone_names_a_narrator_through_the_one_bearer() -> None:
         "Holmes looked up from his test-tubes.\n\n" + turns
     )
     assert speaker_name(extract(text), "Point 1 of mine") == "Dr. Watson"
+
+
+def test_a_noun_phrase_speaker_keeps_one_person_over_a_long_speech() -> None:
+    story = "".join(f"“Part {k} of the inquiry went on and on at the house.\n\n" for k in range(5))
+    text = (
+        "Holmes and Gregson sat by the fire. Stangerson was upstairs.\n\n"
+        "“I next called at the house,” continued the detective. "
+        "“The mother was very pale.\n\n" + story + "“And that was all,” said Gregson.\n\n"
+        "“Capital!” said Holmes.\n"
+    )
+    result = extract(text)
+    speakers = {speaker_name(result, f"Part {k} of") for k in range(5)}
+    assert len(speakers) == 1
