@@ -16,14 +16,19 @@ on LitBank dev) and a quote keeps the first answer it gets:
    ("said Mr. Bennet", "she replied", "Elizabeth, after a pause, said:",
    "cried his wife", "the gentleman asked"), including a speech opened by
    the previous paragraph ("He added in a preacher's tone:");
-2. the paragraph: other quotes of a paragraph share its explicit speaker;
+2. the paragraph: other quotes of a paragraph share its explicit speaker,
+   and its one named frame names its "he said" frames of that gender;
 3. the narration of the paragraph: a character who is its subject
    ("Mr. Bennet made no answer. 'Do you not want to know...'"); then the
    "he replied" frames read before the previous turn was known are read
-   again, so that turn-taking can exclude the previous speaker;
-4. conversation: in a run of consecutive quoted paragraphs two people take
-   turns, anchored on every attributed paragraph of the run, forwards and
-   backwards; the person addressed by a vocative ("Lizzy, ...") is never the
+   again, so that turn-taking can exclude the previous speaker; a speech
+   running over several paragraphs (each reopened, only the last closed)
+   shares what any of its paragraphs knows;
+4. conversation: in a run of consecutive quoted paragraphs (a continued
+   speech is one turn; 25+ words of narration after a speech end the run)
+   the person addressed by a vocative answers next ("Don't, Jo." -> Jo),
+   then two people take turns, anchored on every attributed paragraph of
+   the run, forwards and backwards; the person addressed is never the
    speaker and is the interlocutor;
 5. the nearest preceding character who is neither addressed nor the
    previous speaker.
@@ -35,7 +40,8 @@ possessor ("his wife" after Mr. Bennet is the Mrs. Bennet of that surname;
 "her mother" of a possessor without a surname is the "Mrs. X" of a married
 couple). Other noun phrases ("said the gentleman") take part in turn-taking
 and are then resolved to the person the neighbouring turn addresses by name,
-else the nearest character of the noun's gender in the narration.
+else the nearest character of the noun's gender in the narration, once per
+speech ("continued the detective" keeps one person over his long story).
 
 Addressees come from vocatives inside the quote, or else the previous
 speaker in an alternating conversation.
