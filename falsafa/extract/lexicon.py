@@ -21,10 +21,12 @@ __all__ = [
     "FEMALE_NAMES",
     "GAZETTEER",
     "HONORIFICS",
+    "INSTITUTION_HEADS",
     "MALE_NAMES",
     "NATIONALITIES",
     "NICKNAMES",
     "NOT_PERSON",
+    "PLACE_OF_NOUNS",
     "PLACE_PREPOSITIONS",
     "PLACE_WORDS",
     "SPEECH_VERBS",
@@ -139,6 +141,7 @@ COMMON_CAPITALISED: frozenset[str] = _words(
     "please thank thanks sorry goodbye good-bye farewell welcome amen nothing something "
     "anything everything nobody somebody anybody everybody someone anyone everyone "
     "myself yourself himself herself itself ourselves themselves mrs mr miss ms sir madam "
+    "thou thee thy thine ye mummy maman mum euer hochgeboren "
     "chapter book part volume letter section page note preface introduction contents "
     "end finis illustration footnote appendix index epilogue prologue stave canto "
     "january february march april may june july august september october november "
@@ -180,7 +183,9 @@ NOT_PERSON: frozenset[str] = _words(
     "god lord heaven heavens christ jesus providence devil satan hell paradise nature "
     "fate fortune death time love truth chapter book part volume i "
     "englishman englishmen frenchman frenchmen dutchman dutchmen irishman irishmen "
-    "scotchman scotsman welshman chinaman yankees"
+    "scotchman scotsman welshman chinaman yankees frenchwoman englishwoman guardsman "
+    "jew jews jewess hebrew gentile saviour savior redeemer creator almighty creation "
+    "matins vespers"
 )
 """Words that must never be a character's whole name."""
 
@@ -214,6 +219,27 @@ PLACE_WORDS: frozenset[str] = _words(
 )
 """Words that end the name of a place or institution ("Netherfield Park")."""
 
+INSTITUTION_HEADS: frozenset[str] = _words(
+    "review magazine gazette journal chronicle herald times courier mercury quarterly "
+    "society association institute institution academy lyceum ministry department "
+    "infantry cavalry artillery guards hussars dragoons grenadiers brigade battalion "
+    "division corps fusiliers rifles mystery affair case term age era revolution treaty "
+    "quarter quarters railway line"
+)
+"""Words that end the name of an institution, a regiment, a publication, an
+affair or a period ("Periodical Review", "Light Infantry", "Michaelmas Term",
+"Golden Age"): such a name is never a person's."""
+
+PLACE_OF_NOUNS: frozenset[str] = _words(
+    "battle battles field battlefield siege town city village suburb suburbs section "
+    "quarter province provinces duchy principality kingdom prison walls gates streets "
+    "environs outskirts neighbourhood neighborhood inhabitants natives native citizens "
+    "burning abandonment surrender capture occupation evacuation bishop archbishop "
+    "parish district county cathedral heights plain plains banks"
+)
+"""Nouns whose "of" names a place ("the battle of X", "the prison of X",
+"a native of X"); people follow "of" after other nouns ("the wife of X")."""
+
 PLACE_PREPOSITIONS: frozenset[str] = _words(
     "in at into near towards toward through across beyond within throughout inside "
     "outside from via reached visited reach visit"
@@ -242,7 +268,7 @@ MALE_NAMES: frozenset[str] = _words(
     "rodion alexei mikhail boris anatole hippolyte jean jacques henri louis charles"
 )
 FEMALE_NAMES: frozenset[str] = _words(
-    "abigail ada adela adelaide agatha agnes alice amelia amy angela ann anna annabel "
+    "abigail ada adela adelaide agatha agnes alice amelia amy angela ann anna annabel charity felicity verity "
     "anne annie arabella augusta barbara beatrice becky bella bertha bess bessie beth "
     "betsy betty blanche bridget caroline catherine cecilia cecily celia charlotte "
     "christina clara clarissa constance cora cornelia daisy deborah diana dinah dolly "

@@ -28,14 +28,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from falsafa.extract.lexicon import (
+    CALENDAR,
     COMMON_CAPITALISED,
     FEMALE_NAMES,
     GAZETTEER,
     HONORIFICS,
+    INSTITUTION_HEADS,
     MALE_NAMES,
     NATIONALITIES,
     NICKNAMES,
     NOT_PERSON,
+    PLACE_OF_NOUNS,
     PLACE_PREPOSITIONS,
     PLACE_WORDS,
     SPEECH_VERBS,
@@ -199,6 +202,7 @@ class _Stats:
     case: dict[str, str] = field(default_factory=dict)
     speaks: Counter[str] = field(default_factory=Counter)
     after_prep: Counter[str] = field(default_factory=Counter)
+    after_a: Counter[str] = field(default_factory=Counter)
 
 
 def _stats(layout: Layout, initial: list[bool]) -> _Stats:
@@ -218,6 +222,8 @@ def _stats(layout: Layout, initial: list[bool]) -> _Stats:
                 and words[k - 1].text.lower() in PLACE_PREPOSITIONS
             ):
                 st.after_prep[base] += 1
+            if k and words[k - 1].para == w.para and words[k - 1].text.lower() in {"a", "an"}:
+                st.after_a[base] += 1  # "a Cossack", "an Uhlan": a common noun
         elif base.islower():
             st.lower[base] += 1
     # Names printed in capitals ("SALLIE McBRIDE" in a letter head) take the
@@ -391,6 +397,8 @@ def _name_from_run(
         title is None and parts[-1].lower() in PLACE_WORDS
     ):
         return None
+    if len(parts) >= 2 and parts[-1].lower() in INSTITUTION_HEADS:
+        return None  # "Periodical Review", "Light Infantry", "Michaelmas Term": no person
     if title is None and any(_common(p, st) for p in parts):
         parts = [p for p in parts if not _common(p, st)]
         if not parts:
@@ -450,9 +458,11 @@ def _drop_places(
         prev = words[k - 1].text.lower() if k > 0 else ""
         if prev == "of" and not r.title and _after_name_of(words, k, name_ends):
             place[r.parts] += 2
+        prev2 = words[k - 2].text.lower() if k > 1 else ""
+        if prev == "of" and not r.title and prev2 in PLACE_OF_NOUNS:
+            place[r.parts] += 2  # "the battle of Borodinó", "the prison of La Force"
         last = k + len(r.parts) + (1 if r.title else 0)
         nxt = words[last].text.lower() if last < len(words) else ""
-        prev2 = words[k - 2].text.lower() if k > 1 else ""
         if not r.title and (
             prev in PLACE_PREPOSITIONS or prev in _LEAVE or (prev == "to" and prev2 in _MOTION)
         ):
@@ -465,13 +475,44 @@ def _drop_places(
             person[r.parts] += 1
         if r.parts[0].lower() in MALE_NAMES or r.parts[0].lower() in FEMALE_NAMES:
             person[r.parts] += 1
+    surnames = _surnames(runs)
     out = []
     for r in runs:
         key = r.parts
         if place[key] and place[key] * 2 >= total[key] - person[key] and person[key] < place[key]:
             continue
+        if not r.title and _common_plural(key[-1], st, surnames):
+            continue
         out.append(r)
     return out
+
+
+def _surnames(runs: list[NameRun]) -> set[str]:
+    """Words the book shows to be people's names: borne with a title ("Count
+    Rostóv", "Miss Sparks") or after a given name ("Harry Sparks")."""
+    out: set[str] = set()
+    for r in runs:
+        if r.title:
+            out.update(r.parts)
+        elif len(r.parts) >= 2 and _is_first_name(r.parts[0]):
+            out.update(r.parts[1:])
+    return out
+
+
+def _common_plural(word: str, st: _Stats, surnames: set[str]) -> bool:
+    """Is ``word`` the plural of a common noun ("Cossacks", "Bankers",
+    "Germans", "Unbelieving Philosophers")? Its singular is written in lower
+    case, after "a"/"an", or is a nationality or a title. The plural of a
+    surname ("the Rostóvs", "the Darlings") is a family and stays."""
+    if len(word) < 4 or not word.endswith("s") or word.endswith("ss") or word in surnames:
+        return False
+    stems = {word[:-1]} | ({word[:-2]} if word.endswith("es") else set())
+    if stems & surnames:
+        return False
+    return any(
+        st.lower[stem.lower()] or st.after_a[stem] or stem.lower() in COMMON_CAPITALISED
+        for stem in stems
+    )
 
 
 _REGNAL = re.compile(
@@ -823,6 +864,9 @@ _PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|[iy]ch|ovna|evna|ichna|�
 _RECENT = 2000  # characters: about two paragraphs of a novel
 
 
+# Calendar words that are no given names ("May", "June", "April" and
+# "August" are, though the name lists lack them).
+_FEASTS = CALENDAR - MALE_NAMES - FEMALE_NAMES - frozenset("april may june august".split())
 _DEMONYM = re.compile(r"(?:ians?|ese|ish|ans|ists?|isms?|ites?)$")
 
 
@@ -838,6 +882,8 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
     parts = {p.lower() for r in c.runs for p in r.parts}
     if parts & NOT_PERSON:
         return False
+    if parts <= _FEASTS:
+        return False  # "till Michaelmas": a date, however often "she" follows it
     if all(len(p) == 1 for p in parts):
         return False  # letters after a name ("James Mortimer, M.R.C.S."), not a person
     if c.group:
@@ -853,21 +899,25 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
     single = all(len(r.parts) == 1 for r in c.runs)
     given = any(p in MALE_NAMES or p in FEMALE_NAMES or p in NICKNAMES for p in parts)
     place_like = (
-        rarely_titled and single and parts <= GAZETTEER and not parts & (MALE_NAMES | FEMALE_NAMES)
+        rarely_titled and _mostly_gazetteer(c) and not parts & (MALE_NAMES | FEMALE_NAMES)
     ) or (
         not titled
         and single
         and all(_DEMONYM.search(p) and p not in MALE_NAMES | FEMALE_NAMES for p in parts)
     )
     the_count = 0
+    indefinite = 0
     speech = 0
     verbs = 0
     acts = 0
     for r in c.runs:
         k = r.word_index
         prev = words[k - 1].text if k > 0 else ""
-        if prev in _DETERMINERS and not r.title and text[words[k - 1].end : r.start] == " ":
+        # A line break is a space too: "the\nCossacks".
+        spaced = k > 0 and text[words[k - 1].end : r.start] in {" ", "\n", "\r\n"}
+        if (prev in _DETERMINERS or prev in {"A", "An"}) and not r.title and spaced:
             the_count += 1  # "the Ayah", "her Ayah", "a new Ayah": a common noun
+            indefinite += prev.lower() in {"a", "an"}
         last = k + len(r.parts) + (1 if r.title else 0)
         nxt = words[last].text.lower() if last < len(words) else ""
         prev2 = words[k - 2].text.lower() if k > 1 else ""
@@ -893,6 +943,10 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         return False  # a country or a nationality, unless it keeps talking ("said Turkey")
     if the_count * 2 >= len(c.runs):
         return False
+    if not titled and single and indefinite * 2 >= len(c.runs) and speech < 2:
+        return False  # "a Florentine", "an Uhlan": a noun for a kind of person
+    if not titled and single and not given and all(_abstract_noun(p) for p in parts):
+        return False  # "Creation", "Literature", "Antiquity": a personified abstraction
     if not titled and len(c.runs) >= 4 and speech * 4 < len(c.runs) and _mostly_possessive(c, text):
         return False  # "at Tellson's", "Tellson's Bank": a house or a firm, never acting
     if titled or speech:
@@ -908,6 +962,22 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         return True
     multi = [r for r in c.runs if len(r.parts) >= 2]
     return bool(multi) and not any(p.lower() in GAZETTEER for r in multi for p in r.parts)
+
+
+def _mostly_gazetteer(c: NameCluster) -> bool:
+    """Are nine in ten mentions one known place's name? A few longer runs
+    ("Central Europe", "Napoleonic France") do not make a country a person."""
+    known = sum(1 for r in c.runs if len(r.parts) == 1 and r.parts[0].lower() in GAZETTEER)
+    return known * 10 >= len(c.runs) * 9
+
+
+_ABSTRACT = re.compile(r"(?:[aiu]tion|ture|ity|ism|ness|ship|hood|ology)$")
+
+
+def _abstract_noun(word: str) -> bool:
+    """Does ``word`` end like an abstract noun ("Creation", "Antiquity",
+    "Christianity")? Given names are excluded by the caller."""
+    return len(word) >= 6 and bool(_ABSTRACT.search(word))
 
 
 def _mostly_possessive(c: NameCluster, text: str) -> bool:

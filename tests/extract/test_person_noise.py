@@ -1,0 +1,134 @@
+"""Names that are no people, each rule on a small inline text: institutions
+and periods ("Periodical Review", "Michaelmas Term"), places named after
+"the battle of", plurals of common nouns ("Cossacks"), nouns for a kind of
+person ("an Uhlan"), personified abstractions ("Creation"), a country with a
+few longer names ("Central Europe"), archaic pronouns and words of worship,
+and a "the" across a line break. Real minor characters stay."""
+
+from __future__ import annotations
+
+from falsafa.extract.names import NameCluster, NameRun, _mostly_gazetteer
+from tests.extract.conftest import extract
+
+
+def _names(text: str) -> set[str]:
+    return {n for c in extract(text).characters for n in (c.name, *c.aliases)}
+
+
+def test_an_institution_head_noun_ends_no_persons_name() -> None:
+    text = (
+        "Raskolnikov wrote an article for the Periodical Review. "
+        "The Periodical Review printed it, and Razumihin read the Weekly Review. "
+        "“Have you seen the Periodical Review?” said Razumihin.\n\n"
+        "They met between Hilary Term and Michaelmas Term, and Raskolnikov "
+        "said nothing of Hilary Term.\n"
+    )
+    names = _names(text)
+    assert not names & {"Periodical Review", "Weekly Review", "Hilary Term", "Michaelmas Term"}
+    assert {"Raskolnikov", "Razumihin"} <= names
+
+
+def test_a_name_after_the_battle_of_is_a_place() -> None:
+    text = (
+        "Pierre spoke of the battle of Austerlitz. Austerlitz was lost. "
+        "After the battle of Austerlitz Andrew lay on the field of Austerlitz, "
+        "and Austerlitz seemed far away.\n\n"
+        "“Austerlitz was a great defeat,” said Pierre. Andrew remembered the "
+        "battle of Austerlitz and the siege of Austerlitz.\n"
+    )
+    names = _names(text)
+    assert "Austerlitz" not in names
+    assert {"Pierre", "Andrew"} <= names
+
+
+def test_the_plural_of_a_common_noun_is_no_person() -> None:
+    text = (
+        "A Cossack rode up to Count Rostóv. Cossacks rode past. Count Rostóv "
+        "watched them, and Cossacks sang. Cossacks came and Cossacks went, and "
+        "Denísov laughed at Cossacks. Some bankers came too; Bankers always laughed.\n"
+    )
+    names = _names(text)
+    assert not names & {"Cossacks", "Bankers"}
+    assert "Denísov" in names
+
+
+def test_the_plural_of_a_surname_is_a_family_and_stays() -> None:
+    text = (
+        "Count Rostóv was at home. The Rostóvs gave a dinner, and the "
+        "Rostóvs danced. “Come to the Rostóvs,” said Pierre. A Rostóv never "
+        "refuses. Everyone loved the Rostóvs.\n"
+    )
+    assert "Rostóvs" in _names(text)
+
+
+def test_a_noun_for_a_kind_of_person_is_no_person() -> None:
+    text = (
+        "An Uhlan rode past Denísov. Denísov looked at an Uhlan, and then at "
+        "a second Uhlan; that Uhlan went by.\n"
+    )
+    names = _names(text)
+    assert "Uhlan" not in names
+    assert "Denísov" in names
+
+
+def test_a_personified_abstraction_is_no_person() -> None:
+    text = (
+        "Strange that Creation should have designed Mr. Cruncher so. "
+        "Creation had made him, and Creation had left him. Jerry shrugged, "
+        "as if Creation owed him a living.\n"
+    )
+    names = _names(text)
+    assert "Creation" not in names
+    assert "Mr. Cruncher" in names or "Jerry" in names
+
+
+def test_a_country_named_now_and_then_in_a_longer_name_stays_a_place() -> None:
+    # War and Peace: "Europe" 47 times, "Central Europe" twice.
+    runs = [NameRun(i, i + 6, None, ("Europe",), 0, i) for i in range(19)]
+    runs.append(NameRun(99, 113, None, ("Central", "Europe"), 0, 99))
+    assert _mostly_gazetteer(NameCluster(runs=runs))
+    runs += [NameRun(200 + i, 214 + i, None, ("Central", "Europe"), 0, 200 + i) for i in range(3)]
+    assert not _mostly_gazetteer(NameCluster(runs=runs))
+
+
+def test_archaic_pronouns_and_words_of_worship_are_no_names() -> None:
+    text = (
+        "Natásha prayed: “Thy will be done, Thy kingdom come. Saviour, keep "
+        "him!” Saviour looked down. Thy mercy, said Natásha, and Sónya wept, "
+        "and Sónya prayed while Saviour listened. Thy light shone.\n"
+    )
+    names = _names(text)
+    assert not names & {"Thy", "Saviour"}
+    assert {"Natásha", "Sónya"} <= names
+
+
+def test_a_determiner_across_a_line_break_still_makes_a_common_noun() -> None:
+    text = (
+        "Pierre saw the\nSentinel by the gate. The\nSentinel stood still, and "
+        "the\nSentinel did not move. Pierre passed the Sentinel and spoke to "
+        "Sentinel nobody.\n"
+    )
+    names = _names(text)
+    assert "Sentinel" not in names
+    assert "Pierre" in names
+
+
+def test_real_minor_characters_stay() -> None:
+    text = (
+        "“You buried Roger Cly?” said Carton. Cly was his servant, and Cly "
+        "swore his oath. “Was Cly a spy?” asked Jerry. Joe laughed. "
+        "“Halloa, Joe!” cried the guard. Joe went home.\n"
+    )
+    names = _names(text)
+    assert {"Cly", "Joe"} <= names or {"Roger Cly", "Joe"} <= names
+
+
+def test_a_feast_day_is_no_person() -> None:
+    text = (
+        "Colonel Brandon would not be married till Michaelmas. Michaelmas came, "
+        "and she smiled; Elinor waited for Michaelmas, and she was glad. "
+        "“By Michaelmas,” said Elinor, “we shall see.”\n"
+    )
+    names = _names(text)
+    assert "Michaelmas" not in names
+    assert "Elinor" in names
