@@ -50,6 +50,7 @@ speaker in an alternating conversation.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -829,15 +830,24 @@ def _listed_after(ctx: _Ctx, j: int, w0: int) -> bool:
 
 
 def _asks_a_name(ctx: _Ctx, qi: int) -> bool:
-    """Whether the quote before ``qi`` asks for a name ("What name?", "Who is he?")."""
+    """Whether the turn before ``qi`` asks for a name ("What name?", "Who is he?",
+    "Tell us your name! Quick!")."""
     if qi == 0:
         return False
-    prev = ctx.layout.text[ctx.quotes[qi - 1].start : ctx.quotes[qi - 1].end].lower()
-    tail = prev.rstrip(" \"'\u201d\u2019")
-    if not tail.endswith("?"):
+    para = ctx.quotes[qi - 1].para
+    k = qi - 1
+    while k > 0 and ctx.quotes[k - 1].para == para:
+        k -= 1
+    turn = " ".join(
+        ctx.layout.text[ctx.quotes[j].start : ctx.quotes[j].end].lower() for j in range(k, qi)
+    )
+    tail = turn.rstrip(" \"'\u201d\u2019")
+    if not tail.endswith(("?", "!")):
         return False
-    last = tail[tail.rfind(".") + 1 :]
-    return " name" in last or last.lstrip(" \"'\u201c\u2018").startswith("who")
+    if re.search(r"\byour name\b|\bwhat name\b|\bhis name\b|\bher name\b", turn):
+        return True
+    last = tail[max(tail.rfind("."), tail.rfind("!", 0, len(tail) - 1)) + 1 :]
+    return last.lstrip(" \"'\u201c\u2018").startswith("who")
 
 
 def _paragraph_subject(

@@ -12,7 +12,8 @@ matter), ``quotes`` (speech spans), ``names`` (name mentions and alias
 clusters), ``appositions`` (two names of one person side by side),
 ``descriptions`` (characters called "the Time Traveller", and "the Doctor"
 for the book's one doctor), ``gender``, ``attribution`` (the speaker sieve),
-``introductions`` (names people give themselves in speech) and ``facts``
+``introductions`` (names people give themselves in speech), ``pet_names``
+(names only ever said to their bearer) and ``facts``
 (descriptors, actions, relations). This module wires them together and ranks the characters.
 """
 
@@ -43,6 +44,7 @@ from falsafa.extract.names import (
     merge_cluster,
     settle_aliases,
 )
+from falsafa.extract.pet_names import pet_names
 from falsafa.extract.quotes import QuoteSpan, find_quotes
 from falsafa.extract.text import Layout
 
@@ -99,6 +101,8 @@ class BuiltinExtractor:
             layout, qspans, mentions, genders, narrator, in_quote, quote_words, kin
         )
         pairs = self_introductions(layout, quote_words, speakers, mentions, genders)
+        full = [bool(c.firsts and c.lasts) for c in clusters]
+        pairs += pet_names(qspans, mentions, speakers, addressees, genders, full)
         clusters, genders, speakers, addressees = _merge_introduced(
             pairs, clusters, genders, speakers, addressees
         )

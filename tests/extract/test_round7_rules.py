@@ -190,3 +190,15 @@ def test_a_noun_phrase_speaker_keeps_one_person_over_a_long_speech() -> None:
     result = extract(text)
     speakers = {speaker_name(result, f"Part {k} of") for k in range(5)}
     assert len(speakers) == 1
+
+
+def test_a_name_answering_tell_us_your_name_is_not_addressed() -> None:
+    text = (
+        "My father's family name being Pirrip, I called myself Pip. Pip was small.\n\n"
+        "“Tell us your name!” said the man. “Quick!”\n\n"
+        "“Pip, sir.”\n"
+    )
+    result = extract(text)
+    names = {c.id: c.name for c in result.characters}
+    answer = next(q for q in result.quotes if q.text == "“Pip, sir.”")
+    assert names.get(answer.addressee or "") != "Pip"
