@@ -40,10 +40,10 @@ from falsafa.extract.names import (
     NameCluster,
     cluster_names,
     find_names,
-    is_person,
     merge_cluster,
     settle_aliases,
 )
+from falsafa.extract.persons import is_person
 from falsafa.extract.pet_names import pet_names
 from falsafa.extract.quotes import QuoteSpan, find_quotes
 from falsafa.extract.text import Layout

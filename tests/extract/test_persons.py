@@ -7,7 +7,8 @@ and a "the" across a line break. Real minor characters stay."""
 
 from __future__ import annotations
 
-from falsafa.extract.names import NameCluster, NameRun, _mostly_gazetteer
+from falsafa.extract.names import NameCluster, NameRun
+from falsafa.extract.persons import _mostly_gazetteer
 from tests.extract.conftest import extract
 
 
