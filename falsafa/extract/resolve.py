@@ -109,7 +109,11 @@ def resolve_np(ctx: SieveState, det: int, head: int, addressee: int | None) -> i
     words = ctx.layout.words
     d = words[det].text.lower()
     noun = words[head].text.lower()
-    if noun in _KIN_NOUNS and d in {"his", "her", "my"}:
+    in_law = head + 2 < len(words) and [w.text.lower() for w in words[head + 1 : head + 3]] == [
+        "in",
+        "law",
+    ]
+    if noun in _KIN_NOUNS and d in {"his", "her", "my"} and not in_law:
         g = _KIN_NOUNS[noun]
         owner = resolve_pronoun(ctx, det, None)
         found = _kin_of(ctx, owner, noun, g)
@@ -120,13 +124,15 @@ def resolve_np(ctx: SieveState, det: int, head: int, addressee: int | None) -> i
         if owner is not None:
             return resolve_gendered(ctx, det, g, {owner, addressee})
         return None
-    key = f"{d} {noun}"
+    # "my sister-in-law" is no sister of the family: a person to find like "the lady".
+    key = f"{d} {noun}{'-in-law' if in_law else ''}"
     if key not in ctx.pseudo:
         pid = -2 - len(ctx.pseudo)
         ctx.pseudo[key] = pid
-        ctx.pseudo_gender[pid] = (
+        by_noun: Gender = (
             "male" if noun in _MALE_NOUNS else "female" if noun in _FEMALE_NOUNS else "unknown"
         )
+        ctx.pseudo_gender[pid] = _KIN_NOUNS.get(noun, by_noun)
     return ctx.pseudo[key]
 
 

@@ -202,3 +202,13 @@ def test_a_name_answering_tell_us_your_name_is_not_addressed() -> None:
     names = {c.id: c.name for c in result.characters}
     answer = next(q for q in result.quotes if q.text == "“Pip, sir.”")
     assert names.get(answer.addressee or "") != "Pip"
+
+
+def test_a_sister_in_law_is_found_like_any_noun_phrase_speaker() -> None:
+    text = (
+        "Rudolf sat at breakfast with Robert and Rose. Robert went out.\n\n"
+        "Above them Countess Amelia smiled from her portrait.\n\n"
+        "“You have done nothing,” said my sister-in-law.\n\n"
+        "“My dear Rose,” I answered, “why should I do anything?”\n"
+    )
+    assert speaker_name(extract(text), "done nothing") == "Rose"
