@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from falsafa.extract.lexicon import Gender
@@ -106,7 +106,7 @@ def recent(ctx: SieveState, word_index: int, limit: int = 40) -> list[tuple[int,
     of Countess Amelia") or possessive ("Holmes's hand") are weak, used only
     when nothing strong fits.
     """
-    return [(c, strong) for c, strong, _pos, _topic in recent_detail(ctx, word_index, limit)]
+    return [(c, s) for c, s, _pos, _topic in recent_detail(ctx, word_index, limit, topics=False)]
 
 
 _PREPOSITIONS = frozenset(
@@ -130,26 +130,29 @@ def oblique(ctx: SieveState, m: MentionRef) -> bool:
 
 
 def recent_detail(
-    ctx: SieveState, word_index: int, limit: int = 40
-) -> list[tuple[int, bool, int, bool]]:
-    """Like :func:`recent`, with each candidate's word index and whether it opens a sentence."""
-    out: list[tuple[int, bool, int, bool]] = []
+    ctx: SieveState, word_index: int, limit: int = 40, *, topics: bool = True
+) -> Iterator[tuple[int, bool, int, bool]]:
+    """Like :func:`recent`, with each candidate's word index and whether it
+    opens a sentence (always False when ``topics`` is off), lazily: a caller
+    that stops at the first fit reads no further back."""
+    found = 0
     k = bisect.bisect_left(ctx.mkeys, word_index) - 1
     qk = bisect.bisect_left(ctx.qstarts, word_index) - 1
-    while len(out) < limit and (k >= 0 or qk >= 0):
+    while found < limit and (k >= 0 or qk >= 0):
         mpos = ctx.mentions[k].w0 if k >= 0 else -1
         qpos = ctx.quote_words[qk][0] if qk >= 0 else -1
         if mpos >= qpos:
             m = ctx.mentions[k]
             strong = not m.in_quote and not oblique(ctx, m)
-            out.append((m.cluster, strong, m.w0, strong and opens_sentence(ctx, m.w0)))
+            found += 1
+            yield m.cluster, strong, m.w0, strong and topics and opens_sentence(ctx, m.w0)
             k -= 1
         else:
             s = ctx.speakers[qk]
             if s is not None and s >= 0:
-                out.append((s, True, qpos, True))
+                found += 1
+                yield s, True, qpos, topics
             qk -= 1
-    return out
 
 
 _OPENERS = frozenset("and but then so when while yet now presently".split())
