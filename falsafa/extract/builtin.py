@@ -8,13 +8,15 @@ Usage::
     result.to_score_json()           # what score_extraction.py reads
 
 The stages live in their own modules: ``text`` (paragraphs, headings, front
-matter), ``quotes`` (speech spans), ``names`` (name mentions and alias
-clusters), ``appositions`` (two names of one person side by side),
-``descriptions`` (characters called "the Time Traveller", and "the Doctor"
-for the book's one doctor), ``gender``, ``attribution`` (the speaker sieve),
-``introductions`` (names people give themselves in speech), ``pet_names``
-(names only ever said to their bearer) and ``facts``
-(descriptors, actions, relations). This module wires them together and ranks the characters.
+matter), ``quotes`` (speech spans), ``name_runs`` (name mentions), ``names``
+(clustering them into people), ``appositions`` (two names of one person side
+by side), ``descriptions`` (characters called "the Time Traveller", and "the
+Doctor" for the book's one doctor), ``persons`` (which clusters are people),
+``gender``, ``attribution`` (the speaker sieve, with ``sieve``, ``resolve``
+and ``turns``), ``introductions`` (names people give themselves in speech),
+``pet_names`` (names only ever said to their bearer) and ``facts``
+(descriptors, actions, relations). This module wires them together and ranks
+the characters.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ def conversation(
     turn_qis: dict[int, list[int]] = {}  # first paragraph of a turn -> its quotes
     last = -2
     for para in paras:
-        if para in cont and runs and last == para - 1:
+        if para in cont:  # the paragraph before is this speech's (see continued_paragraphs)
             turn_qis[runs[-1][-1]].extend(by_para[para])
         elif runs and last == para - 1 and _ends_with_speech(ctx, turn_qis[runs[-1][-1]][-1], 25):
             runs[-1].append(para)
