@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from falsafa.extract.builtin import BuiltinExtractor
-from falsafa.extract.model import Extraction
+from falsafa.extract.model import Character, Extraction
 
 
 def shared_dir() -> Path:
@@ -18,6 +18,13 @@ def shared_dir() -> Path:
 
 def extract(text: str) -> Extraction:
     return BuiltinExtractor().extract(text)
+
+
+def holder(result: Extraction, name: str) -> Character:
+    """The one character that has ``name`` as its name or an alias."""
+    found = [c for c in result.characters if name in (c.name, *c.aliases)]
+    assert len(found) == 1, (name, [(c.name, c.aliases) for c in result.characters])
+    return found[0]
 
 
 def speaker_name(result: Extraction, quote_text: str) -> str | None:

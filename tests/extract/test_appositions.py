@@ -3,14 +3,7 @@ full right after her married title."""
 
 from __future__ import annotations
 
-from falsafa.extract.model import Character, Extraction
-from tests.extract.conftest import extract
-
-
-def holder(result: Extraction, name: str) -> Character:
-    found = [c for c in result.characters if name in (c.name, *c.aliases)]
-    assert len(found) == 1, (name, [(c.name, c.aliases) for c in result.characters])
-    return found[0]
+from tests.extract.conftest import extract, holder
 
 
 def test_a_peerage_in_apposition_is_the_man_it_follows() -> None:

@@ -3,14 +3,8 @@ names, families sharing a given name, wives and daughters, common nouns."""
 
 from __future__ import annotations
 
-from falsafa.extract.model import Character, Extraction
-from tests.extract.conftest import extract
-
-
-def holder(result: Extraction, name: str) -> Character:
-    found = [c for c in result.characters if name in (c.name, *c.aliases)]
-    assert len(found) == 1, (name, [(c.name, c.aliases) for c in result.characters])
-    return found[0]
+from falsafa.extract.model import Extraction
+from tests.extract.conftest import extract, holder
 
 
 def every_name(result: Extraction) -> set[str]:
