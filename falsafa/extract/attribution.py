@@ -186,7 +186,8 @@ def attribute(
         s = speakers[qi]
         if s is None or s > -2:
             continue
-        if qi and pseudo[qi - 1] == s and quotes[qi].para in {quotes[qi - 1].para} | cont:
+        para = quotes[qi].para
+        if qi and pseudo[qi - 1] == s and (para == quotes[qi - 1].para or para in cont):
             # One speech, one person: resolving "the detective" afresh for each
             # paragraph of his long story made it alternate between two men.
             speakers[qi] = speakers[qi - 1]

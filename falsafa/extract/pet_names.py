@@ -48,7 +48,7 @@ def pet_names(
     for qi, called in enumerate(addressees):
         if called is None or called < 0 or called in own or full_names[called]:
             continue
-        who = _answerer(quotes, speakers, qi, called)
+        who = _answerer(quotes, speakers, qi)
         if who is not None:
             answers[called][who] += 1
     pairs = []
@@ -63,10 +63,11 @@ def pet_names(
     return pairs
 
 
-def _answerer(
-    quotes: Sequence[QuoteSpan], speakers: Sequence[int | None], qi: int, called: int
-) -> int | None:
-    """Who speaks the turn next to quote ``qi`` (after it, else before it), other than its speaker."""
+def _answerer(quotes: Sequence[QuoteSpan], speakers: Sequence[int | None], qi: int) -> int | None:
+    """Who speaks the turn next to quote ``qi`` (after it, else before it), other than its speaker.
+
+    Never the name called: pet_names only asks for names that speak nowhere.
+    """
     para = quotes[qi].para
     own = speakers[qi]
     for step in (1, -1):
@@ -76,6 +77,6 @@ def _answerer(
         if not 0 <= k < len(quotes) or abs(quotes[k].para - para) != 1:
             continue
         other = speakers[k]
-        if other is not None and other >= 0 and other != own and other != called:
+        if other is not None and other >= 0 and other != own:
             return other
     return None
