@@ -404,15 +404,15 @@ def settle_aliases(clusters: list[NameCluster]) -> None:
     or "Morel" beside Mrs Morel, names the whole family: its mentions stay
     with the bearer clustering chose, but listing it among one person's names
     would make them the family. Groups ("the Claytons") bear no surname.
+    A bare given name hidden while clustering shared it between two people
+    is shown again once one person bears it and it is nobody's surname.
     """
     bearers: Counter[str] = Counter()
-    for c in clusters:
-        if c.runs and not c.group:
-            bearers.update(c.lasts | c.firsts)
     givens: Counter[str] = Counter()
     surnames: set[str] = set()
     for c in clusters:
         if c.runs and not c.group:
+            bearers.update(c.lasts | c.firsts)
             givens.update(c.firsts)
             surnames |= c.lasts
     for c in clusters:
