@@ -15,11 +15,12 @@ character one of whose names matches one of the label's names, with
 ``names_match`` of ``shared/tools/score_extraction.py`` (the dev scorer's
 rule).
 
-Three samples: A (50 quotes from each of four books) and B (40 from each of
+Four samples: A (50 quotes from each of four books) and B (40 from each of
 four others) were looked at while fixing the extractor, so their figures are
-optimistic; C (30 from each of five books, drawn last) was never looked at
-item by item, and is the one to quote. Prints one line per sample and book,
-then ``sample_C=...``.
+optimistic; C (30 from each of five books) and D (25 from each of six books,
+drawn later among quotes not in A-C and labelled by three other readers)
+were never looked at item by item, and are the ones to quote. Prints one
+line per sample and book, then ``sample_A=...`` to ``sample_D=...``.
 """
 
 from __future__ import annotations
