@@ -202,7 +202,14 @@ GAZETTEER: frozenset[str] = _words(
     "mississippi alabama louisiana maryland pennsylvania jersey jamaica indies "
     "thames seine rhine danube nile mediterranean atlantic pacific arctic alps "
     "pyrenees kent surrey sussex essex devon cornwall yorkshire derbyshire "
-    "hampshire somerset somersetshire dorset norfolk suffolk westminster"
+    "hampshire somerset somersetshire dorset norfolk suffolk westminster "
+    "utah idaho montana wyoming nebraska kansas dakota oklahoma arkansas iowa minnesota "
+    "wisconsin michigan illinois indiana delaware florida alaska hawaii quebec montreal "
+    "toronto havana cuba cairo calcutta bombay delhi madras bengal peking pekin canton "
+    "shanghai tokyo jerusalem damascus bagdad baghdad smyrna algiers morocco tunis "
+    "warsaw prague munich hamburg dresden leipzig frankfort frankfurt brussels amsterdam "
+    "rotterdam antwerp geneva milan genoa turin marseilles lyons bordeaux calais dover "
+    "brighton kiev odessa stockholm copenhagen"
 )
 """Countries, large cities, regions, rivers and seas."""
 

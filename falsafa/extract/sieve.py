@@ -126,7 +126,20 @@ def oblique(ctx: SieveState, m: MentionRef) -> bool:
         return True
     if m.w0 == 0 or words[m.w0 - 1].para != words[m.w0].para:
         return False
-    return words[m.w0 - 1].text.lower() in _PREPOSITIONS
+    prev = words[m.w0 - 1].text.lower()
+    if prev == "for" and opens_clause(ctx, m.w0 - 1):
+        return False  # "; for Colonel Brandon did come in": a conjunction
+    return prev in _PREPOSITIONS
+
+
+def opens_clause(ctx: SieveState, w: int) -> bool:
+    """Whether word ``w`` follows a clause break (a comma, a semicolon, a full
+    stop) or opens its paragraph; not a dash, which opens an aside ("--for
+    Miss Pross had gone up-stairs--")."""
+    if w == 0 or ctx.layout.words[w - 1].para != ctx.layout.words[w].para:
+        return True
+    gap = gap_after(ctx, w - 1)
+    return any(ch in ",;:.!?" for ch in gap) and "-" not in gap and "—" not in gap
 
 
 def recent_detail(

@@ -56,6 +56,18 @@ def test_a_possessive_or_a_preposition_makes_a_mention_oblique() -> None:
     assert not oblique(state, by_cluster[2])
 
 
+def test_for_after_a_clause_break_is_a_conjunction_not_a_preposition() -> None:
+    state = _state(
+        "She waited; for Brandon came in. He brought flowers for Mary. "
+        "She stayed--for Anne had gone--and wept.\n",
+        {"Brandon": 0, "Mary": 1, "Anne": 2},
+    )
+    by_cluster = {m.cluster: m for m in state.mentions}
+    assert not oblique(state, by_cluster[0])
+    assert oblique(state, by_cluster[1])
+    assert oblique(state, by_cluster[2])  # a dash opens an aside, not a clause
+
+
 def test_opens_sentence_allows_one_connective() -> None:
     state = _state(
         "Mary sat. And Holmes rose, but Watson stayed.\n", {"Mary": 0, "Holmes": 1, "Watson": 2}

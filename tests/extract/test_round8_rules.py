@@ -1,0 +1,31 @@
+"""Round-eight rules, each on a small inline scene."""
+
+from __future__ import annotations
+
+from tests.extract.conftest import extract, speaker_name
+
+
+def test_a_name_after_the_conjunction_for_is_a_subject() -> None:
+    text = (
+        "“I shall go to London,” said Willoughby.\n\n"
+        "Marianne wept all the morning, and Elinor sat with her.\n\n"
+        "“Who can this be?” said Elinor.\n\n"
+        "Marianne had said nobody would come; for Colonel Brandon did come in, "
+        "and Elinor saw the care in his look.\n\n"
+        "“I met Mrs. Jennings in Bond Street,” said he, “and she sent me on.”\n"
+    )
+    assert speaker_name(extract(text), "Bond Street") == "Colonel Brandon"
+
+
+def test_a_state_of_the_union_is_a_place_not_a_person() -> None:
+    text = (
+        "John Ferrier looked down on the broad valley of Utah. She was the happiest "
+        "girl in all Utah. She sang.\n\n"
+        "“She has grown to be the flower of Utah,” said the leader.\n\n"
+        "“We had best shin out of Utah,” said Ferrier.\n\n"
+        "“Leave Utah!” she cried.\n\n"
+        "A cloud lay over the State of Utah. It spread, and they had left Utah before the spring.\n"
+    )
+    names = {n for c in extract(text).characters for n in (c.name, *c.aliases)}
+    assert "John Ferrier" in names
+    assert "Utah" not in names
