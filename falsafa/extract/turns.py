@@ -36,6 +36,32 @@ __all__ = [
 
 # "my dear Emma", "oh Emma"; not "poor Miss Taylor!", which mostly pities the absent.
 _VOCATIVE_OPENERS = frozenset({"dear", "o", "oh", "my", "good"})
+# "That's my brave boy!--and Fergus, what have you been doing?": a speech
+# that turns to a second listener names them after "and" or "now".
+_TURNING = frozenset({"and", "now", "but"})
+
+
+_NOT_ADDRESSED = frozenset("he she it they his her its their your the a too also".split())
+
+
+def _turns_to(ctx: SieveState, j: int, last: int, w0: int, w1: int) -> bool:
+    """Whether "and"/"now" at word ``j`` opens a clause that calls the name
+    after it (ending at ``last``): "!--and Fergus, what have you been doing?",
+    "And ... Harry!"; not "And Lise, your wife?", "And Prince Kuragin?" or
+    "And Mr. Bender, he was the first to go", which speak of them."""
+    if j != w0:
+        gap = gap_after(ctx, j - 1)
+        if not (any(ch in ".!?;—" for ch in gap) or "--" in gap):
+            return False
+    after = gap_after(ctx, last)
+    if "!" in after:
+        return True  # "And Prince Kuragin?" asks about him
+    if "," not in after or last + 1 >= w1:
+        return False
+    words = ctx.layout.words
+    if words[last + 1].text.lower() in _NOT_ADDRESSED:
+        return False
+    return any(w.text.lower() in {"you", "your"} for w in words[last + 1 : min(w1, last + 7)])
 
 
 def vocative(ctx: SieveState, qi: int) -> int | None:
@@ -61,7 +87,12 @@ def vocative(ctx: SieveState, qi: int) -> int | None:
             continue  # "What is his name?" "Bingley." answers, it does not call
         if prev_word == "poor" and j - 2 >= w0:
             prev_word = words[j - 2].text.lower()  # "my poor Emma" is addressed
-        opens = j == w0 or "," in before or prev_word in _VOCATIVE_OPENERS
+        opens = (
+            j == w0
+            or "," in before
+            or prev_word in _VOCATIVE_OPENERS
+            or (prev_word in _TURNING and _turns_to(ctx, j - 1, m.w1, w0, w1))
+        )
         closes = (
             m.w1 + 1 >= w1 or any(c in after for c in ",!?") or ("," in before and "." in after)
         )

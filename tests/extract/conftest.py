@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from falsafa.extract.builtin import BuiltinExtractor
-from falsafa.extract.model import Character, Extraction
+from falsafa.extract.model import Character, Extraction, Quote
 
 
 def shared_dir() -> Path:
@@ -27,12 +27,24 @@ def holder(result: Extraction, name: str) -> Character:
     return found[0]
 
 
-def speaker_name(result: Extraction, quote_text: str) -> str | None:
+def _quote(result: Extraction, quote_text: str) -> Quote:
     for q in result.quotes:
         if quote_text in q.text:
-            c = result.character(q.speaker) if q.speaker else None
-            return c.name if c else None
+            return q
     raise AssertionError(f"no quote containing {quote_text!r}: {[q.text for q in result.quotes]}")
+
+
+def _name(result: Extraction, character_id: str | None) -> str | None:
+    c = result.character(character_id) if character_id else None
+    return c.name if c else None
+
+
+def speaker_name(result: Extraction, quote_text: str) -> str | None:
+    return _name(result, _quote(result, quote_text).speaker)
+
+
+def addressee_name(result: Extraction, quote_text: str) -> str | None:
+    return _name(result, _quote(result, quote_text).addressee)
 
 
 @pytest.fixture

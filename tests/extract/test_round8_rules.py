@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.extract.conftest import extract, speaker_name
+from tests.extract.conftest import addressee_name, extract, speaker_name
 
 
 def test_a_name_after_the_conjunction_for_is_a_subject() -> None:
@@ -29,3 +29,17 @@ def test_a_state_of_the_union_is_a_place_not_a_person() -> None:
     names = {n for c in extract(text).characters for n in (c.name, *c.aliases)}
     assert "John Ferrier" in names
     assert "Utah" not in names
+
+
+def test_a_speech_turning_to_a_second_listener_addresses_them() -> None:
+    text = (
+        "Fergus and Gilbert came in. Rose gave them tea.\n\n"
+        "“That's my brave boy!--and Fergus, what have you been doing?” said Mrs. Markham.\n\n"
+        "“You are off to the war?” said Anna.\n\n"
+        "“And Lise, your wife?” said Anna. “And Prince Vasili?”\n\n"
+        "“Badger-baiting,” said Fergus.\n"
+    )
+    result = extract(text)
+    assert addressee_name(result, "Fergus") == "Fergus"
+    assert addressee_name(result, "Lise") != "Lise"
+    assert addressee_name(result, "Vasili") != "Prince Vasili"
