@@ -165,7 +165,10 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
             g = title_gender(t)
             if g != "unknown":
                 return g
-        return _gender_of_first(form[1][0]) if len(form[1]) > 1 or not form[0] else "unknown"
+        if len(form[1]) == 1 and form[0]:
+            return "unknown"
+        g = _gender_of_first(form[1][0])
+        return g if g != "unknown" else _patronymic_gender(form[1][1:])
 
     # Which surnames each title word is borne with: "Prince Bolkónski" and
     # "Count Rostóv" tell "Prince Nicholas" from "Count Nicholas".
@@ -394,6 +397,21 @@ def _add_by_recency(
 
 
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|[iy]ch|ovna|evna|ichna|ínichna)$")
+_FEMALE_PATRONYMIC = re.compile(r"(?:ovna|evna|ichna|ínichna|inichna)$")
+_MALE_PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|itch|ych|ich)$")
+
+
+def _patronymic_gender(rest: tuple[str, ...]) -> Gender:
+    """ "Sofya Semyonovna" is a woman and "Semyon Zaharovitch" a man, whatever
+    the given name: a Russian patronymic carries the gender."""
+    for part in rest[:1]:
+        if _FEMALE_PATRONYMIC.search(part):
+            return "female"
+        if _MALE_PATRONYMIC.search(part):
+            return "male"
+    return "unknown"
+
+
 _RECENT = 2000  # characters: about two paragraphs of a novel
 
 

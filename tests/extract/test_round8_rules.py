@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.extract.conftest import addressee_name, extract, speaker_name
+from tests.extract.conftest import addressee_name, extract, holder, speaker_name
 
 
 def test_a_name_after_the_conjunction_for_is_a_subject() -> None:
@@ -43,3 +43,17 @@ def test_a_speech_turning_to_a_second_listener_addresses_them() -> None:
     assert addressee_name(result, "Fergus") == "Fergus"
     assert addressee_name(result, "Lise") != "Lise"
     assert addressee_name(result, "Vasili") != "Prince Vasili"
+
+
+def test_a_russian_patronymic_tells_the_gender() -> None:
+    text = (
+        "Sofya Semyonovna Marmeladov came in. Sofya Semyonovna sat down.\n\n"
+        "“I am the daughter,” said Sofya Semyonovna.\n\n"
+        "Mr. Marmeladov was drunk. “I am a pig,” said Marmeladov. Marmeladov wept.\n\n"
+        "“Sit down, Semyon Zaharovitch,” said Sofya Semyonovna. Semyon Zaharovitch sat down.\n"
+    )
+    result = extract(text)
+    daughter = holder(result, "Sofya Semyonovna")
+    assert daughter.pronouns == "she/her/hers"
+    assert "Mr. Marmeladov" not in daughter.aliases
+    assert holder(result, "Semyon Zaharovitch").pronouns == "he/him/his"
