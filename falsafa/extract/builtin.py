@@ -34,7 +34,7 @@ from falsafa.extract.descriptions import (
     find_descriptions,
 )
 from falsafa.extract.facts import describe, relate
-from falsafa.extract.gender import infer_genders
+from falsafa.extract.gender import given_name_genders, infer_genders
 from falsafa.extract.introductions import self_introductions
 from falsafa.extract.lexicon import Gender
 from falsafa.extract.model import Character, Extraction, Mention, Quote
@@ -65,7 +65,9 @@ class BuiltinExtractor:
         layout = Layout.of(text)
         qspans = find_quotes(layout)
         in_quote, quote_words = _quote_words(layout, qspans)
-        clusters = merge_appositions(layout, cluster_names(find_names(layout)))
+        runs = find_names(layout)
+        learned = given_name_genders(layout, runs, in_quote)
+        clusters = merge_appositions(layout, cluster_names(runs, learned))
         clusters += find_descriptions(layout, clusters)
         genders, votes = infer_genders(layout, clusters, in_quote)
         keep = [

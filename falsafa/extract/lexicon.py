@@ -360,6 +360,7 @@ NICKNAMES: dict[str, frozenset[str]] = {
         "harry": "henry harold",
         "hal": "henry",
         "jack": "john",
+        "jerry": "jeremiah gerald gerard",
         "johnny": "john",
         "jim": "james",
         "jimmy": "james",

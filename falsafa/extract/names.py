@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from falsafa.extract.lexicon import (
@@ -133,6 +134,36 @@ def _title_fits(
     return tcls not in ("mrs",) and not has_miss and not others
 
 
+def _one_bearer(
+    by_last: list[NameCluster], g: Gender, by_first: list[NameCluster]
+) -> NameCluster | None:
+    """The person a titled surname may be: its only bearer, or the only one
+    whose given name has the title's gender ("Miss Manette" is Lucie Manette
+    beside Alexandre Manette), unless the word is also someone's given name."""
+    if len(by_last) == 1:
+        return by_last[0]
+    if g == "unknown" or by_first:
+        return None
+    same = [c for c in by_last if c.gender == g]
+    return same[0] if len(same) == 1 else None
+
+
+def _a_younger_sister(c: NameCluster, forms: Counter[tuple[str, tuple[str, ...]]]) -> bool:
+    """Is she called "Miss Marianne" more often than by her full name?
+
+    "Miss Dashwood" is the eldest daughter; her younger sisters are "Miss
+    Marianne", "Miss Margaret", which is why a woman so called is not the
+    "Miss Dashwood" of the book, however well we know her surname.
+    """
+    by_given = sum(
+        n
+        for (t, parts), n in forms.items()
+        if t.startswith("miss") and parts[0] in c.firsts and len(parts) == 1
+    )
+    full = sum(1 for r in c.runs if len(r.parts) >= 2)
+    return by_given >= max(1, full)
+
+
 def _plural_of(word: str, clusters: list[NameCluster]) -> bool:
     """Is ``word`` the plural of a surname we know ("Claytons", "Woodhouses")?"""
     if len(word) < 4 or not word.endswith("s") or word.endswith("ss"):
@@ -141,8 +172,20 @@ def _plural_of(word: str, clusters: list[NameCluster]) -> bool:
     return any(stems & c.lasts for c in clusters if not c.group)
 
 
-def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
-    """Group name mentions into people (see the module docstring)."""
+def cluster_names(
+    runs: list[NameRun], learned: Mapping[str, Gender] | None = None
+) -> list[NameCluster]:
+    """Group name mentions into people (see the module docstring).
+
+    ``learned`` gives the gender the book itself shows for given names the
+    lexicon lacks (:func:`falsafa.extract.gender.given_name_genders`).
+    """
+    known = learned or {}
+
+    def gender_of_first(name: str) -> Gender:
+        g = _gender_of_first(name)
+        return g if g != "unknown" else known.get(name, "unknown")
+
     forms: Counter[tuple[str, tuple[str, ...]]] = Counter(r.form for r in runs)
     by_form: dict[tuple[str, tuple[str, ...]], list[NameRun]] = defaultdict(list)
     for r in runs:
@@ -167,7 +210,7 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
                 return g
         if len(form[1]) == 1 and form[0]:
             return "unknown"
-        g = _gender_of_first(form[1][0])
+        g = gender_of_first(form[1][0])
         return g if g != "unknown" else _patronymic_gender(form[1][1:])
 
     # Which surnames each title word is borne with: "Prince Bolkónski" and
@@ -249,8 +292,12 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
                 pick = same_title[0]
             elif len(titled_last) == 1:
                 pick = titled_last[0]
-            elif len(by_last) == 1 and _title_fits(by_last[0], tcls, word, forms, has_miss):
-                pick = by_last[0]
+            elif (
+                (bearer := _one_bearer(by_last, g, by_first)) is not None
+                and _title_fits(bearer, tcls, word, forms, has_miss)
+                and not (tcls == "miss" and _a_younger_sister(bearer, forms))
+            ):
+                pick = bearer
             elif len(by_first) == 1 and (is_first_name(word) or not by_last):
                 pick = by_first[0]
             elif len(by_first) > 1:
@@ -318,7 +365,7 @@ def cluster_names(runs: list[NameRun]) -> list[NameCluster]:
         elif len(nick) == 1:
             add(nick[0], form)
         else:
-            c = NameCluster(gender=_gender_of_first(word))
+            c = NameCluster(gender=gender_of_first(word))
             c.firsts.add(word)
             clusters.append(c)
             add(c, form)

@@ -57,3 +57,25 @@ def test_a_russian_patronymic_tells_the_gender() -> None:
     assert daughter.pronouns == "she/her/hers"
     assert "Mr. Marmeladov" not in daughter.aliases
     assert holder(result, "Semyon Zaharovitch").pronouns == "he/him/his"
+
+
+def test_miss_and_a_surname_is_the_one_woman_of_that_surname() -> None:
+    text = (
+        "Lucie Manette came in. Then Lucie sat down, and she smiled. Doctor Manette rose.\n\n"
+        "“Father!” said Lucie. Alexandre Manette was her father. Then Lucie wept, and "
+        "she hid her face.\n\n"
+        "“You are tired,” said Doctor Manette. Lucie Manette nodded.\n\n"
+        "“I am not,” said Miss Manette. Miss Manette went out.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Miss Manette") is holder(result, "Lucie")
+
+
+def test_a_woman_called_miss_and_her_given_name_is_not_miss_and_the_surname() -> None:
+    text = (
+        "Marianne Dashwood came in. Then Marianne sat down, and she smiled.\n\n"
+        "“Come, Miss Marianne,” said John Dashwood. Then Miss Marianne rose, and she went.\n\n"
+        "“Where is she?” said Miss Dashwood. Miss Dashwood looked out.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Miss Dashwood") is not holder(result, "Marianne")
