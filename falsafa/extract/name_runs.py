@@ -219,8 +219,15 @@ def _looks_like_name(word: str, st: _Stats, titled: bool) -> bool:
     if _CONTRACTION.search(word):
         return False
     if lw in COMMON_CAPITALISED and not titled:
-        # A nationality that keeps saying things is somebody's nickname.
-        return lw in NATIONALITIES and st.speaks[word] >= 2 and st.lower[lw] == 0
+        # A nationality that keeps saying things is somebody's nickname; not
+        # "French" in "said French Lewis" twice beside "the French coast",
+        # "a French gentleman" and forty other adjectives.
+        return (
+            lw in NATIONALITIES
+            and st.speaks[word] >= 2
+            and st.lower[lw] == 0
+            and st.speaks[word] * 4 >= st.cap_any[word]
+        )
     if lw in NOT_PERSON or (len(word) < 2 and not titled):
         return False
     if word.isupper() and len(word) > 1 and not titled and st.cap_mid[word.capitalize()] == 0:

@@ -79,3 +79,24 @@ def test_a_woman_called_miss_and_her_given_name_is_not_miss_and_the_surname() ->
     )
     result = extract(text)
     assert holder(result, "Miss Dashwood") is not holder(result, "Marianne")
+
+
+def test_a_nationality_said_twice_as_a_name_stays_an_adjective_elsewhere() -> None:
+    adjectives = " ".join(
+        f"Mr. Lorry met a French {noun} and spoke of French {thing}."
+        for noun, thing in [
+            ("gentleman", "credit"),
+            ("lady", "law"),
+            ("family", "houses"),
+            ("banker", "coast"),
+            ("officer", "wine"),
+        ]
+    )
+    text = (
+        f"{adjectives}\n\n"
+        "“Guilty,” said French Lewis. “Of what?” asked Mr. Lorry.\n\n"
+        "“Of everything,” said French Lewis.\n"
+    )
+    names = {n for c in extract(text).characters for n in (c.name, *c.aliases)}
+    assert "Mr. Lorry" in names
+    assert "French" not in names
