@@ -23,6 +23,7 @@ from falsafa.extract.lexicon import (
     MALE_NAMES,
     NICKNAMES,
     NOT_PERSON,
+    PLACE_PREPOSITIONS,
     SPEECH_VERBS,
 )
 from falsafa.extract.names import NameCluster
@@ -73,6 +74,7 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         and all(_DEMONYM.search(p) and p not in MALE_NAMES | FEMALE_NAMES for p in parts)
     )
     the_count = 0
+    located = 0  # "by Temple Bar", "on Temple Bar", "nearest Temple Bar"
     indefinite = 0
     speech = 0
     verbs = 0
@@ -88,6 +90,8 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         last = k + len(r.parts) + (1 if r.title else 0)
         nxt = words[last].text.lower() if last < len(words) else ""
         prev2 = words[k - 2].text.lower() if k > 1 else ""
+        if prev.lower() in _WHERE and not (prev.lower() == "at" and prev2 in _LOOK_AT):
+            located += 1
         nxt2 = words[last + 1].text.lower() if last + 1 < len(words) else ""
         # A verb across a quote mark has another subject: '"... London," said Edward'.
         same_side_next = last < len(words) and in_quote[last] == in_quote[k]
@@ -110,6 +114,8 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         return False  # a country or a nationality, unless it keeps talking ("said Turkey")
     if the_count * 2 >= len(c.runs):
         return False
+    if not titled and located >= 2 and (the_count + located) * 2 >= len(c.runs) and speech < 2:
+        return False  # "the Temple", "by Temple Bar", "on Temple Bar": a place
     if not titled and single and indefinite * 2 >= len(c.runs) and speech < 2:
         return False  # "a Florentine", "an Uhlan": a noun for a kind of person
     if not titled and single and not given and all(_abstract_noun(p) for p in parts):
@@ -154,6 +160,12 @@ def _mostly_possessive(c: NameCluster, text: str) -> bool:
 
 
 _DETERMINERS = frozenset("the The a an her his their its our your".split())
+_WHERE = PLACE_PREPOSITIONS | frozenset("by on nearest upon".split())
+_LOOK_AT = frozenset(
+    "look looked looking glance glanced glancing stare stared staring gaze gazed gazing "
+    "laugh laughed laughing smile smiled smiling nod nodded frown frowned point pointed "
+    "wink winked peep peeped peer peered scowl scowled".split()
+)
 _SAID_TO = frozenset(
     "said say says spoke speak speaks replied answered whispered shouted muttered "
     "murmured remarked cried called observed".split()
