@@ -222,7 +222,8 @@ PLACE_WORDS: frozenset[str] = _words(
     "cottage grange priory heights fields common green downs moor harbour harbor port "
     "point cape coast desert canyon creek falls springs gulf strait channel sound "
     "ranch mine mills works bank office theatre theater museum library prison gaol "
-    "hospital asylum barracks fort tower gate gates cross market exchange"
+    "hospital asylum barracks fort tower gate gates cross market exchange "
+    "prospect boulevard embankment canal quay wharf bazaar"
 )
 """Words that end the name of a place or institution ("Netherfield Park")."""
 

@@ -154,3 +154,14 @@ def test_a_person_sometimes_after_by_or_at_stays() -> None:
         "Darnay. Darnay bowed. “I am innocent,” said Darnay. Lucie looked at Darnay.\n"
     )
     assert "Darnay" in _names(text)
+
+
+def test_a_name_ending_in_prospect_or_embankment_is_a_street() -> None:
+    text = (
+        "Raskolnikov walked along Vassilyevsky Prospect. On Vassilyevsky Prospect "
+        "he met Razumihin. “Where are you going?” said Razumihin. They turned "
+        "towards the Neva Embankment. “Home,” said Raskolnikov. Vassilyevsky Prospect was empty.\n"
+    )
+    names = _names(text)
+    assert not names & {"Vassilyevsky Prospect", "Prospect", "Neva Embankment"}
+    assert {"Raskolnikov", "Razumihin"} <= names
