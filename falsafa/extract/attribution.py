@@ -31,7 +31,8 @@ on LitBank dev) and a quote keeps the first answer it gets:
    the run, forwards and backwards; the person addressed is never the
    speaker and is the interlocutor;
 5. the nearest preceding character who is neither addressed nor the
-   previous speaker.
+   previous speaker, among those the sieves above let speak somewhere in
+   the book (a name only talked about, "Thomas Carlyle", is never chosen).
 
 Stage two resolves a pronoun to the most recent character of the same gender
 (names in the narration and the speakers of earlier quotes, never the person
@@ -176,10 +177,13 @@ def attribute(
     for i, para in enumerate(paras):
         if i and paras[i - 1] == para - 1:
             prev_speaker[para] = speakers[by_para[paras[i - 1]][-1]]
+    # Only someone the book lets speak: "Thomas Carlyle", only talked about,
+    # is never the speaker of an unattributed line.
+    talkers = {s for s in speakers if s is not None and s >= 0}
     for qi in range(n):
         if speakers[qi] is None:
             excl = {x for x in (addressees[qi], prev_speaker.get(quotes[qi].para)) if x is not None}
-            speakers[qi] = _nearest(ctx, ctx.quote_words[qi][0], exclude=excl)
+            speakers[qi] = _nearest(ctx, ctx.quote_words[qi][0], excl, talkers)
             how[qi] = "nearest"
     pseudo = list(speakers)
     for qi in range(n):
@@ -493,11 +497,21 @@ def _paragraph_subject(
     return None
 
 
-def _nearest(ctx: SieveState, word_index: int, exclude: set[int]) -> int | None:
+_NEAREST_REACH = 1000  # name mentions, a chapter or two
+
+
+def _nearest(ctx: SieveState, word_index: int, exclude: set[int], talkers: set[int]) -> int | None:
     k = bisect.bisect_left(ctx.mkeys, word_index) - 1
-    while k >= 0:
+    # Bounded, so that a book whose quotes have few known talkers stays linear.
+    stop = max(-1, k - _NEAREST_REACH)
+    while k > stop:
         m = ctx.mentions[k]
-        if m.cluster not in exclude and not m.in_quote and not ctx.kin[m.cluster].group:
+        if (
+            m.cluster not in exclude
+            and m.cluster in talkers
+            and not m.in_quote
+            and not ctx.kin[m.cluster].group
+        ):
             return m.cluster
         k -= 1
     return None

@@ -100,3 +100,13 @@ def test_a_nationality_said_twice_as_a_name_stays_an_adjective_elsewhere() -> No
     names = {n for c in extract(text).characters for n in (c.name, *c.aliases)}
     assert "Mr. Lorry" in names
     assert "French" not in names
+
+
+def test_the_last_resort_speaker_is_someone_the_book_lets_speak() -> None:
+    text = (
+        "“I have read it,” said Holmes.\n\n"
+        "We sat by the fire. The talk turned to the books of Thomas Carlyle, "
+        "and to what Thomas Carlyle had written of heroes.\n\n"
+        "“You appear to be astonished. Now that I do know it I shall do my best to forget it.”\n"
+    )
+    assert speaker_name(extract(text), "astonished") == "Holmes"
