@@ -108,9 +108,13 @@ async def test_worker_sigkilled_20_times_every_job_completes_exactly_once(
     kills, claimed_at_kill = 0, 0
     workers: list[ServiceProcess] = []
     try:
-        for cycle in range(20):
+        # Until 20 kills have landed mid-job. One that lands in the few
+        # milliseconds between "analysed" and the acknowledgement finishes
+        # its job instead, and is not counted (there are 24 jobs for that).
+        while claimed_at_kill < 20:
+            assert kills < 26, f"only {claimed_at_kill} of {kills} kills landed mid-job"
             worker = ServiceProcess(
-                env_for(settings, FALSAFA_ROLES="worker"), log=tmp_path / f"worker{cycle}.log"
+                env_for(settings, FALSAFA_ROLES="worker"), log=tmp_path / f"worker{kills}.log"
             )
             workers.append(worker)
             worker.start()
@@ -155,7 +159,7 @@ async def test_worker_sigkilled_20_times_every_job_completes_exactly_once(
                 runs[line["job_id"]] += 1
             elif line.get("msg") == "job completed":
                 completions[line["job_id"]] += 1
-    assert kills == 20 and claimed_at_kill == 20
+    assert claimed_at_kill == 20
     assert len(runs) == len(books)
     print(
         f"sigkill: kills={kills} killed_holding_a_job={claimed_at_kill} books={len(books)}"
