@@ -85,6 +85,8 @@ def vocative(ctx: SieveState, qi: int) -> int | None:
             continue  # "Gregson, Lestrade, and Co.", "Duncan Street, Houndsditch"
         if j == w0 and _asks_a_name(ctx, qi):
             continue  # "What is his name?" "Bingley." answers, it does not call
+        if _nested(text, ctx.quotes[qi].start, words[j].start, ctx.quotes[qi].end):
+            continue  # "I told him. 'I am sorry, Mr. Cratchit,' he said": someone else's call
         if prev_word == "poor" and j - 2 >= w0:
             prev_word = words[j - 2].text.lower()  # "my poor Emma" is addressed
         opens = (
@@ -99,6 +101,35 @@ def vocative(ctx: SieveState, qi: int) -> int | None:
         if opens and closes:
             return m.cluster
     return None
+
+
+_INNER = {
+    "double": (
+        re.compile(r"(?:^|(?<=[\s“\"(—-]))['‘](?=\w)"),
+        re.compile(r"(?<=[\w.,!?;:—-])['’](?=[\s,.;:!?”\"—-]|$)"),
+    ),
+    "single": (
+        re.compile(r"(?:^|(?<=[\s‘'(—-]))[\"“](?=\w)"),
+        re.compile(r"(?<=[\w.,!?;:—-])[\"”](?=[\s,.;:!?’'—-]|$)"),
+    ),
+}
+
+
+def _nested(text: str, start: int, pos: int, end: int) -> bool:
+    """Whether ``pos`` lies inside a quotation nested in the quote
+    ``text[start:end]``: single marks inside double ones, or the other way
+    round, opened before ``pos`` and closed after it (so that the year "'34"
+    or "'tis" opens nothing)."""
+    opening, closing = _INNER["single" if text[start] in "'‘" else "double"]
+    inside = text[start + 1 : pos]
+    marks = sorted(
+        [(m.start(), 1) for m in opening.finditer(inside)]
+        + [(m.start(), -1) for m in closing.finditer(inside)]
+    )
+    depth = 0
+    for _, step in marks:
+        depth = max(0, depth + step)
+    return depth > 0 and closing.search(text, pos, end - 1) is not None
 
 
 def _listed_after(ctx: SieveState, j: int, w0: int) -> bool:

@@ -110,3 +110,18 @@ def test_the_last_resort_speaker_is_someone_the_book_lets_speak() -> None:
         "“You appear to be astonished. Now that I do know it I shall do my best to forget it.”\n"
     )
     assert speaker_name(extract(text), "astonished") == "Holmes"
+
+
+def test_a_name_called_inside_a_nested_quote_is_not_the_listener() -> None:
+    text = (
+        "Bob Cratchit sat by the fire with his wife. Fred, the nephew, had been kind, "
+        "and Fred had said so.\n\n"
+        "“On which,” said Bob, “I told him. ‘I am heartily sorry for it, Fred,’ "
+        "said I, ‘and so is my good wife.’ How he knew that, I don't know.”\n\n"
+        "“Knew what, my dear?”\n\n"
+        "“It happened in the year ‘34. Do you remember the case, Gregson?” said Holmes.\n"
+    )
+    result = extract(text)
+    assert addressee_name(result, "On which") != "Fred"
+    assert speaker_name(result, "Knew what") != "Fred"
+    assert addressee_name(result, "the year") == "Gregson"
