@@ -135,7 +135,7 @@ def _title_fits(
 
 
 def _one_bearer(
-    by_last: list[NameCluster], g: Gender, by_first: list[NameCluster]
+    by_last: list[NameCluster], g: Gender, tcls: str, by_first: list[NameCluster]
 ) -> NameCluster | None:
     """The person a titled surname may be: its only bearer, or the only one
     whose given name has the title's gender ("Miss Manette" is Lucie Manette
@@ -144,7 +144,8 @@ def _one_bearer(
         return by_last[0]
     if g == "unknown" or by_first:
         return None
-    same = [c for c in by_last if c.gender == g]
+    # "Mr. Cratchit" is Bob Cratchit, not "Master Peter Cratchit", his son.
+    same = [c for c in by_last if c.gender == g and c.tclass in ("", tcls)]
     return same[0] if len(same) == 1 else None
 
 
@@ -293,7 +294,7 @@ def cluster_names(
             elif len(titled_last) == 1:
                 pick = titled_last[0]
             elif (
-                (bearer := _one_bearer(by_last, g, by_first)) is not None
+                (bearer := _one_bearer(by_last, g, tcls, by_first)) is not None
                 and _title_fits(bearer, tcls, word, forms, has_miss)
                 and not (tcls == "miss" and _a_younger_sister(bearer, forms))
             ):

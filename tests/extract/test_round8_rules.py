@@ -125,3 +125,15 @@ def test_a_name_called_inside_a_nested_quote_is_not_the_listener() -> None:
     assert addressee_name(result, "On which") != "Fred"
     assert speaker_name(result, "Knew what") != "Fred"
     assert addressee_name(result, "the year") == "Gregson"
+
+
+def test_mister_and_a_surname_is_not_the_master_of_the_family() -> None:
+    text = (
+        "Bob Cratchit came home, and Bob kissed his wife. Master Peter Cratchit "
+        "plunged a fork into the pan, and Master Peter laughed. Then Peter sat down, "
+        "and he smiled.\n\n"
+        "“Welcome home, Mr. Cratchit,” said Mrs. Cratchit.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Mr. Cratchit") is holder(result, "Bob")
+    assert holder(result, "Master Peter") is not holder(result, "Bob")
