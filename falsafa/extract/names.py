@@ -444,19 +444,19 @@ def _add_by_recency(
     assign[form] = max(cands, key=lambda c: len(c.runs))
 
 
-_PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|[iy]ch|ovna|evna|ichna|ínichna)$")
-_FEMALE_PATRONYMIC = re.compile(r"(?:ovna|evna|ichna|ínichna|inichna)$")
-_MALE_PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|itch|ych|ich)$")
+_FEMALE_PATRONYMIC = re.compile(r"(?:ovna|evna|ichna|[ií]nichna)$")
+_MALE_PATRONYMIC = re.compile(r"(?:ovich|evich|ovitch|evitch|[iy]ch)$")
+_PATRONYMIC = re.compile(f"{_FEMALE_PATRONYMIC.pattern}|{_MALE_PATRONYMIC.pattern}")
 
 
 def _patronymic_gender(rest: tuple[str, ...]) -> Gender:
-    """ "Sofya Semyonovna" is a woman and "Semyon Zaharovitch" a man, whatever
-    the given name: a Russian patronymic carries the gender."""
-    for part in rest[:1]:
-        if _FEMALE_PATRONYMIC.search(part):
-            return "female"
-        if _MALE_PATRONYMIC.search(part):
-            return "male"
+    """The gender of a Russian patronymic after a given name: a woman for
+    "Sofya Semyonovna", a man for "Semyon Zaharovitch", whatever the given
+    name says."""
+    if rest and _FEMALE_PATRONYMIC.search(rest[0]):
+        return "female"
+    if rest and _MALE_PATRONYMIC.search(rest[0]):
+        return "male"
     return "unknown"
 
 
