@@ -127,12 +127,12 @@ def oblique(ctx: SieveState, m: MentionRef) -> bool:
     if m.w0 == 0 or words[m.w0 - 1].para != words[m.w0].para:
         return False
     prev = words[m.w0 - 1].text.lower()
-    if prev == "for" and opens_clause(ctx, m.w0 - 1):
+    if prev == "for" and _opens_clause(ctx, m.w0 - 1):
         return False  # "; for Colonel Brandon did come in": a conjunction
     return prev in _PREPOSITIONS
 
 
-def opens_clause(ctx: SieveState, w: int) -> bool:
+def _opens_clause(ctx: SieveState, w: int) -> bool:
     """Whether word ``w`` follows a clause break (a comma, a semicolon, a full
     stop) or opens its paragraph; not a dash, which opens an aside ("--for
     Miss Pross had gone up-stairs--")."""

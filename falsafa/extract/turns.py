@@ -45,7 +45,7 @@ _NOT_ADDRESSED = frozenset("he she it they his her its their your the a too also
 
 
 def _turns_to(ctx: SieveState, j: int, last: int, w0: int, w1: int) -> bool:
-    """Whether "and"/"now" at word ``j`` opens a clause that calls the name
+    """Whether "and"/"now"/"but" at word ``j`` opens a clause that calls the name
     after it (ending at ``last``): "!--and Fergus, what have you been doing?",
     "And ... Harry!"; not "And Lise, your wife?", "And Prince Kuragin?" or
     "And Mr. Bender, he was the first to go", which speak of them."""
@@ -55,7 +55,7 @@ def _turns_to(ctx: SieveState, j: int, last: int, w0: int, w1: int) -> bool:
             return False
     after = gap_after(ctx, last)
     if "!" in after:
-        return True  # "And Prince Kuragin?" asks about him
+        return True  # "And ... Harry!" calls him; "And Prince Kuragin?" only asks
     if "," not in after or last + 1 >= w1:
         return False
     words = ctx.layout.words
