@@ -19,7 +19,7 @@ import bisect
 from collections import Counter
 
 from falsafa.extract.gender import pronoun_gender
-from falsafa.extract.lexicon import Gender
+from falsafa.extract.lexicon import Gender, title_gender
 from falsafa.extract.sieve import NARRATOR, SieveState, recent, recent_detail
 
 __all__ = ["resolve_gendered", "resolve_np", "resolve_pronoun", "resolve_pseudo"]
@@ -41,6 +41,14 @@ _KIN_NOUNS: dict[str, Gender] = {
     "aunt": "female",
 }
 _SPOUSE = frozenset({"wife", "lady", "husband"})
+# Titles that name one person of the story when said with "the": "said the
+# count" is the Count last named, not the nearest man.
+_TITLE_NOUNS = frozenset(
+    "king queen prince princess duke duchess count countess earl baron baroness marquis "
+    "marquise emperor empress tsar czar doctor captain colonel general major lieutenant "
+    "sergeant admiral judge inspector governor professor squire parson vicar rector".split()
+)
+_TITLE_REACH = 2000  # name mentions: a few chapters
 _PARENT = frozenset({"mother", "mamma", "mama", "papa", "father"})
 _MALE_NOUNS = frozenset(
     "man gentleman boy fellow lad sir king prince lord master squire youth stranger "
@@ -133,6 +141,10 @@ def resolve_np(ctx: SieveState, det: int, head: int, addressee: int | None) -> i
             "male" if noun in _MALE_NOUNS else "female" if noun in _FEMALE_NOUNS else "unknown"
         )
         ctx.pseudo_gender[pid] = _KIN_NOUNS.get(noun, by_noun)
+        if d == "the" and noun in _TITLE_NOUNS and not in_law:
+            ctx.pseudo_title[pid] = noun
+            if by_noun == "unknown":
+                ctx.pseudo_gender[pid] = title_gender(noun)
     return ctx.pseudo[key]
 
 
@@ -165,6 +177,11 @@ def resolve_pseudo(
             ):
                 return a
     w0 = ctx.quote_words[qi][0]
+    title = ctx.pseudo_title.get(pid)
+    if title is not None:
+        found = _last_titled(ctx, w0, title, g, {addressees[qi]})
+        if found is not None:
+            return found
     for c, strong in recent(ctx, w0, 12):
         if strong and c not in excl and _compatible(ctx, c, g):
             return c
@@ -172,6 +189,27 @@ def resolve_pseudo(
     for m in ctx.mentions[k : k + 30]:
         if not m.in_quote and m.cluster not in excl and _compatible(ctx, m.cluster, g):
             return m.cluster
+    return None
+
+
+def _last_titled(
+    ctx: SieveState, word_index: int, title: str, g: Gender, exclude: set[int | None]
+) -> int | None:
+    """The last person named with ``title`` before ``word_index``: "the count"
+    after "Count Rostóv came in" is Count Rostóv, whoever was named since."""
+    words = ctx.layout.words
+    k = bisect.bisect_left(ctx.mkeys, word_index) - 1
+    stop = max(-1, k - _TITLE_REACH)
+    while k > stop:
+        m = ctx.mentions[k]
+        if (
+            m.w1 > m.w0  # "Count Rostóv", not a bare "Duchess" someone is called
+            and words[m.w0].text.lower().rstrip(".") == title
+            and m.cluster not in exclude
+            and _compatible(ctx, m.cluster, g)
+        ):
+            return m.cluster
+        k -= 1
     return None
 
 

@@ -81,6 +81,8 @@ class SieveState:
     qstarts: list[int] = field(default_factory=list)
     pseudo: dict[str, int] = field(default_factory=dict)
     pseudo_gender: dict[int, Gender] = field(default_factory=dict)
+    pseudo_title: dict[int, str] = field(default_factory=dict)
+    """The title a noun-phrase speaker is called by ("the count": "count")."""
     addressees: list[int | None] = field(default_factory=list)
     turn: int | None = None
     """The speaker of the quote just before, in a dialogue (set by the explicit-frame sieve)."""

@@ -137,3 +137,14 @@ def test_mister_and_a_surname_is_not_the_master_of_the_family() -> None:
     result = extract(text)
     assert holder(result, "Mr. Cratchit") is holder(result, "Bob")
     assert holder(result, "Master Peter") is not holder(result, "Bob")
+
+
+def test_said_the_count_is_the_count_last_named() -> None:
+    text = (
+        "Count Rostóv came in with Natásha. Pierre stood by the window, and Pierre "
+        "watched the snow.\n\n"
+        "“What snow!” said Pierre.\n\n"
+        "Natásha laughed. Pierre smiled at her.\n\n"
+        "“Yes, yes, my dear,” said the count.\n"
+    )
+    assert speaker_name(extract(text), "my dear") == "Count Rostóv"
