@@ -118,14 +118,19 @@ _PREPOSITIONS = frozenset(
 
 
 def oblique(ctx: SieveState, m: MentionRef) -> bool:
-    """Whether a mention is possessive ("Holmes's hand") or after a preposition."""
+    """Whether a mention is possessive ("Holmes's hand") or after a preposition.
+
+    A possessive that opens a sentence is not: the owner of the subject is
+    what the sentence is about ("Tootles' face was very white")."""
     words = ctx.layout.words
     last = words[m.w1].text
     if last.endswith(("'s", "’s")) or ctx.layout.text[words[m.w1].end : words[m.w1].end + 1] in {
         "'",
         "’",
     }:
-        return True
+        # "Tootles' face was very white ... 'I did it,' he said": the owner
+        # of a sentence's subject is its topic.
+        return not opens_sentence(ctx, m.w0)
     if m.w0 == 0 or words[m.w0 - 1].para != words[m.w0].para:
         return False
     prev = words[m.w0 - 1].text.lower()

@@ -148,3 +148,13 @@ def test_said_the_count_is_the_count_last_named() -> None:
         "“Yes, yes, my dear,” said the count.\n"
     )
     assert speaker_name(extract(text), "my dear") == "Count Rostóv"
+
+
+def test_the_owner_of_a_sentences_subject_is_its_topic() -> None:
+    text = (
+        "“You killed her!” said Curly to Tootles.\n\n"
+        "They turned from him. Tootles' face was very white, but there was a "
+        "dignity about him now.\n\n"
+        "“I did it,” he said, reflecting.\n"
+    )
+    assert speaker_name(extract(text), "I did it") == "Tootles"
