@@ -372,6 +372,7 @@ def cluster_names(
             add(c, form)
     _merge_nicknames(clusters)
     _merge_name_prefixes(clusters)
+    _merge_clipped_names(clusters)
     clusters = [c for c in clusters if c.runs]
     for c in clusters:
         if not c.group and not c.firsts and c.lasts:
@@ -516,6 +517,35 @@ def merge_cluster(into: NameCluster, other: NameCluster) -> None:
     into.tclass = into.tclass or other.tclass
     other.runs = []
     other.surfaces = Counter()
+
+
+def _merge_clipped_names(clusters: list[NameCluster]) -> None:
+    """Fold a clipped name into the one full name it begins: "Tink" (said
+    three times or more) is "Tinker Bell", "Karp" is "Karpúshka Chigírin".
+
+    Only an untitled word the name lists do not know, and only into an
+    untitled name of two words or more, so that "Peter" never becomes
+    "Peterkin" and "London" no "Londoners"."""
+    for c in clusters:
+        if len(c.firsts) != 1 or c.lasts or c.tclass or c.group or len(c.runs) < 3:
+            continue
+        short = next(iter(c.firsts))
+        if len(short) < 3 or is_first_name(short) or short.lower() in NICKNAMES:
+            continue
+        targets = [
+            d
+            for d in clusters
+            if d is not c
+            and d.runs
+            and not d.tclass
+            and _compatible(c.gender, d.gender)
+            and any(
+                len(r.parts) >= 2 and r.parts[0] != short and r.parts[0].startswith(short)
+                for r in d.runs
+            )
+        ]
+        if len(targets) == 1:
+            merge_cluster(targets[0], c)
 
 
 def _merge_nicknames(clusters: list[NameCluster]) -> None:

@@ -158,3 +158,13 @@ def test_the_owner_of_a_sentences_subject_is_its_topic() -> None:
         "“I did it,” he said, reflecting.\n"
     )
     assert speaker_name(extract(text), "I did it") == "Tootles"
+
+
+def test_a_clipped_name_is_the_full_name_it_begins() -> None:
+    text = (
+        "Tinker Bell flew in. Then Tink hid in the jug, and Tink was cross. "
+        "Peter looked for Tink everywhere, and Tinker Bell laughed at him.\n\n"
+        "“Where is she?” said Peter.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Tink") is holder(result, "Tinker Bell")
