@@ -156,6 +156,8 @@ class _Stats:
     speaks: Counter[str] = field(default_factory=Counter)
     after_prep: Counter[str] = field(default_factory=Counter)
     after_a: Counter[str] = field(default_factory=Counter)
+    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Capitalised words read side by side: "Selby Royal" is one place's name."""
 
 
 def _stats(layout: Layout, initial: list[bool]) -> _Stats:
@@ -177,6 +179,8 @@ def _stats(layout: Layout, initial: list[bool]) -> _Stats:
                 st.after_prep[base] += 1
             if k and words[k - 1].para == w.para and words[k - 1].text.lower() in {"a", "an"}:
                 st.after_a[base] += 1  # "a Cossack", "an Uhlan": a common noun
+            if k and words[k - 1].para == w.para and words[k - 1].text[:1].isupper():
+                st.pairs[words[k - 1].text, base] += 1
         elif base.islower():
             st.lower[base] += 1
     # Names printed in capitals ("SALLIE McBRIDE" in a letter head) take the
@@ -336,6 +340,8 @@ def _name_from_run(
             continue
         break
     if len(idx) >= 2 and _place_word(strip_possessive(words[idx[0]].text), st):
+        if st.pairs[words[idx[0]].text, strip_possessive(words[idx[1]].text)] >= 2:
+            return None  # "at Selby Royal" again and again: one place's name
         idx.pop(0)  # "in Moscow Pierre had been": a place glued to the name after it
     if not idx:
         return None

@@ -165,3 +165,14 @@ def test_a_name_ending_in_prospect_or_embankment_is_a_street() -> None:
     names = _names(text)
     assert not names & {"Vassilyevsky Prospect", "Prospect", "Neva Embankment"}
     assert {"Raskolnikov", "Razumihin"} <= names
+
+
+def test_a_two_word_place_said_again_and_again_leaves_no_half_name() -> None:
+    text = (
+        "Then Dorian Gray was at Selby Royal. The servants were at Selby Royal, and "
+        "he did not sleep another night at Selby Royal.\n\n"
+        "“I must go,” said Dorian. “It is late,” said Lord Henry.\n"
+    )
+    names = _names(text)
+    assert not names & {"Royal", "Selby Royal", "Selby"}
+    assert "Lord Henry" in names
