@@ -9,7 +9,8 @@ Usage::
 
 The stages live in their own modules: ``text`` (paragraphs, headings, front
 matter), ``quotes`` (speech spans), ``name_runs`` (name mentions), ``names``
-(clustering them into people), ``appositions`` (two names of one person side
+(clustering them into people, ``name_merges`` folding diminutives and clipped
+names in), ``appositions`` (two names of one person side
 by side), ``descriptions`` (characters called "the Time Traveller", and "the
 Doctor" for the book's one doctor), ``persons`` (which clusters are people),
 ``gender``, ``attribution`` (the speaker sieve, with ``sieve``, ``resolve``

@@ -33,6 +33,13 @@ from falsafa.extract.lexicon import (
     Gender,
     title_gender,
 )
+from falsafa.extract.name_merges import (
+    compatible,
+    merge_clipped_names,
+    merge_cluster,
+    merge_name_prefixes,
+    merge_nicknames,
+)
 from falsafa.extract.name_runs import NameRun, find_names, is_first_name
 
 __all__ = [
@@ -80,10 +87,6 @@ def _gender_of_first(name: str) -> Gender:
     if ln in FEMALE_NAMES and ln not in MALE_NAMES:
         return "female"
     return "unknown"
-
-
-def _compatible(a: Gender, b: Gender) -> bool:
-    return a == "unknown" or b == "unknown" or a == b
 
 
 def _same_given(first: str, firsts: set[str]) -> bool:
@@ -245,7 +248,7 @@ def cluster_names(
                 for c in clusters
                 if (last in c.lasts or (patronymic and last in c.middles and first in c.firsts))
                 and (first in c.firsts or not c.firsts or _same_given(first, c.firsts))
-                and _compatible(c.gender, g)
+                and compatible(c.gender, g)
                 and (not c.tclass or not tcls or c.tclass == tcls or c.firsts)
             ]
             if cands:
@@ -277,13 +280,13 @@ def cluster_names(
                 for c in clusters
                 if word in c.lasts
                 and c.firsts
-                and _compatible(c.gender, g)
+                and compatible(c.gender, g)
                 and (tcls != "miss" or c.tclass != "mrs")
             ]
             same_title = [
                 c for c in clusters if word in c.lasts and c.tclass == tcls and not c.firsts
             ]
-            by_first = [c for c in clusters if word in c.firsts and _compatible(c.gender, g)]
+            by_first = [c for c in clusters if word in c.firsts and compatible(c.gender, g)]
             titled_last = [c for c in by_last if c.tclass == tcls]
             # "Mrs Todd" is "Mrs Almira Todd", and "Mrs Pontellier" is "Edna
             # Pontellier" unless a "Miss Pontellier" shows there are daughters.
@@ -370,9 +373,9 @@ def cluster_names(
             c.firsts.add(word)
             clusters.append(c)
             add(c, form)
-    _merge_nicknames(clusters)
-    _merge_name_prefixes(clusters)
-    _merge_clipped_names(clusters)
+    merge_nicknames(clusters)
+    merge_name_prefixes(clusters)
+    merge_clipped_names(clusters)
     clusters = [c for c in clusters if c.runs]
     for c in clusters:
         if not c.group and not c.firsts and c.lasts:
@@ -382,25 +385,6 @@ def cluster_names(
         c.runs.sort(key=lambda r: r.start)
     settle_aliases(clusters)
     return clusters
-
-
-def _merge_name_prefixes(clusters: list[NameCluster]) -> None:
-    """Fold an untitled name of two or more words into the one longer name it
-    begins ("Wendy Moira Angela" is "Wendy Moira Angela Darling")."""
-    longest: dict[tuple[str, ...], list[NameCluster]] = defaultdict(list)
-    for c in clusters:
-        for parts in {r.parts for r in c.runs if len(r.parts) >= 3}:
-            for n in range(2, len(parts)):
-                longest[parts[:n]].append(c)
-    for c in clusters:
-        if not c.runs or c.tclass or any(r.title for r in c.runs):
-            continue
-        own = max((r.parts for r in c.runs), key=len)
-        if len(own) < 2 or any(r.parts != own for r in c.runs if len(r.parts) >= 2):
-            continue
-        targets = {id(d): d for d in longest.get(own, []) if d is not c and d.runs}
-        if len(targets) == 1:
-            merge_cluster(next(iter(targets.values())), c)
 
 
 _KIN_TITLES = frozenset(
@@ -501,96 +485,3 @@ def settle_aliases(clusters: list[NameCluster]) -> None:
                 c.hidden.add(r.surface)
             else:
                 c.hidden.discard(r.surface)
-
-
-def merge_cluster(into: NameCluster, other: NameCluster) -> None:
-    """Move every name and mention of ``other`` into ``into`` (``other`` is left empty)."""
-    into.surfaces.update(other.surfaces)
-    into.hidden |= other.hidden
-    into.runs.extend(other.runs)
-    into.runs.sort(key=lambda r: r.start)
-    into.firsts |= other.firsts
-    into.lasts |= other.lasts
-    into.middles |= other.middles
-    if into.gender == "unknown":
-        into.gender = other.gender
-    into.tclass = into.tclass or other.tclass
-    other.runs = []
-    other.surfaces = Counter()
-
-
-def _merge_clipped_names(clusters: list[NameCluster]) -> None:
-    """Fold a clipped name into the one full name it begins: "Tink" (said
-    three times or more) is "Tinker Bell", "Karp" is "Karpúshka Chigírin".
-
-    Only an untitled word the name lists do not know, and only into an
-    untitled name of two words or more, so that "Peter" never becomes
-    "Peterkin" and "London" no "Londoners"."""
-    for c in clusters:
-        if len(c.firsts) != 1 or c.lasts or c.tclass or c.group or len(c.runs) < 3:
-            continue
-        short = next(iter(c.firsts))
-        if len(short) < 3 or is_first_name(short) or short.lower() in NICKNAMES:
-            continue
-        targets = [
-            d
-            for d in clusters
-            if d is not c
-            and d.runs
-            and not d.tclass
-            and _compatible(c.gender, d.gender)
-            and any(
-                len(r.parts) >= 2 and r.parts[0] != short and r.parts[0].startswith(short)
-                for r in d.runs
-            )
-        ]
-        if len(targets) == 1:
-            merge_cluster(targets[0], c)
-
-
-def _merge_nicknames(clusters: list[NameCluster]) -> None:
-    """Fold a cluster known only by a diminutive ("Lizzy") into its formal
-    name, or else into the one more frequent sister form of that name that
-    shares its sound ("Eliza": both stand for Elizabeth, and "Bessie", also
-    an Elizabeth, shares no three letters with "Lizzy")."""
-    for c in clusters:
-        if len(c.firsts) != 1 or c.lasts or c.tclass or not c.runs:
-            continue
-        nick = next(iter(c.firsts)).lower()
-        formal = NICKNAMES.get(nick)
-        if not formal:
-            continue
-        targets = [
-            d
-            for d in clusters
-            if d is not c
-            and d.runs
-            and any(f.lower() in formal for f in d.firsts)
-            and _compatible(c.gender, d.gender)
-        ]
-        if len(targets) > 1:
-            # "Harry" beside Lord Henry (591 mentions) and a Sir Henry Ashton
-            # named three times is Lord Henry: the one bearer the book is about.
-            targets.sort(key=lambda d: len(d.runs), reverse=True)
-            if len(targets[0].runs) >= 4 * len(targets[1].runs):
-                targets = targets[:1]
-        if not targets:
-            targets = [
-                d
-                for d in clusters
-                if d is not c
-                and len(d.runs) >= len(c.runs)
-                and _compatible(c.gender, d.gender)
-                and any(
-                    NICKNAMES.get(f.lower(), frozenset()) & formal and _sounds_alike(nick, f)
-                    for f in d.firsts
-                )
-            ]
-        if len(targets) == 1:
-            merge_cluster(targets[0], c)
-
-
-def _sounds_alike(a: str, b: str) -> bool:
-    """Do two given names share three letters in a row ("Lizzy", "Eliza")?"""
-    b = b.lower()
-    return any(a[i : i + 3] in b for i in range(len(a) - 2))
