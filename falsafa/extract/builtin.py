@@ -13,8 +13,8 @@ matter), ``quotes`` (speech spans), ``name_runs`` (name mentions), ``names``
 names in), ``appositions`` (two names of one person side
 by side), ``descriptions`` (characters called "the Time Traveller", and "the
 Doctor" for the book's one doctor), ``persons`` (which clusters are people),
-``gender``, ``attribution`` (the speaker sieve, with ``sieve``, ``resolve``
-and ``turns``), ``introductions`` (names people give themselves in speech),
+``gender``, ``attribution`` (the speaker sieve, with ``frames``, ``sieve``,
+``resolve`` and ``turns``), ``introductions`` (names people give themselves in speech),
 ``pet_names`` (names only ever said to their bearer) and ``facts``
 (descriptors, actions, relations). This module wires them together and ranks
 the characters.

@@ -5,17 +5,6 @@ from __future__ import annotations
 from tests.extract.conftest import extract, speaker_name
 
 
-def test_explicit_frames_name_the_speaker() -> None:
-    text = (
-        "Mr. Bennet sat reading. Mrs. Bennet came in.\n\n"
-        "“Have you heard the news?” said Mrs. Bennet.\n\n"
-        "Mr. Bennet replied, “I have not.”\n"
-    )
-    result = extract(text)
-    assert speaker_name(result, "news") == "Mrs. Bennet"
-    assert speaker_name(result, "I have not") == "Mr. Bennet"
-
-
 def test_pronoun_subject_is_resolved_by_gender() -> None:
     text = (
         "Mr. Darcy stood by the window while Miss Elizabeth Bennet read.\n\n"
@@ -75,15 +64,6 @@ def test_descriptors_and_actions() -> None:
     assert "laughed" in {w for w, _ in c.actions}
 
 
-def test_kinship_noun_phrase_resolves_through_its_possessor() -> None:
-    text = (
-        "Mr. Bennet read his paper. Mrs. Bennet was restless all morning.\n\n"
-        "Mr. Bennet made no answer.\n\n"
-        "“Do you not want to know who has taken it?” cried his wife impatiently.\n"
-    )
-    assert speaker_name(extract(text), "who has taken it") == "Mrs. Bennet"
-
-
 def test_unnamed_noun_phrase_speaker_is_not_the_interlocutor() -> None:
     text = (
         "Dick looked up at the passer-by.\n\n"
@@ -129,17 +109,6 @@ def test_bare_surname_shared_by_a_family_is_the_man() -> None:
         "“You cannot oblige me more,” said Temple.\n"
     )
     assert speaker_name(extract(text), "oblige me") == "Mr. Temple"
-
-
-def test_name_or_pronoun_before_the_verb_is_the_subject() -> None:
-    text = (
-        "Mr. Denham sat down beside Katharine Hilbery at the tea table.\n\n"
-        "“Have you ever been to Manchester?” he asked Katharine.\n\n"
-        "“Never,” Katharine answered Mr. Denham.\n"
-    )
-    result = extract(text)
-    assert speaker_name(result, "Manchester") == "Mr. Denham"
-    assert "Katharine" in (speaker_name(result, "Never") or "")
 
 
 def test_pronoun_frame_in_a_dialogue_is_the_other_party() -> None:
