@@ -120,21 +120,44 @@ def find_quotes(layout: Layout, style: str | None = None) -> list[QuoteSpan]:
 _EMBED_OK = SPEECH_VERBS | {"that"}
 
 
+_NEXT_WORD = re.compile(r"\s+([a-z]+)")
+_SUBJECTS = frozenset("he she i they we you it".split())
+
+
 def _is_scare_quote(text: str, q: QuoteSpan) -> bool:
-    """A short quoted phrase inside narration ("the “grand hotel”") is not speech."""
+    """A short quoted phrase inside narration ("the “grand hotel”") is not speech,
+    nor a nickname written in quotes: '...,” said “Uncle,” “only mind', '“Uncle”
+    looked round'."""
     inner = text[q.start + 1 : q.end]
     words = re.findall(r"[^\W_]+", inner)
     if len(words) <= 1 and len(inner.strip(" “”\"‘’',.")) <= 1:
         return True
     if len(words) > 5:
         return False
-    i = q.start - 1
-    while i >= 0 and text[i] in " \t\r\n":
-        i -= 1
-    if i < 0 or not text[i].isalpha():
+    if len(words) == 1 and words[0][:1].isupper() and _names_a_speaker(text, q):
+        return True
+    if len(words) <= 3 and not re.search(r"[,.!?;:…—-]", inner[:-1]) and not _after_verb(text, q):
+        nxt = _NEXT_WORD.match(text, q.end)
+        if nxt and nxt.group(1) not in SPEECH_VERBS and nxt.group(1) not in _SUBJECTS:
+            return True  # "“Uncle” looked round": a name in quotes, then its verb
+    before = text[max(0, q.start - 40) : q.start].rstrip(" \t\r\n")
+    if not before or not before[-1].isalpha():
         return False
-    m = re.search(r"([^\W\d_]+)$", text[max(0, i - 20) : i + 1])
-    return not (m and m.group(1).lower() in _EMBED_OK)
+    return not _after_verb(text, q)
+
+
+def _after_verb(text: str, q: QuoteSpan) -> bool:
+    """Whether the quote follows a speech verb or "that": 'Wendy said “tea first”'."""
+    m = re.search(r"([^\W\d_]+)[ \t\r\n]*$", text[max(0, q.start - 40) : q.start])
+    return bool(m and m.group(1).lower() in _EMBED_OK)
+
+
+def _names_a_speaker(text: str, q: QuoteSpan) -> bool:
+    """Whether a one-word quote is the subject of the frame of the quote before
+    it: '“...,” said “Uncle,”' (a closing mark, a speech verb, then the word)."""
+    before = text[max(0, q.start - 40) : q.start]
+    m = re.search(r"[”\"’']\s*,?\s*([a-z]+)\s+$", before)
+    return bool(m and m.group(1) in SPEECH_VERBS)
 
 
 def _all_quotes(layout: Layout, style: str | None) -> list[QuoteSpan]:

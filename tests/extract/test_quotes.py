@@ -87,3 +87,17 @@ def test_crlf_and_bom_offsets_index_the_text_as_given() -> None:
 def test_scare_quotes_are_not_speech() -> None:
     text = "They lived at the “grand hotel” by the lake, and Ann said, “It is grand.”\n"
     assert spans(text) == ["“It is grand.”"]
+
+
+def test_a_nickname_in_quotes_is_no_speech() -> None:
+    text = (
+        "“You are going for a big wolf,” said “Uncle.” “Mind you don’t let her go.”\n\n"
+        "“Uncle” looked round disapprovingly.\n\n"
+        "Wendy said “tea first” quickly, and Michael said, “Yes.”\n"
+    )
+    assert spans(text) == [
+        "“You are going for a big wolf,”",
+        "“Mind you don’t let her go.”",
+        "“tea first”",
+        "“Yes.”",
+    ]
