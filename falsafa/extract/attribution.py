@@ -63,7 +63,7 @@ from falsafa.extract.frames import explicit_speaker
 from falsafa.extract.lexicon import Gender
 from falsafa.extract.quotes import QuoteSpan
 from falsafa.extract.resolve import resolve_pronoun, resolve_pseudo
-from falsafa.extract.sieve import NARRATOR, Kin, MentionRef, SieveState
+from falsafa.extract.sieve import NARRATOR, Kin, MentionRef, SieveState, mentions_before
 from falsafa.extract.text import Layout
 from falsafa.extract.turns import (
     chains,
@@ -264,11 +264,7 @@ _NEAREST_REACH = 1000  # name mentions, a chapter or two
 
 
 def _nearest(ctx: SieveState, word_index: int, exclude: set[int], talkers: set[int]) -> int | None:
-    k = bisect.bisect_left(ctx.mkeys, word_index) - 1
-    # Bounded, so that a book whose quotes have few known talkers stays linear.
-    stop = max(-1, k - _NEAREST_REACH)
-    while k > stop:
-        m = ctx.mentions[k]
+    for m in mentions_before(ctx, word_index, _NEAREST_REACH):
         if (
             m.cluster not in exclude
             and m.cluster in talkers
@@ -276,5 +272,4 @@ def _nearest(ctx: SieveState, word_index: int, exclude: set[int], talkers: set[i
             and not ctx.kin[m.cluster].group
         ):
             return m.cluster
-        k -= 1
     return None

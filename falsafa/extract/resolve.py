@@ -20,7 +20,7 @@ from collections import Counter
 
 from falsafa.extract.gender import pronoun_gender
 from falsafa.extract.lexicon import Gender, title_gender
-from falsafa.extract.sieve import NARRATOR, SieveState, recent, recent_detail
+from falsafa.extract.sieve import NARRATOR, SieveState, mentions_before, recent, recent_detail
 
 __all__ = ["resolve_gendered", "resolve_np", "resolve_pronoun", "resolve_pseudo"]
 
@@ -198,10 +198,7 @@ def _last_titled(
     """The last person named with ``title`` before ``word_index``: "the count"
     after "Count Rostóv came in" is Count Rostóv, whoever was named since."""
     words = ctx.layout.words
-    k = bisect.bisect_left(ctx.mkeys, word_index) - 1
-    stop = max(-1, k - _TITLE_REACH)
-    while k > stop:
-        m = ctx.mentions[k]
+    for m in mentions_before(ctx, word_index, _TITLE_REACH):
         if (
             m.w1 > m.w0  # "Count Rostóv", not a bare "Duchess" someone is called
             and words[m.w0].text.lower().rstrip(".") == title
@@ -209,7 +206,6 @@ def _last_titled(
             and _compatible(ctx, m.cluster, g)
         ):
             return m.cluster
-        k -= 1
     return None
 
 

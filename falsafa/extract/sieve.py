@@ -32,6 +32,7 @@ __all__ = [
     "MentionRef",
     "SieveState",
     "gap_after",
+    "mentions_before",
     "oblique",
     "opens_sentence",
     "recent",
@@ -147,6 +148,16 @@ def _opens_clause(ctx: SieveState, w: int) -> bool:
         return True
     gap = gap_after(ctx, w - 1)
     return any(ch in ",;:.!?" for ch in gap) and "-" not in gap and "—" not in gap
+
+
+def mentions_before(ctx: SieveState, word_index: int, reach: int) -> Iterator[MentionRef]:
+    """The name mentions before ``word_index``, nearest first, at most ``reach``
+    of them (a bound keeps a backward search linear over a whole book)."""
+    k = bisect.bisect_left(ctx.mkeys, word_index) - 1
+    stop = max(-1, k - reach)
+    while k > stop:
+        yield ctx.mentions[k]
+        k -= 1
 
 
 def recent_detail(

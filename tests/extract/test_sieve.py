@@ -6,6 +6,7 @@ from falsafa.extract.sieve import (
     MentionRef,
     SieveState,
     gap_after,
+    mentions_before,
     oblique,
     opens_sentence,
     recent,
@@ -86,3 +87,13 @@ def test_recent_lists_characters_most_recent_first_with_strength() -> None:
         (1, False),
         (0, True),
     ]
+
+
+def test_mentions_before_go_back_nearest_first_within_reach() -> None:
+    state = _state(
+        "Anne met Bob. Carl met Anne. Then Dora left.\n",
+        {"Anne": 0, "Bob": 1, "Carl": 2, "Dora": 3},
+    )
+    then = _index(state, "Then")
+    assert [m.cluster for m in mentions_before(state, then, 10)] == [0, 2, 1, 0]
+    assert [m.cluster for m in mentions_before(state, then, 2)] == [0, 2]
