@@ -37,7 +37,7 @@ __all__ = [
 # "my dear Emma", "oh Emma"; not "poor Miss Taylor!", which mostly pities the absent.
 _VOCATIVE_OPENERS = frozenset({"dear", "o", "oh", "my", "good"})
 # "That's my brave boy!--and Fergus, what have you been doing?": a speech
-# that turns to a second listener names them after "and" or "now".
+# that turns to a second listener names them after "and", "now" or "but".
 _TURNING = frozenset({"and", "now", "but"})
 
 
