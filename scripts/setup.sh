@@ -35,13 +35,13 @@ fi
 if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
-extras=$([[ $want_pg -eq 1 ]] && echo '[test]' || echo '')
+extras=$([[ $want_pg -eq 1 ]] && echo '[test,train]' || echo '')
 # Re-installing takes ~10 s even when nothing changed: skip it while
 # pyproject.toml and the extras are the same as last time.
 stamp_for() { echo ".venv/.falsafa-install-$( (cat pyproject.toml; echo "$1") | sha256sum | cut -c1-16)"; }
 stamp=$(stamp_for "$extras")
 # A test install covers the service too.
-if [[ ! -f "$stamp" && ! -f "$(stamp_for '[test]')" ]]; then
+if [[ ! -f "$stamp" && ! -f "$(stamp_for '[test,train]')" ]]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -U pip >/dev/null 2>&1 || true
   log=$(mktemp)
   if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}" >"$log" 2>&1; then
