@@ -39,10 +39,10 @@ from falsafa.extract.lexicon import (
     FEMALE_NAMES,
     GAZETTEER,
     HONORIFICS,
+    LOCATIVES,
     MALE_NAMES,
     NATIONALITIES,
     NOT_PERSON,
-    PLACE_PREPOSITIONS,
     PLACE_WORDS,
     SPEECH_VERBS,
     Gender,
@@ -54,8 +54,6 @@ __all__ = ["attach_titles", "claim_descriptions", "described_person", "find_desc
 
 _MIN_MENTIONS = 3  # one or two capitalised uses may be emphasis or a chapter's conceit
 _MAX_WORDS = 3
-# Words before "the X" that put X somewhere: "aboard the Pequod", "in the Strand".
-_WHERE = PLACE_PREPOSITIONS | frozenset("to on onto upon along board aboard over down up".split())
 # Titles that, alone after "the", stand for their one bearer in the book.
 # Kinship and forms of address ("the Master", "the Lady") are left out: they
 # are as often a role or a class of people as one person.
@@ -248,7 +246,7 @@ def described_person(c: NameCluster, layout: Layout, pronoun_votes: int) -> bool
         prev = words[det - 1] if det > 0 and _joined(text, words[det - 1], words[det]) else None
         last = r.word_index + len(r.parts) - 1
         nxt = words[last + 1] if last + 1 < len(words) else None
-        if prev is not None and prev.text.lower() in _WHERE:
+        if prev is not None and prev.text.lower() in LOCATIVES:
             where += 1
         if prev is not None and prev.text in SPEECH_VERBS:
             speech += 1  # said the Time Traveller

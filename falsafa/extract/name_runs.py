@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from falsafa.extract.lexicon import (
     COMMON_CAPITALISED,
+    FEASTS,
     FEMALE_NAMES,
     GAZETTEER,
     HONORIFICS,
@@ -58,10 +59,6 @@ _PARTICLES = frozenset(
         "ter",
         "af",
     ]
-)
-_TIME_WORDS = frozenset(
-    "christmas easter michaelmas whitsun whitsuntide midsummer lent candlemas yule "
-    "hallowmas martinmas lammas shrove epiphany advent pentecost sabbath".split()
 )
 _SAINT_WORDS = frozenset(["St", "ST", "Saint", "SAINT"])
 _INITIAL_BEFORE = set(".!?:;—–-“\"‘'([_")
@@ -333,7 +330,7 @@ def _name_from_run(
             initial[idx[0]] and st.lower[t.lower()] > 0
         ):
             break
-        if lt in _TIME_WORDS and len(idx) > 1:
+        if lt in FEASTS and len(idx) > 1:
             return None  # "Christmas Eve", "Ghost of Christmas Present": a fixed phrase
         if lt in COMMON_CAPITALISED or initial[idx[0]] or not _looks_like_name(t, st, False):
             idx.pop(0)

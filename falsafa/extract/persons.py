@@ -18,12 +18,13 @@ import re
 
 from falsafa.extract.lexicon import (
     CALENDAR,
+    DETERMINERS,
     FEMALE_NAMES,
     GAZETTEER,
+    LOCATIVES,
     MALE_NAMES,
     NICKNAMES,
     NOT_PERSON,
-    PLACE_PREPOSITIONS,
     SPEECH_VERBS,
 )
 from falsafa.extract.names import NameCluster
@@ -84,13 +85,13 @@ def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list
         prev = words[k - 1].text if k > 0 else ""
         # A line break is a space too: "the\nCossacks".
         spaced = k > 0 and text[words[k - 1].end : r.start] in {" ", "\n", "\r\n"}
-        if (prev in _DETERMINERS or prev in {"A", "An"}) and not r.title and spaced:
+        if prev.lower() in DETERMINERS and not r.title and spaced:
             the_count += 1  # "the Ayah", "her Ayah", "a new Ayah": a common noun
             indefinite += prev.lower() in {"a", "an"}
         last = k + len(r.parts) + (1 if r.title else 0)
         nxt = words[last].text.lower() if last < len(words) else ""
         prev2 = words[k - 2].text.lower() if k > 1 else ""
-        if prev.lower() in _WHERE and not (prev.lower() == "at" and prev2 in _LOOK_AT):
+        if prev.lower() in LOCATIVES and not (prev.lower() == "at" and prev2 in _LOOK_AT):
             located += 1
         nxt2 = words[last + 1].text.lower() if last + 1 < len(words) else ""
         # A verb across a quote mark has another subject: '"... London," said Edward'.
@@ -159,8 +160,6 @@ def _mostly_possessive(c: NameCluster, text: str) -> bool:
     return poss * 4 >= len(c.runs) * 3
 
 
-_DETERMINERS = frozenset("the The a an her his their its our your".split())
-_WHERE = PLACE_PREPOSITIONS | frozenset("by on nearest upon".split())
 _LOOK_AT = frozenset(
     "look looked looking glance glanced glancing stare stared staring gaze gazed gazing "
     "laugh laughed laughing smile smiled smiling nod nodded frown frowned point pointed "

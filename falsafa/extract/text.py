@@ -28,7 +28,7 @@ _GUTENBERG_START = re.compile(
 )
 _GUTENBERG_END = re.compile(r"^\*{3} ?END OF (?:THE|THIS) PROJECT GUTENBERG", re.M | re.I)
 _HEADING_WORDS = (
-    r"chapter|book|part|volume|vol|letter|section|canto|stave|act|scene|epilogue|prologue|"
+    r"chapter|book|part|volume|vol|letter|section|canto|act|scene|epilogue|prologue|"
     r"preface|introduction|contents|appendix|footnotes?|the end|finis|table of contents"
 )
 _HEADING = re.compile(

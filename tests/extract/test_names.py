@@ -43,7 +43,7 @@ def test_shared_surname_is_never_published_as_an_alias() -> None:
 def test_noise_months_days_god_places_are_not_characters() -> None:
     text = (
         "In March, on a Monday, Ann Smith went to London. Good God, she thought, London was large.\n\n"
-        "“Heaven knows,” said Ann. She lived in Kent near the Thames, at Netherfield Park.\n\n"
+        "“Heaven knows,” said Ann. She lived in Surrey near the Thames, at Netherfield Park.\n\n"
         "Ann Smith looked at the English people in Paris.\n"
     )
     got = all_names(text)
@@ -54,7 +54,7 @@ def test_noise_months_days_god_places_are_not_characters() -> None:
         "god",
         "heaven",
         "london",
-        "kent",
+        "surrey",
         "thames",
         "netherfield park",
         "english",
@@ -197,11 +197,11 @@ def test_nationality_or_country_that_keeps_talking_is_a_nickname() -> None:
 def test_a_place_only_shouted_as_a_team_name_is_not_a_person() -> None:
     text = (
         "The master wrote a sum on the board and said:\n\n"
-        "“Go ahead, York! Go ahead, Lancaster!”\n\n"
+        "“Go ahead, Rome! Go ahead, Carthage!”\n\n"
         "Jack tried his best so that the sum came out.\n\n"
-        "“Come on now, York!”\n"
+        "“Come on now, Rome!”\n"
     )
-    assert "York" not in names(text)
+    assert "Rome" not in names(text)
 
 
 def test_said_to_and_had_answered_are_evidence_of_a_person() -> None:
