@@ -37,8 +37,9 @@ def _rss_mib() -> float:
 def child(path: Path) -> dict[str, float | int | str]:
     import trio
 
+    from falsafa.book import detect_chapters
     from falsafa.extract.builtin import BuiltinExtractor  # lazily: another issue's module
-    from falsafa.index import detect_chapters, split_passages
+    from falsafa.index import split_passages
     from falsafa.persona import build_character_records
     from falsafa.store.base import Book
     from falsafa.store.sqlite import SqliteStore

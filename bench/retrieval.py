@@ -27,7 +27,8 @@ from pathlib import Path
 
 import trio
 
-from falsafa.index import STOPWORDS, detect_chapters, sentence_spans, split_passages
+from falsafa.book import detect_chapters
+from falsafa.index import STOPWORDS, sentence_spans, split_passages
 from falsafa.store.base import Book, Passage
 from falsafa.store.sqlite import SqliteStore
 

@@ -1,76 +1,31 @@
-"""The passage index: chapters, passages and reading positions. Pure, no I/O.
+"""The passage index: the book cut into passages for retrieval. Pure, no I/O.
 
 Usage::
 
-    from falsafa.index import detect_chapters, split_passages, position_to_offset
+    from falsafa.book import BookLayout, detect_chapters
+    from falsafa.index import split_passages
 
-    chapters = detect_chapters(text)     # [Chapter(1, "STAVE I: MARLEY'S GHOST", 626), ...]
-    passages = split_passages(text, book_id)  # ~250 words each, along paragraphs
+    chapters = detect_chapters(text)
+    passages = split_passages(text, book_id, chapters=chapters)  # ~250 words, along paragraphs
     assert text[passages[0].start : passages[0].end] == passages[0].text
-    limit = position_to_offset(0.25, len(text), chapters)   # a quarter of the way in
-    limit = position_to_offset(4, len(text), chapters)      # through the end of chapter 4
+    limit = BookLayout.of(text).offset_for(4)       # through the end of chapter 4
     hits = await store.search_passages(book_id, "the letter", before_offset=limit)
 
-Chapter detection looks for headings that open a block of lines: ``CHAPTER IV``,
-``Chapter 4.``, ``CHAPTER I. The Title``, ``STAVE ONE``, bare roman numerals
-(``XII`` or ``I. The Period``) and Markdown ``#`` headings. ``BOOK``/``PART``/
-``EPILOGUE`` headings group the chapters that follow them ("BOOK ONE: 1805,
-CHAPTER I"); one with no chapters inside is a chapter itself. A heading counts
-only when real prose follows it: that is what drops the table of contents (a run
-of headings with nothing between them) and title-page noise.
-
-Chapters get a running number from 1; text before the first one (title page,
-preface) is chapter 0.
+Chapters come from :mod:`falsafa.book` (the one layout extraction and chat
+use too); passages never cross a chapter start.
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
+from falsafa.book import Chapter, chapter_at, detect_chapters
 from falsafa.store.base import Passage
 
-__all__ = [
-    "STOPWORDS",
-    "Chapter",
-    "chapter_at",
-    "chapters_from_passages",
-    "detect_chapters",
-    "position_to_offset",
-    "sentence_spans",
-    "split_passages",
-]
-
-# A heading is kept only if at least this many words of prose follow it before
-# the next heading. Contents entries have none; the shortest real chapter in
-# the sample books has hundreds.
-MIN_CHAPTER_WORDS = 40
-
-_ROMAN = r"[IVXLCivxlc]+"
-_WORDNUM = (
-    r"ONE|TWO|THREE|FOUR|FIVE|SIX|SEVEN|EIGHT|NINE|TEN|ELEVEN|TWELVE|THIRTEEN|"
-    r"FOURTEEN|FIFTEEN|SIXTEEN|SEVENTEEN|EIGHTEEN|NINETEEN|TWENTY|"
-    r"FIRST|SECOND|THIRD|FOURTH|FIFTH|SIXTH|SEVENTH|EIGHTH|NINTH|TENTH|LAST"
-)
-_NUM = rf"(?:\d+|{_ROMAN}|(?i:{_WORDNUM})|(?i:the\s+(?:{_WORDNUM})))"
-_TAIL = r"(?:(?:[.:,]|\s*--|\s*—)\s*|\s+)?(?P<title>.*?)"
-
-_CHAPTER_RE = re.compile(rf"^(?:CHAPTER|Chapter|STAVE|Stave)\s+(?P<num>{_NUM})\b{_TAIL}\s*$")
-_CONTAINER_RE = re.compile(
-    rf"^(?:(?:BOOK|Book|PART|Part|VOLUME|Volume)\s+(?P<num>{_NUM})\b{_TAIL}"
-    rf"|(?:(?:FIRST|SECOND|THIRD|First|Second|Third)\s+)?"
-    rf"(?:EPILOGUE|Epilogue|PROLOGUE|Prologue)\b(?:[.:]\s*(?P<title2>.*?))?)\s*$"
-)
-_ROMAN_RE = re.compile(rf"^(?P<num>{_ROMAN})(?:\.|\.\s+(?P<title>[A-Z“\"'‘].{{0,60}}))?$")
-_MARKDOWN_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)\s*#*\s*$")
-_GUTENBERG_START = re.compile(r"^\*\*\*\s*START OF (?:THE|THIS) PROJECT GUTENBERG", re.M | re.I)
-_GUTENBERG_END = re.compile(r"^\*\*\*\s*END OF (?:THE|THIS) PROJECT GUTENBERG", re.M | re.I)
-
-_MAX_TITLE_CHARS = 80
+__all__ = ["STOPWORDS", "sentence_spans", "split_passages"]
 
 # Function words: dropped when building queries or comparing vocabularies.
 _STOPWORDS = """a about above after again against all am an and any are as at be because been before
@@ -86,216 +41,6 @@ _STOPWORDS = """a about above after again against all am an and any are as at be
     we're you're they're isn't wasn't aren't weren't doesn't hasn't haven't hadn't wouldn't
     couldn't shouldn't"""
 STOPWORDS = frozenset(_STOPWORDS.split())
-
-
-@dataclass(frozen=True, slots=True)
-class Chapter:
-    """A chapter: running ``number`` from 1, its heading as ``title``, and the
-    offset where it starts (its container's heading, for the first chapter of a
-    BOOK or PART, so that no text falls between chapters)."""
-
-    number: int
-    title: str
-    start: int
-
-
-@dataclass(slots=True)
-class _Heading:
-    start: int  # offset of the heading line
-    end: int  # offset after the heading (and its title lines)
-    title: str
-    kind: str  # "chapter" or "container"
-    prose_words: int = 0
-
-
-def _roman_value(s: str) -> int | None:
-    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
-    s = s.lower()
-    total = 0
-    for i, ch in enumerate(s):
-        v = values[ch]
-        total += -v if i + 1 < len(s) and values[s[i + 1]] > v else v
-    # Round-trip check rejects words made of roman letters ("CIVIL", "LI").
-    return total if 0 < total < 400 and _to_roman(total) == s else None
-
-
-def _to_roman(n: int) -> str:
-    out = []
-    for v, sym in ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix")):
-        while n >= v:
-            out.append(sym)
-            n -= v
-    for v, sym in ((5, "v"), (4, "iv"), (1, "i")):
-        while n >= v:
-            out.append(sym)
-            n -= v
-    return "".join(out)
-
-
-def _classify(line: str) -> tuple[str, str | None] | None:
-    """(kind, title-or-None) if ``line`` (stripped) reads as a heading."""
-    if not line or len(line) > _MAX_TITLE_CHARS + 20:
-        return None
-    m = _CHAPTER_RE.match(line)
-    if m and _num_ok(m.group("num")):
-        return "chapter", m.group("title")
-    m = _CONTAINER_RE.match(line)
-    if m and (m.group("num") is None or _num_ok(m.group("num"))):
-        title = m.group("title") if m.group("num") is not None else m.group("title2")
-        if title is None or len(title) <= _MAX_TITLE_CHARS:
-            return "container", title
-    m = _ROMAN_RE.match(line)
-    if m and m.group("num").isupper() and _roman_value(m.group("num")):
-        return "chapter", m.group("title")
-    m = _MARKDOWN_RE.match(line)
-    if m:
-        return f"md{len(m.group('hashes'))}", m.group("title")
-    return None
-
-
-def _num_ok(num: str) -> bool:
-    return not re.fullmatch(_ROMAN, num) or _roman_value(num) is not None
-
-
-def _body_bounds(text: str) -> tuple[int, int]:
-    start, end = 0, len(text)
-    if m := _GUTENBERG_START.search(text):
-        start = text.find("\n", m.end()) + 1 or len(text)
-    if m := _GUTENBERG_END.search(text, start):
-        end = m.start()
-    return start, end
-
-
-def _scan_headings(text: str) -> list[_Heading]:
-    """Every line that opens a block and reads as a heading, with the number of
-    prose words up to the next one (lines that look like headings, e.g. the
-    rest of a contents block, are not prose)."""
-    body_start, body_end = _body_bounds(text)
-    headings: list[_Heading] = []
-    prev_blank = True
-    pos = body_start
-    lines = text[body_start:body_end].split("\n")
-    i = 0
-    while i < len(lines):
-        raw = lines[i]
-        line = raw.strip()
-        line_start = pos
-        pos += len(raw) + 1
-        i += 1
-        if not line:
-            prev_blank = True
-            continue
-        kind = _classify(line)
-        if kind is None:
-            if headings:
-                headings[-1].prose_words += len(line.split())
-        elif prev_blank:
-            heading_end = line_start + len(raw)
-            title = " ".join(((kind[1] or line) if kind[0].startswith("md") else line).split())
-            # Short lines right under a CHAPTER/BOOK heading carry its title
-            # ("CHAPTER I" / "The Period"); prose never stays this short for long.
-            if kind[0] in ("chapter", "container"):
-                block = 0
-                while i + block < len(lines) and lines[i + block].strip():
-                    block += 1
-                if 0 < block <= 2 and all(
-                    len(lines[i + k].strip()) <= _MAX_TITLE_CHARS for k in range(block)
-                ):
-                    for k in range(block):
-                        title += " " + " ".join(lines[i + k].split())
-                        heading_end = pos + len(lines[i + k])
-                        pos += len(lines[i + k]) + 1
-                    i += block
-            headings.append(_Heading(line_start, heading_end, title, kind[0]))
-        prev_blank = False
-    return headings
-
-
-def detect_chapters(text: str) -> list[Chapter]:
-    """The book's chapters in order, contents and front matter skipped."""
-    headings = _scan_headings(text)
-    md_levels = sorted({int(h.kind[2:]) for h in headings if h.kind.startswith("md")})
-    for h in headings:
-        if h.kind.startswith("md"):
-            # The shallowest Markdown level groups the deeper ones, if any.
-            level = int(h.kind[2:])
-            h.kind = "container" if len(md_levels) > 1 and level == md_levels[0] else "chapter"
-
-    # Walk backwards so each heading knows whether the next kept one is a chapter.
-    kept: list[_Heading] = []
-    next_is_chapter = False
-    for h in reversed(headings):
-        real = h.prose_words >= MIN_CHAPTER_WORDS
-        if h.kind == "chapter":
-            if real:
-                kept.append(h)
-                next_is_chapter = True
-            else:
-                next_is_chapter = False
-        elif real or next_is_chapter:
-            if not next_is_chapter:
-                h.kind = "chapter"  # a BOOK/EPILOGUE with no chapters inside
-            kept.append(h)
-            next_is_chapter = h.kind == "chapter"
-        else:
-            next_is_chapter = False
-    kept.reverse()
-
-    chapters: list[Chapter] = []
-    prefix = ""
-    container_start: int | None = None
-    for h in kept:
-        if h.kind == "container":
-            prefix = h.title.split(":")[0].rstrip(" .")
-            container_start = h.start
-            continue
-        start = container_start if container_start is not None else h.start
-        container_start = None
-        title = f"{prefix}, {h.title}" if prefix else h.title
-        chapters.append(Chapter(len(chapters) + 1, title, start))
-    return chapters
-
-
-def chapter_at(chapters: Sequence[Chapter], offset: int) -> Chapter | None:
-    """The chapter containing ``offset``; None in the front matter."""
-    i = bisect.bisect_right([c.start for c in chapters], offset) - 1
-    return chapters[i] if i >= 0 else None
-
-
-def chapters_from_passages(passages: Iterable[Passage]) -> tuple[list[Chapter], int]:
-    """Rebuild (chapters, text length) from stored passages, for chat, which
-    has the passages but not the book's text."""
-    first: dict[int, Passage] = {}
-    length = 0
-    for p in sorted(passages, key=lambda p: p.start):
-        length = max(length, p.end)
-        if p.chapter > 0 and p.chapter not in first:
-            first[p.chapter] = p
-    chapters = [Chapter(n, p.chapter_title, p.start) for n, p in sorted(first.items())]
-    return chapters, length
-
-
-def position_to_offset(
-    reading_position: float | int, text_length: int, chapters: Sequence[Chapter]
-) -> int:
-    """The offset up to which the reader has read.
-
-    A ``float`` is a fraction of the book (0.0 to 1.0). An ``int`` is a chapter
-    number the reader has finished: the offset is where the next chapter
-    starts (0 means only the front matter). Raises ValueError when out of range.
-    """
-    if isinstance(reading_position, bool):
-        raise ValueError("reading position must be a number")
-    if isinstance(reading_position, int):
-        if reading_position < 0:
-            raise ValueError("chapter number must be >= 0")
-        later = [c.start for c in chapters if c.number > reading_position]
-        if not chapters:
-            return text_length if reading_position > 0 else 0
-        return min(later) if later else text_length
-    if not 0.0 <= reading_position <= 1.0:
-        raise ValueError("reading position fraction must be within 0..1")
-    return round(reading_position * text_length)
 
 
 _ABBREVIATION_WORDS = (

@@ -10,8 +10,8 @@ import pytest
 import trio
 from trio.testing import MockClock
 
+from falsafa.book import detect_chapters, position_to_offset
 from falsafa.extract.model import Character, Extraction, Mention, Quote, Relation
-from falsafa.index import detect_chapters, position_to_offset
 from falsafa.persona import (
     LlmCall,
     apply_refined_description,

@@ -58,7 +58,7 @@ PASSAGES_RETRIEVED = 4
 def reading_offset(character: CharacterRecord, position: float | int | None) -> int | None:
     """The book offset the reader has reached, from the book layout kept in
     the character's facts; None means the whole book."""
-    from falsafa.index import Chapter, position_to_offset
+    from falsafa.book import Chapter, position_to_offset
 
     if position is None:
         return None

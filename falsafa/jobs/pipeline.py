@@ -40,8 +40,9 @@ def analyse_book(
     personas: int = 12,
     title: str = "",
 ) -> BookAnalysis:
+    from falsafa.book import detect_chapters
     from falsafa.extract import available_extractor
-    from falsafa.index import detect_chapters, split_passages
+    from falsafa.index import split_passages
     from falsafa.persona import build_character_records
 
     book_uuid = uuid.UUID(book_id)

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from falsafa.book import Chapter
 from falsafa.extract.model import Character, Extraction, Quote
-from falsafa.index import STOPWORDS, Chapter
+from falsafa.index import STOPWORDS
 from falsafa.persona._render import describe, render_persona
 from falsafa.persona._voice import (
     BookVocabulary,

@@ -104,7 +104,7 @@ def render_persona(
 ) -> str:
     """The system prompt for playing this character.
 
-    With ``before_offset`` (from ``falsafa.index.position_to_offset``) nothing
+    With ``before_offset`` (from ``falsafa.book.position_to_offset``) nothing
     that the book shows at or after that offset appears: no quote, descriptor,
     alias, relation or favourite word. ``position_label`` (e.g. "chapter 12")
     tells the character where the reader is.
