@@ -5,7 +5,7 @@ Usage::
     store = SqliteStore(path)                    # or SupabaseStore(...)
     book = await store.get_book(book_id)         # None when missing
     await store.set_book_status(book_id, "processing")
-    await store.save_book_results(book_id, characters, passages)   # atomic
+    await store.save_book_results(book_id, characters, passages, layout)   # atomic
     hits = await store.search_passages(book_id, "the letter", limit=5, before_offset=90_000)
     await store.aclose()
 
@@ -22,6 +22,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
+
+from falsafa.book import BookLayout
 
 __all__ = [
     "Book",
@@ -75,6 +77,8 @@ class Book:
     processing_error: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # Written with the results: what chat maps reading positions with.
+    layout: BookLayout | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +190,11 @@ class Store(Protocol):
         book_id: uuid.UUID,
         characters: list[CharacterRecord],
         passages: list[Passage],
+        layout: BookLayout | None = None,
     ) -> None:
-        """In one transaction: replace the book's characters and passages and
-        mark it ``completed``. Idempotent. ``NotFound`` if the book is gone."""
+        """In one transaction: replace the book's characters and passages,
+        store its layout and mark it ``completed``. Idempotent. ``NotFound``
+        if the book is gone."""
 
     async def list_characters(self, book_id: uuid.UUID) -> list[CharacterRecord]:
         """Ordered by rank."""

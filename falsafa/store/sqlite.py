@@ -25,10 +25,19 @@ import sqlite3
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import trio
 
+from falsafa.book import BookLayout
+
+from ._rows import (
+    book_from_row,
+    character_from_row,
+    message_from_row,
+    passage_from_row,
+    session_from_row,
+)
 from .base import (
     Book,
     BookStatus,
@@ -37,7 +46,6 @@ from .base import (
     Conflict,
     Exchange,
     Message,
-    MessageStatus,
     NotFound,
     Passage,
     StoreError,
@@ -75,7 +83,8 @@ CREATE TABLE IF NOT EXISTS books (
         CHECK (processing_status IN ('pending', 'processing', 'completed', 'failed')),
     processing_error TEXT,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    layout TEXT -- falsafa.book.BookLayout as JSON, written with the results
 );
 CREATE INDEX IF NOT EXISTS books_user_id_idx ON books (user_id);
 
@@ -187,10 +196,6 @@ def _ts(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
 def _id(value: object) -> str:
     """Canonical text of a UUID; anything else is the caller's bug."""
     try:
@@ -199,81 +204,36 @@ def _id(value: object) -> str:
         raise StoreError(f"not a UUID: {value!r}") from None
 
 
-def _book(row: sqlite3.Row) -> Book:
-    return Book(
-        id=uuid.UUID(row["id"]),
-        user_id=uuid.UUID(row["user_id"]),
-        title=row["title"],
-        file_url=row["file_url"],
-        processing_status=cast(BookStatus, row["processing_status"]),
-        processing_error=row["processing_error"],
-        created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
-    )
-
-
-def _character(row: sqlite3.Row) -> CharacterRecord:
-    return CharacterRecord(
-        id=uuid.UUID(row["id"]),
-        book_id=uuid.UUID(row["book_id"]),
-        name=row["name"],
-        aliases=tuple(json.loads(row["aliases"])),
-        description=row["description"],
-        persona_prompt=row["persona_prompt"],
-        gender=row["gender"],
-        pronouns=row["pronouns"],
-        mention_count=row["mention_count"],
-        rank=row["rank"],
-        facts=json.loads(row["facts"]),
-    )
-
-
-def _session(row: sqlite3.Row) -> ChatSession:
-    return ChatSession(
-        id=uuid.UUID(row["id"]),
-        user_id=uuid.UUID(row["user_id"]),
-        book_id=uuid.UUID(row["book_id"]),
-        character_id=uuid.UUID(row["character_id"]),
-        created_at=_dt(row["created_at"]),
-    )
-
-
-def _message(row: sqlite3.Row) -> Message:
-    return Message(
-        id=uuid.UUID(row["id"]),
-        session_id=uuid.UUID(row["session_id"]),
-        role=row["role"],
-        content=row["content"],
-        status=cast(MessageStatus, row["status"]),
-        created_at=_dt(row["created_at"]),
-    )
-
-
-def _passage(row: sqlite3.Row) -> Passage:
-    return Passage(
-        book_id=uuid.UUID(row["book_id"]),
-        ordinal=row["ordinal"],
-        chapter=row["chapter"],
-        chapter_title=row["chapter_title"],
-        start=row["start_offset"],
-        end=row["end_offset"],
-        text=row["text"],
-    )
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file made by an older version up to the schema above (the
+    SQLite twin of supabase/migrations/20270101000000_book_layout.sql)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(books)")}
+    if "layout" not in columns:
+        # The layout used to travel in each character's facts["book"].
+        conn.executescript(
+            """BEGIN IMMEDIATE;
+            ALTER TABLE books ADD COLUMN layout TEXT;
+            UPDATE books SET layout = (
+                SELECT json_extract(c.facts, '$.book') FROM characters c
+                WHERE c.book_id = books.id AND json_extract(c.facts, '$.book') IS NOT NULL
+                LIMIT 1);
+            COMMIT;"""
+        )
 
 
 def _select_book(conn: sqlite3.Connection, key: str) -> Book | None:
     row = conn.execute("SELECT * FROM books WHERE id = ?", (key,)).fetchone()
-    return None if row is None else _book(row)
+    return None if row is None else book_from_row(row)
 
 
 def _select_character(conn: sqlite3.Connection, key: str) -> CharacterRecord | None:
     row = conn.execute("SELECT * FROM characters WHERE id = ?", (key,)).fetchone()
-    return None if row is None else _character(row)
+    return None if row is None else character_from_row(row)
 
 
 def _select_session(conn: sqlite3.Connection, key: str) -> ChatSession | None:
     row = conn.execute("SELECT * FROM chat_sessions WHERE id = ?", (key,)).fetchone()
-    return None if row is None else _session(row)
+    return None if row is None else session_from_row(row)
 
 
 class SqliteStore:
@@ -321,6 +281,7 @@ class SqliteStore:
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.executescript(_SCHEMA)
+                _migrate(conn)
             except BaseException:
                 conn.close()
                 raise
@@ -454,8 +415,10 @@ class SqliteStore:
         book_id: uuid.UUID,
         characters: list[CharacterRecord],
         passages: list[Passage],
+        layout: BookLayout | None = None,
     ) -> None:
         key = _id(book_id)
+        layout_json = None if layout is None else json.dumps(layout.to_json(), ensure_ascii=False)
         now = _ts(_now())
         char_rows = [
             (
@@ -509,8 +472,8 @@ class SqliteStore:
             )
             conn.execute(
                 "UPDATE books SET processing_status = 'completed', processing_error = NULL,"
-                " updated_at = ? WHERE id = ?",
-                (now, key),
+                " layout = ?, updated_at = ? WHERE id = ?",
+                (layout_json, now, key),
             )
 
         await self._run(lambda conn: self._write(conn, w))
@@ -521,7 +484,7 @@ class SqliteStore:
         key = _id(book_id)
         return await self._read(
             lambda conn: [
-                _character(r)
+                character_from_row(r)
                 for r in conn.execute(
                     "SELECT * FROM characters WHERE book_id = ? ORDER BY rank, name, id", (key,)
                 )
@@ -584,7 +547,7 @@ class SqliteStore:
                 " ORDER BY created_at DESC, role ASC LIMIT ?",
                 (key, limit),
             ).fetchall()
-            return [_message(r) for r in reversed(rows)]
+            return [message_from_row(r) for r in reversed(rows)]
 
         return await self._read(q)
 
@@ -652,7 +615,9 @@ class SqliteStore:
             params.append(before_offset)
         sql += " ORDER BY bm25(book_passages_fts), p.ordinal LIMIT ?"
         params.append(limit)
-        return await self._read(lambda conn: [_passage(r) for r in conn.execute(sql, params)])
+        return await self._read(
+            lambda conn: [passage_from_row(r) for r in conn.execute(sql, params)]
+        )
 
     async def count_passages(self, book_id: uuid.UUID) -> int:
         key = _id(book_id)
@@ -670,7 +635,7 @@ class SqliteStore:
         key = _id(book_id)
         return await self._read(
             lambda conn: [
-                _passage(r)
+                passage_from_row(r)
                 for r in conn.execute(
                     f"SELECT {_PASSAGE_COLUMNS} FROM book_passages p WHERE p.book_id = ?"
                     " ORDER BY p.ordinal",

@@ -27,7 +27,6 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from functools import partial
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -35,8 +34,16 @@ import httpx
 import trio
 from postgrest import APIError, APIResponse, CountMethod, ReturnMethod
 
+from falsafa.book import BookLayout
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
+from ._rows import (
+    book_from_row,
+    character_from_row,
+    message_from_row,
+    passage_from_row,
+    session_from_row,
+)
 from .base import (
     Book,
     BookStatus,
@@ -45,7 +52,6 @@ from .base import (
     Conflict,
     Exchange,
     Message,
-    MessageStatus,
     NotFound,
     Passage,
     StoreError,
@@ -78,72 +84,6 @@ def _rows(response: APIResponse) -> list[dict[str, Any]]:
         # postgrest-py hands back the raw text when the body is not JSON
         raise _Transient(f"malformed answer from PostgREST: {str(data)[:200]!r}")
     return cast(list[dict[str, Any]], data)
-
-
-def _dt(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(str(value))
-
-
-def _book(row: dict[str, Any]) -> Book:
-    return Book(
-        id=uuid.UUID(row["id"]),
-        user_id=uuid.UUID(row["user_id"]),
-        title=row["title"],
-        file_url=row["file_url"],
-        processing_status=cast(BookStatus, row["processing_status"]),
-        processing_error=row["processing_error"],
-        created_at=_dt(row["created_at"]),
-        updated_at=_dt(row["updated_at"]),
-    )
-
-
-def _character(row: dict[str, Any]) -> CharacterRecord:
-    return CharacterRecord(
-        id=uuid.UUID(row["id"]),
-        book_id=uuid.UUID(row["book_id"]),
-        name=row["name"],
-        aliases=tuple(row["aliases"] or ()),
-        description=row["description"],
-        persona_prompt=row["persona_prompt"],
-        gender=row["gender"],
-        pronouns=row["pronouns"],
-        mention_count=row["mention_count"],
-        rank=row["rank"],
-        facts=row["facts"] or {},
-    )
-
-
-def _session(row: dict[str, Any]) -> ChatSession:
-    return ChatSession(
-        id=uuid.UUID(row["id"]),
-        user_id=uuid.UUID(row["user_id"]),
-        book_id=uuid.UUID(row["book_id"]),
-        character_id=uuid.UUID(row["character_id"]),
-        created_at=_dt(row["created_at"]),
-    )
-
-
-def _message(row: dict[str, Any]) -> Message:
-    return Message(
-        id=uuid.UUID(row["id"]),
-        session_id=uuid.UUID(row["session_id"]),
-        role=row["role"],
-        content=row["content"],
-        status=cast(MessageStatus, row["status"]),
-        created_at=_dt(row["created_at"]),
-    )
-
-
-def _passage(row: dict[str, Any]) -> Passage:
-    return Passage(
-        book_id=uuid.UUID(row["book_id"]),
-        ordinal=row["ordinal"],
-        chapter=row["chapter"],
-        chapter_title=row["chapter_title"],
-        start=row["start_offset"],
-        end=row["end_offset"],
-        text=row["text"],
-    )
 
 
 def _one(rows: list[dict[str, Any]], convert: Callable[[dict[str, Any]], T]) -> T | None:
@@ -252,7 +192,7 @@ class SupabaseStore:
     async def get_book(self, book_id: uuid.UUID) -> Book | None:
         async def q(c: AsyncClient) -> Book | None:
             r = await c.table("books").select("*").eq("id", str(book_id)).limit(1).execute()
-            return _one(_rows(r), _book)
+            return _one(_rows(r), book_from_row)
 
         return await self._call("get_book", q)
 
@@ -300,9 +240,11 @@ class SupabaseStore:
         book_id: uuid.UUID,
         characters: list[CharacterRecord],
         passages: list[Passage],
+        layout: BookLayout | None = None,
     ) -> None:
         args = {
             "p_book_id": str(book_id),
+            "p_layout": None if layout is None else layout.to_json(),
             "p_characters": [
                 {
                     "id": str(ch.id),
@@ -362,7 +304,7 @@ class SupabaseStore:
                 .order("id")
                 .execute()
             )
-            return [_character(row) for row in _rows(r)]
+            return [character_from_row(row) for row in _rows(r)]
 
         return await self._call("list_characters", q)
 
@@ -371,7 +313,7 @@ class SupabaseStore:
             r = await (
                 c.table("characters").select("*").eq("id", str(character_id)).limit(1).execute()
             )
-            return _one(_rows(r), _character)
+            return _one(_rows(r), character_from_row)
 
         return await self._call("get_character", q)
 
@@ -398,7 +340,7 @@ class SupabaseStore:
                 # retry, finding our own row is success, not a conflict.
                 if exc.code == "23505" and attempts > 1:
                     r = await c.table("chat_sessions").select("*").eq("id", row["id"]).execute()
-                    found = _one(_rows(r), _session)
+                    found = _one(_rows(r), session_from_row)
                     if found is not None and (
                         found.user_id,
                         found.book_id,
@@ -435,7 +377,7 @@ class SupabaseStore:
             r = await (
                 c.table("chat_sessions").select("*").eq("id", str(session_id)).limit(1).execute()
             )
-            return _one(_rows(r), _session)
+            return _one(_rows(r), session_from_row)
 
         return await self._call("get_session", q)
 
@@ -453,7 +395,7 @@ class SupabaseStore:
                 .limit(limit)
                 .execute()
             )
-            return [_message(row) for row in reversed(_rows(r))]
+            return [message_from_row(row) for row in reversed(_rows(r))]
 
         return await self._call("recent_messages", q)
 
@@ -495,7 +437,7 @@ class SupabaseStore:
 
         async def q(c: AsyncClient) -> list[Passage]:
             r = await c.rpc("search_book_passages", args).execute()
-            return [_passage(row) for row in _rows(r)]
+            return [passage_from_row(row) for row in _rows(r)]
 
         return await self._call("search_passages", q)
 
@@ -526,7 +468,7 @@ class SupabaseStore:
                 .order("ordinal")
                 .execute()
             )
-            return [_passage(row) for row in _rows(r)]
+            return [passage_from_row(row) for row in _rows(r)]
 
         return await self._call("list_passages", q)
 

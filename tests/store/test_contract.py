@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from falsafa.book import BookLayout, Chapter
 from falsafa.store import (
     Book,
     CharacterRecord,
@@ -402,3 +403,16 @@ async def test_character_ids_are_stable(store: Store) -> None:
     char = CharacterRecord(character_uuid(book.id, "emma"), book.id, "Emma")
     await store.save_book_results(book.id, [char], [])
     assert await store.get_character(character_uuid(book.id, "emma")) == char
+
+
+async def test_the_layout_is_saved_with_the_results(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    assert (await store.get_book(book.id)).layout is None  # type: ignore[union-attr]
+    layout = BookLayout(9_000, (Chapter(1, "STAVE I: MARLEY’S GHOST", 40), Chapter(2, "II", 5_000)))
+    await store.save_book_results(book.id, make_characters(book.id, 2), [], layout)
+    got = await store.get_book(book.id)
+    assert got is not None and got.layout == layout and got.processing_status == "completed"
+    # A book row the frontend writes again keeps the layout derived from its text.
+    await store.create_book(replace(book, title="Carol"))
+    assert (await store.get_book(book.id)).layout == layout  # type: ignore[union-attr]

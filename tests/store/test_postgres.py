@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from .conftest import apply_migrations
+from .conftest import MIGRATIONS, apply_migrations
 
 TABLES = ["books", "characters", "chat_sessions", "messages", "book_passages"]
 
@@ -297,3 +297,28 @@ def test_updated_at_moves_on_update(db: psycopg.Connection[Any]) -> None:
     db.execute("update books set title = 'Emma II' where id = %s", (book,))
     after = db.execute("select updated_at from books where id = %s", (book,)).fetchone()
     assert before is not None and after is not None and after[0] > before[0]
+
+
+def test_layout_migration_moves_the_layout_out_of_the_facts(db: psycopg.Connection[Any]) -> None:
+    book = _book(db)
+    layout = {"length": 900, "chapters": [[1, "CHAPTER I", 10], [2, "CHAPTER II", 400]]}
+    characters = _characters(2)
+    for character in characters:  # how the layout was kept before the migration
+        character["facts"] = {**character["facts"], "book": layout}
+    _save(db, book, characters, _passages(TEXTS))
+    db.execute("update books set layout = null where id = %s", (book,))
+    migration = sorted(MIGRATIONS.glob("*_book_layout.sql"))[-1]
+    db.execute(migration.read_text())
+    assert db.execute("select layout from books where id = %s", (book,)).fetchone() == (layout,)
+    # The function takes the layout now; the three-argument one is gone.
+    db.execute(
+        "select save_book_results(%s, %s, %s, %s)",
+        (book, Jsonb(_characters(1)), Jsonb([]), Jsonb({"length": 5, "chapters": []})),
+    )
+    assert db.execute("select layout from books where id = %s", (book,)).fetchone() == (
+        {"length": 5, "chapters": []},
+    )
+    found = db.execute(
+        "select count(*) from pg_proc where proname = 'save_book_results'"
+    ).fetchone()
+    assert found == (1,)

@@ -1,0 +1,61 @@
+"""The embedded store's own concerns: files written by older versions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from pathlib import Path
+
+from falsafa.book import BookLayout, Chapter
+from falsafa.store import SqliteStore
+
+STAMP = "2026-11-29T10:00:00.000000+00:00"
+
+# The books and characters tables as the first version created them.
+OLD_SCHEMA = """
+CREATE TABLE books (
+    id TEXT PRIMARY KEY, user_id TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
+    file_url TEXT NOT NULL DEFAULT '', processing_status TEXT NOT NULL DEFAULT 'pending',
+    processing_error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE TABLE characters (
+    id TEXT PRIMARY KEY, book_id TEXT NOT NULL REFERENCES books (id) ON DELETE CASCADE,
+    name TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '[]', description TEXT NOT NULL DEFAULT '',
+    persona_prompt TEXT NOT NULL DEFAULT '', gender TEXT, pronouns TEXT,
+    mention_count INTEGER NOT NULL DEFAULT 0, rank INTEGER NOT NULL DEFAULT 0,
+    facts TEXT NOT NULL DEFAULT '{}', UNIQUE (id, book_id)
+);
+"""
+
+
+async def test_an_old_file_gets_the_layout_from_the_facts(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    processed, unprocessed = uuid.uuid4(), uuid.uuid4()
+    layout = {"length": 900, "chapters": [[1, "CHAPTER I", 10], [2, "CHAPTER II", 400]]}
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_SCHEMA)
+        for book in (processed, unprocessed):
+            conn.execute(
+                "INSERT INTO books (id, user_id, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                (str(book), str(uuid.uuid4()), STAMP, STAMP),
+            )
+        conn.execute(
+            "INSERT INTO characters (id, book_id, name, facts) VALUES (?, ?, 'Emma', ?)",
+            (str(uuid.uuid4()), str(processed), json.dumps({"book": layout, "quotes": []})),
+        )
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        got = await store.get_book(processed)
+        assert got is not None and got.layout == BookLayout(
+            900, (Chapter(1, "CHAPTER I", 10), Chapter(2, "CHAPTER II", 400))
+        )
+        assert (await store.get_book(unprocessed)).layout is None  # type: ignore[union-attr]
+    finally:
+        await store.aclose()
+    reopened = SqliteStore(path)  # migrated once: opening again changes nothing
+    try:
+        assert (await reopened.get_book(processed)).layout == got.layout  # type: ignore[union-attr]
+    finally:
+        await reopened.aclose()
