@@ -23,6 +23,7 @@ from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from falsafa import metrics
+from falsafa.api import chat, ops, processing
 from falsafa.errors import ApiError, error_body, json_response
 from falsafa.logs import log_context
 from falsafa.services import Services
@@ -36,6 +37,9 @@ _SECRET_HEADER = "X-Falsafa-Secret"
 # Routes that must answer for probes and scrapers even when a shared secret
 # protects the business endpoints.
 _OPEN_ROUTES = {"/health", "/metrics"}
+# Seconds. SSE responses set their own timeout (None); everything else is short.
+RESPONSE_TIMEOUT = 60
+BODY_TIMEOUT = 30
 
 
 def _clean_request_id(raw: str | None) -> str:
@@ -49,14 +53,11 @@ def _clean_request_id(raw: str | None) -> str:
 def create_app(services: Services, *, business: bool = True) -> QuartTrio:
     """The app; ``business=False`` serves only /health and /metrics (the
     listener of a worker-only process)."""
-    from falsafa.api import chat, ops, processing
-
     app = QuartTrio("falsafa")
     app.config.update(
         MAX_CONTENT_LENGTH=services.settings.max_body_bytes,
-        # SSE responses set their own timeout (None); everything else is short.
-        RESPONSE_TIMEOUT=60,
-        BODY_TIMEOUT=30,
+        RESPONSE_TIMEOUT=RESPONSE_TIMEOUT,
+        BODY_TIMEOUT=BODY_TIMEOUT,
         PROVIDE_AUTOMATIC_OPTIONS=False,
     )
     app.extensions["falsafa"] = services

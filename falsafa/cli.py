@@ -1,4 +1,4 @@
-"""The ``falsafa`` command: ``serve``, ``extract``, ``check-config``.
+"""The ``falsafa`` command: ``serve``, ``extract``, ``config``, ``dev``.
 
 Usage::
 
@@ -6,6 +6,9 @@ Usage::
     falsafa extract [--json] FILE  # characters and quotes of one book
     falsafa config                 # print the configuration table (README)
     falsafa dev create-book ...    # stand-ins for the frontend (falsafa/devtools.py)
+
+Each command imports what it runs when it runs: ``falsafa extract`` is run
+once per book in evaluations and must not load the server.
 """
 
 from __future__ import annotations

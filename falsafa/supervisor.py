@@ -97,8 +97,10 @@ async def serve_service(
                 url = binds[0] if binds else None
             if "worker" in settings.roles:
                 for index in range(settings.consumers):
-                    children.start_soon(run_consumer, services, index)
-                children.start_soon(run_reaper, services)
+                    children.start_soon(run_consumer, services.processor, services.stopping, index)
+                children.start_soon(
+                    run_reaper, services.queue, services.stopping, settings.job_visibility
+                )
             children.start_soon(_drain_streams_on_stop, services)
             log.info(
                 "service started",

@@ -17,32 +17,15 @@ import json
 import math
 import re
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
+from falsafa.chat.flow import ChatRequest
 from falsafa.errors import ApiError
+from falsafa.jobs.intake import ProcessingRequest
 
 __all__ = ["ChatRequest", "ProcessingRequest", "parse_chat", "parse_processing"]
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessingRequest:
-    book_id: uuid.UUID
-    file_url: str
-    user_id: uuid.UUID
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRequest:
-    user_id: uuid.UUID
-    character_id: uuid.UUID
-    book_id: uuid.UUID
-    session_id: uuid.UUID
-    user_message: str
-    # A fraction 0..1 of the book (float) or a chapter number (int), or None.
-    reading_position: float | int | None = None
 
 
 def _object(raw: bytes | str) -> dict[str, Any]:

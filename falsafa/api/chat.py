@@ -14,7 +14,6 @@ from functools import partial
 from quart import Blueprint, Response, current_app, request
 
 from falsafa.api.bodies import parse_chat
-from falsafa.chat.flow import converse
 from falsafa.errors import ApiError
 from falsafa.logs import log_context
 from falsafa.services import Services
@@ -63,7 +62,9 @@ async def chat() -> Response:
                 409, f"the book is not ready for chat yet (status: {book.processing_status})"
             )
 
-        stream_body = services.streams.open(partial(converse, services, body, character))
+        stream_body = services.streams.open(
+            partial(services.conversations.converse, body, character, book.layout)
+        )
     response = Response(
         stream_body,
         status=200,

@@ -2,11 +2,14 @@
 
 Usage::
 
+    history = await store.recent_messages(session_id, HISTORY_MESSAGES)
+    passages = await store.search_passages(book_id, message, limit=PASSAGES_RETRIEVED)
     prompt = build_prompt(
-        character=record, persona=system_text, history=messages,
-        passages=hits, user_message="What would you do if you were free?",
+        character_name="Scrooge", persona=system_text, history=history,
+        passages=passages, user_message="What would you do if you were free?",
+        quotes=["Bah! Humbug!"],
     )
-    prompt.messages        # OpenAI chat messages
+    prompt.messages        # OpenAI chat messages (a falsafa.llm.Prompt)
 
 The layout (documented in the README, checked by a test that reads what the
 LLM peer received):
@@ -26,36 +29,30 @@ budget and needs no tokenizer download.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from falsafa.llm import Prompt
 from falsafa.store.base import Message, Passage
 
 __all__ = [
     "HISTORY_BUDGET_TOKENS",
+    "HISTORY_MESSAGES",
+    "PASSAGES_RETRIEVED",
     "PASSAGE_BUDGET_TOKENS",
-    "Prompt",
     "build_prompt",
     "estimate_tokens",
 ]
 
+# Messages of the session read for one reply, newest first; the token budget
+# below then keeps as many of them as fit.
+HISTORY_MESSAGES = 20
 HISTORY_BUDGET_TOKENS = 2000
+# Passages searched for one reply; the token budget keeps the best that fit.
+PASSAGES_RETRIEVED = 4
 PASSAGE_BUDGET_TOKENS = 1500
-REPLY_MAX_TOKENS = 400
 
 
 def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
-
-
-@dataclass(frozen=True, slots=True)
-class Prompt:
-    messages: list[dict[str, str]]
-    character_name: str
-    user_message: str
-    quotes: tuple[str, ...] = ()
-    passages: tuple[str, ...] = ()
-    dropped_turns: int = 0
-    max_tokens: int = REPLY_MAX_TOKENS
 
 
 def build_prompt(

@@ -2,7 +2,8 @@
 
 Usage (the chat endpoint does this after validating the session)::
 
-    body = services.streams.open(partial(converse, services, request, character))
+    conversations = Conversations(store, locks, keeper, responder, store_timeout=10)
+    body = streams.open(partial(conversations.converse, request, character, book.layout))
 
 ``converse`` runs as a task of the service (``falsafa.chat.streams``):
 
@@ -27,56 +28,88 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from dataclasses import dataclass
 
 import trio
 
 from falsafa import metrics
-from falsafa.api.bodies import ChatRequest
-from falsafa.chat.context import build_prompt
+from falsafa.book import BookLayout
+from falsafa.chat.context import HISTORY_MESSAGES, PASSAGES_RETRIEVED, build_prompt
+from falsafa.chat.lockkeeper import LockKeeper
 from falsafa.chat.reply import ReplyText
-from falsafa.chat.responder import LLMError
 from falsafa.chat.sse import done_event, error_event, token_event
 from falsafa.chat.streams import ChatStream
-from falsafa.locks import SessionLock
+from falsafa.llm import LLMError, Responder
+from falsafa.locks import SessionLock, SessionLocks
+from falsafa.persona import render_persona
 from falsafa.redisio import RedisUnavailable
-from falsafa.services import Services
-from falsafa.store import Exchange, Message, StoreError, exchange_ids
+from falsafa.store import Exchange, Message, Store, StoreError, exchange_ids
 from falsafa.store.base import CharacterRecord, MessageStatus, Passage
 
-__all__ = ["converse", "reading_offset"]
+__all__ = ["ChatRequest", "Conversations", "reading_offset"]
 
 log = logging.getLogger("falsafa.chat")
 
 # A reply's tokens, as the responder hands them out (see ``Responder.stream``).
 Tokens = AbstractAsyncContextManager[AsyncIterator[str]]
 
-HISTORY_MESSAGES = 20
-PASSAGES_RETRIEVED = 4
+# Seconds allowed to release a session lock after a reply (it expires anyway).
+RELEASE_TIMEOUT = 5.0
 
 
-def reading_offset(character: CharacterRecord, position: float | int | None) -> int | None:
-    """The book offset the reader has reached, from the book layout kept in
-    the character's facts; None means the whole book."""
-    from falsafa.book import Chapter, position_to_offset
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    user_id: uuid.UUID
+    character_id: uuid.UUID
+    book_id: uuid.UUID
+    session_id: uuid.UUID
+    user_message: str
+    # A fraction 0..1 of the book (float) or a chapter number (int), or None.
+    reading_position: float | int | None = None
 
-    if position is None:
+
+def reading_offset(layout: BookLayout | None, position: float | int | None) -> int | None:
+    """The book offset the reader has reached, from the layout stored on the
+    book; None means the whole book."""
+    if position is None or layout is None or not layout.length:
         return None
-    book: dict[str, Any] = character.facts.get("book") or {}
-    length = int(book.get("length") or 0)
-    chapters = [Chapter(int(n), str(t), int(s)) for n, t, s in book.get("chapters", [])]
-    if not length:
-        return None
-    return position_to_offset(position, length, chapters)
+    return layout.offset_for(position)
 
 
-async def converse(
-    services: Services, request: ChatRequest, character: CharacterRecord, stream: ChatStream
+@dataclass(eq=False, slots=True)
+class Conversations:
+    """What a chat reply works with: the store, the session locks and their
+    keeper, and the responder."""
+
+    store: Store
+    locks: SessionLocks
+    keeper: LockKeeper
+    responder: Responder
+    store_timeout: float
+
+    async def converse(
+        self,
+        request: ChatRequest,
+        character: CharacterRecord,
+        layout: BookLayout | None,
+        stream: ChatStream,
+    ) -> None:
+        """The producer of one chat stream (see the module's docstring)."""
+        before = reading_offset(layout, request.reading_position)
+        await _converse(self, request, character, before, stream)
+
+
+async def _converse(
+    chat: Conversations,
+    request: ChatRequest,
+    character: CharacterRecord,
+    before: int | None,
+    stream: ChatStream,
 ) -> None:
     started = time.perf_counter()
     outcome = "complete"
     try:
-        lock = await services.locks.acquire(request.session_id)
+        lock = await chat.locks.acquire(request.session_id)
     except RedisUnavailable:
         await stream.emit(error_event("session lock unavailable (Redis down); try again", 503))
         metrics.CHAT_STREAM_SECONDS.labels(outcome="redis_down").observe(0)
@@ -95,12 +128,12 @@ async def converse(
     try:
         try:
             # The keeper cancels ``held.scope`` at once if the lock is lost.
-            with services.keeper.hold(lock) as held, held.scope:
-                ids, tokens = await _prepare(services, request, character)
+            with chat.keeper.hold(lock) as held, held.scope:
+                ids, tokens = await _prepare(chat, request, character, before)
                 # The character's facts (~20 KB parsed) are not needed while
                 # the reply streams (the registry dropped its own reference).
                 del character
-                await _relay(services, tokens, stream, reply, started)
+                await _relay(chat.responder, tokens, stream, reply, started)
                 status = "complete"
             if held.scope.cancelled_caught:
                 lock_lost = True
@@ -114,7 +147,7 @@ async def converse(
                 # the session ready (no 429) and its history complete.
                 finished = True
                 with trio.CancelScope(shield=True):
-                    await _finish(services, request, lock, lock_lost, ids, reply, status)
+                    await _finish(chat, request, lock, lock_lost, ids, reply, status)
                 await stream.emit(done_event(reply.text()))
         except* LLMError as group:
             error = group.exceptions[0]
@@ -135,7 +168,7 @@ async def converse(
             status, outcome = "interrupted", "shutdown"
         if not finished:
             with trio.CancelScope(shield=True):
-                await _finish(services, request, lock, lock_lost, ids, reply, status)
+                await _finish(chat, request, lock, lock_lost, ids, reply, status)
         metrics.CHAT_STREAM_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "chat stream ended",
@@ -150,9 +183,9 @@ class _Passages:
         self.found: list[Passage] = []
         self.error: StoreError | None = None
 
-    async def search(self, services: Services, request: ChatRequest, before: int | None) -> None:
+    async def search(self, store: Store, request: ChatRequest, before: int | None) -> None:
         try:
-            self.found = await services.store.search_passages(
+            self.found = await store.search_passages(
                 request.book_id,
                 request.user_message,
                 limit=PASSAGES_RETRIEVED,
@@ -168,20 +201,17 @@ class _Passages:
 
 
 async def _prepare(
-    services: Services, request: ChatRequest, character: CharacterRecord
+    chat: Conversations, request: ChatRequest, character: CharacterRecord, before: int | None
 ) -> tuple[tuple[uuid.UUID, uuid.UUID], Tokens]:
     """The exchange's ids and the reply's token stream (not entered yet).
     The prompt is handed to the responder here and not kept: it would stay
     referenced for as long as the reply streams."""
-    from falsafa.persona import render_persona
-
-    before = reading_offset(character, request.reading_position)
     # History and passages are read at the same time (two store round trips
     # overlap before the first token); a StoreError of either is raised here.
     found = _Passages()
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(found.search, services, request, before)
-        history = await services.store.recent_messages(request.session_id, HISTORY_MESSAGES)
+        nursery.start_soon(found.search, chat.store, request, before)
+        history = await chat.store.recent_messages(request.session_id, HISTORY_MESSAGES)
     passages = found.get()
     history, previous_id = _without_retried_exchange(history, request.user_message)
     ids = exchange_ids(request.session_id, previous_id, request.user_message)
@@ -202,7 +232,7 @@ async def _prepare(
         user_message=request.user_message,
         quotes=quotes,
     )
-    return ids, services.responder.stream(prompt)
+    return ids, chat.responder.stream(prompt)
 
 
 def _without_retried_exchange(
@@ -222,9 +252,8 @@ def _without_retried_exchange(
 
 
 async def _relay(
-    services: Services, reply_tokens: Tokens, stream: ChatStream, reply: ReplyText, started: float
+    responder: Responder, reply_tokens: Tokens, stream: ChatStream, reply: ReplyText, started: float
 ) -> None:
-    responder = services.responder
     async with reply_tokens as tokens:
         async for token in tokens:
             if not reply.tokens:
@@ -237,7 +266,7 @@ async def _relay(
 
 
 async def _finish(
-    services: Services,
+    chat: Conversations,
     request: ChatRequest,
     lock: SessionLock,
     lock_lost: bool,
@@ -254,19 +283,19 @@ async def _finish(
             reply=reply.text(),
             status=status,
         )
-        with trio.move_on_after(services.settings.store_timeout) as scope:
+        with trio.move_on_after(chat.store_timeout) as scope:
             try:
-                await services.store.save_exchange(exchange)
+                await chat.store.save_exchange(exchange)
             except StoreError as exc:
                 log.error("could not save the exchange", extra={"error": str(exc)})
         if scope.cancelled_caught:
             log.error(
                 "saving the exchange timed out; it is lost",
-                extra={"timeout_s": services.settings.store_timeout, "status": status},
+                extra={"timeout_s": chat.store_timeout, "status": status},
             )
     if not lock_lost:
-        with trio.move_on_after(5):
+        with trio.move_on_after(RELEASE_TIMEOUT):
             try:
-                await services.locks.release(lock)
+                await chat.locks.release(lock)
             except RedisUnavailable:
                 log.warning("could not release the session lock; it will expire")

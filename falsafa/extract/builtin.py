@@ -261,7 +261,6 @@ def _assemble(
         for r in c.runs:
             para_mentions.setdefault(r.para, []).append((ci, r.start))
     relations = relate(
-        layout,
         para_mentions,
         qspans,
         [q.speaker for q in quotes],

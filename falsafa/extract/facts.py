@@ -4,7 +4,7 @@ Usage::
 
     from falsafa.extract.facts import describe, relate
     descriptors, actions = describe(layout, runs_by_cluster, in_quote)
-    relations = relate(layout, mentions, speakers, addressees, quotes)
+    relations = relate(para_mentions, quotes, speakers, addressees, ids)
 
 Without a parser we read fixed frames around narrative mentions:
 an adjective right before the name ("poor Miss Taylor"), an appositive
@@ -280,7 +280,6 @@ def describe(
 
 
 def relate(
-    layout: Layout,
     para_mentions: dict[int, list[tuple[int, int]]],
     quotes: Sequence[QuoteSpan],
     speakers: Sequence[str | None],

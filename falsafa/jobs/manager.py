@@ -1,16 +1,18 @@
-"""JobManager: one book through the pipeline, with its status on the book.
+"""The book processor: one job's book through the pipeline, with its status on the book.
 
 Usage::
 
-    await process_job(services, job)      # raises JobFailed(permanent=...) on failure
+    processor = BookProcessor(store, queue, completer, settings)  # completer: None offline
+    await processor.process(job)          # raises JobFailed(permanent=...) on failure
 
 Stages, in order, each timed into ``falsafa_job_stage_duration_seconds``:
 ``load`` (the validated text kept with the job), ``extraction``, ``index``
 and ``personas`` (together in a worker process), optional ``refine`` (an LLM
 writes each description when one is configured), ``save`` (one atomic,
-idempotent store call that also marks the book ``completed``). Status goes
-``pending -> processing -> completed``; ``failed`` is written by the worker
-once retries are exhausted.
+idempotent store call that writes the book's layout and marks it
+``completed``). Status goes ``pending -> processing -> completed`` through
+``falsafa.jobs.status``; ``failed`` is written by the worker once retries
+are exhausted.
 """
 
 from __future__ import annotations
@@ -20,19 +22,24 @@ import logging
 import os
 import time
 import uuid
+from dataclasses import dataclass
+from functools import partial
 
 import trio
 import trio_parallel
 
 from falsafa import metrics
+from falsafa.config import Settings
 from falsafa.extract.model import ExtractorUnavailable
 from falsafa.jobs.pipeline import BookAnalysis, analyse_book
-from falsafa.jobs.queue import ProcessingJob
+from falsafa.jobs.queue import JobQueue, ProcessingJob
+from falsafa.jobs.status import InvalidTransition, check_transition, mark
+from falsafa.llm import Completer
+from falsafa.persona import REFINE_MAX_TOKENS, REFINE_TEMPERATURE, refine_records
 from falsafa.redisio import RedisUnavailable
-from falsafa.services import Services
-from falsafa.store import NotFound, StoreError
+from falsafa.store import NotFound, Store, StoreError
 
-__all__ = ["JobFailed", "process_job"]
+__all__ = ["BookProcessor", "JobFailed"]
 
 log = logging.getLogger("falsafa.jobs")
 
@@ -46,9 +53,24 @@ class JobFailed(Exception):
         self.permanent = permanent
 
 
-async def process_job(services: Services, job: ProcessingJob) -> None:
+@dataclass(eq=False, slots=True)
+class BookProcessor:
+    """What processing a book works with: the store, the queue (which holds
+    the job's text), an LLM for persona refinement (None offline), and the
+    extraction settings."""
+
+    store: Store
+    queue: JobQueue
+    completer: Completer | None
+    settings: Settings
+
+    async def process(self, job: ProcessingJob) -> None:
+        await _process_job(self, job)
+
+
+async def _process_job(processor: BookProcessor, job: ProcessingJob) -> None:
     try:
-        await _process(services, job)
+        await _process(processor, job)
     except (JobFailed, trio.Cancelled):
         raise
     except ExtractorMissing as exc:
@@ -64,23 +86,26 @@ async def process_job(services: Services, job: ProcessingJob) -> None:
         raise JobFailed(f"internal error: {type(exc).__name__}: {exc}") from exc
 
 
-async def _process(services: Services, job: ProcessingJob) -> None:
-    settings = services.settings
+async def _process(processor: BookProcessor, job: ProcessingJob) -> None:
+    settings = processor.settings
+    store = processor.store
     book_id = uuid.UUID(job.book_id)
 
     with _stage("load"):
-        book = await services.store.get_book(book_id)
+        book = await store.get_book(book_id)
         if book is None:
             raise JobFailed("the book no longer exists", permanent=True)
-        text = await services.queue.text(job)
+        text = await processor.queue.text(job)
         if text is None:
             raise JobFailed(
                 "the book's text expired before it was processed; upload it again", permanent=True
             )
     try:
-        await services.store.set_book_status(book_id, "processing")
+        book = await mark(store, book, "processing")
     except NotFound:
         raise JobFailed("the book no longer exists", permanent=True) from None
+    except InvalidTransition as exc:
+        raise JobFailed(str(exc), permanent=True) from None
 
     started = time.perf_counter()
     analysis: BookAnalysis = await trio_parallel.run_sync(
@@ -109,13 +134,19 @@ async def _process(services: Services, job: ProcessingJob) -> None:
         log.warning("no characters found in the book")
 
     characters = analysis.characters
-    if not settings.offline:
+    if processor.completer is not None:
         with _stage("refine"):
-            characters = await services.responder.refine_characters(characters)
+            call = partial(
+                processor.completer.complete,
+                max_tokens=REFINE_MAX_TOKENS,
+                temperature=REFINE_TEMPERATURE,
+            )
+            characters = await refine_records(characters, call, timeout=settings.llm_timeout)
 
     with _stage("save"):
+        check_transition(book.processing_status, "completed")
         try:
-            await services.store.save_book_results(book_id, characters, analysis.passages)
+            await store.save_book_results(book_id, characters, analysis.passages, analysis.layout)
         except NotFound:
             raise JobFailed("the book no longer exists", permanent=True) from None
     log.info("job completed")

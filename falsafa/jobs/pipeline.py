@@ -3,7 +3,8 @@
 Usage::
 
     analysis = analyse_book(book_id, text, extractor="builtin", personas=12)
-    analysis.characters, analysis.passages, analysis.timings   # timings per stage, seconds
+    analysis.characters, analysis.passages, analysis.layout   # layout: falsafa.book.BookLayout
+    analysis.timings                                          # seconds per stage
 
 It runs in a separate process (``trio_parallel``) so that extracting War and
 Peace never stalls the event loop that relays chat streams. Everything that
@@ -14,9 +15,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from falsafa.book import BookLayout
+from falsafa.extract import available_extractor
+from falsafa.index import split_passages
+from falsafa.persona import build_character_records
 from falsafa.store.base import CharacterRecord, Passage
 
 __all__ = ["BookAnalysis", "analyse_book"]
@@ -26,6 +31,7 @@ __all__ = ["BookAnalysis", "analyse_book"]
 class BookAnalysis:
     characters: list[CharacterRecord]
     passages: list[Passage]
+    layout: BookLayout
     timings: dict[str, float] = field(default_factory=dict)
     extractor: str = "builtin"
     warnings: tuple[str, ...] = ()
@@ -40,11 +46,6 @@ def analyse_book(
     personas: int = 12,
     title: str = "",
 ) -> BookAnalysis:
-    from falsafa.book import detect_chapters
-    from falsafa.extract import available_extractor
-    from falsafa.index import split_passages
-    from falsafa.persona import build_character_records
-
     book_uuid = uuid.UUID(book_id)
     timings: dict[str, float] = {}
 
@@ -54,23 +55,22 @@ def analyse_book(
     timings["extraction"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    chapters = detect_chapters(text)
-    passages = split_passages(text, book_uuid, chapters=chapters)
+    # The one layout: the index cuts passages along its chapters, personas
+    # place facts in them, and chat reads it from the book row.
+    layout = BookLayout.of(text)
+    passages = split_passages(text, book_uuid, chapters=layout.chapters)
     timings["index"] = time.perf_counter() - started
 
     started = time.perf_counter()
     characters = build_character_records(
-        book_uuid, extraction, text, chapters, top_n=personas, book_title=title
+        book_uuid, extraction, text, layout.chapters, top_n=personas, book_title=title
     )
-    # Chat maps a reading position (fraction or chapter) to an offset from
-    # this layout, kept with each character so one row read is enough.
-    layout = {"length": len(text), "chapters": [[c.number, c.title, c.start] for c in chapters]}
-    characters = [replace(c, facts={**c.facts, "book": layout}) for c in characters]
     timings["personas"] = time.perf_counter() - started
 
     return BookAnalysis(
         characters=characters,
         passages=passages,
+        layout=layout,
         timings=timings,
         extractor=engine.name,
         warnings=extraction.warnings,

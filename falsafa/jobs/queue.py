@@ -2,7 +2,7 @@
 
 Usage::
 
-    queue = JobQueue(redis, settings)
+    queue = JobQueue(redis, settings)               # clock: time.time, shared by processes
     job, created = await queue.enqueue(book_id, user_id, file_url, text)
     job = await queue.claim(timeout=1.0)          # None when nothing came
     await queue.heartbeat(job)                    # while working
@@ -23,7 +23,12 @@ Keys (``Q`` is ``FALSAFA_QUEUE``, the spec's ``processing_queue``):
   the download URL staying valid (expires after ``FALSAFA_TEXT_TTL``).
 
 Every multi-key change is one Lua script, so a crash between two commands
-cannot lose or duplicate a job.
+cannot lose or duplicate a job. Retry times are read from ``clock`` (the
+wall clock, which every process shares; tests pass trio's clock).
+
+Retries wait ``backoff_seconds(attempt)``: ``FALSAFA_JOB_BACKOFF`` for the
+first, ``BACKOFF_FACTOR`` times more for each next one, at most
+``BACKOFF_MAX_SECONDS``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -39,7 +45,10 @@ import trio
 from falsafa.config import Settings
 from falsafa.redisio import RedisIO
 
-__all__ = ["JobQueue", "ProcessingJob", "backoff_seconds"]
+__all__ = ["BACKOFF_FACTOR", "BACKOFF_MAX_SECONDS", "JobQueue", "ProcessingJob", "backoff_seconds"]
+
+BACKOFF_FACTOR = 4
+BACKOFF_MAX_SECONDS = 300.0
 
 _ENQUEUE = """
 local existing = redis.call('get', KEYS[1])
@@ -99,8 +108,9 @@ def _text(raw: bytes | str) -> str:
 
 
 def backoff_seconds(attempt: int, base: float = 2.0) -> float:
-    """Delay before retry number ``attempt`` (1-based): base, x4, x16 ... capped at 5 min."""
-    return float(min(300.0, base * 4 ** max(0, attempt - 1)))
+    """Delay before retry number ``attempt`` (1-based): ``base``, then
+    ``BACKOFF_FACTOR`` times the last, at most ``BACKOFF_MAX_SECONDS``."""
+    return float(min(BACKOFF_MAX_SECONDS, base * BACKOFF_FACTOR ** max(0, attempt - 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +146,11 @@ class ProcessingJob:
 
 
 class JobQueue:
-    def __init__(self, redis: RedisIO, settings: Settings) -> None:
+    def __init__(
+        self, redis: RedisIO, settings: Settings, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self.redis = redis
+        self.clock = clock
         self.name = settings.queue
         self.processing = f"{settings.queue}:processing"
         self.delayed = f"{settings.queue}:delayed"
@@ -181,7 +194,7 @@ class JobQueue:
             book_id=book_id,
             user_id=user_id,
             file_url=file_url,
-            enqueued_at=time.time(),
+            enqueued_at=self.clock(),
         )
         existing = await self.redis.call(
             lambda r: self._enqueue(
@@ -247,7 +260,7 @@ class JobQueue:
             await self.bury(job, reason)
             return False
         retry = replace(job, attempt=attempt, last_error=reason[:500])
-        due = time.time() + backoff_seconds(attempt, self.backoff)
+        due = self.clock() + backoff_seconds(attempt, self.backoff)
         await self.redis.call(
             lambda r: self._retry(
                 keys=[self.processing, self.delayed],
@@ -278,11 +291,10 @@ class JobQueue:
         )
 
     async def promote_due(self) -> int:
+        now = self.clock()  # read here: the lambda runs on a worker thread
         return int(
             await self.redis.call(
-                lambda r: self._promote(
-                    keys=[self.delayed, self.name], args=[time.time()], client=r
-                )
+                lambda r: self._promote(keys=[self.delayed, self.name], args=[now], client=r)
             )
         )
 

@@ -2,8 +2,8 @@
 
 Usage (the supervisor does this)::
 
-    nursery.start_soon(run_consumer, services, 0)
-    nursery.start_soon(run_reaper, services)
+    nursery.start_soon(run_consumer, processor, stopping, 0)   # processor: BookProcessor
+    nursery.start_soon(run_reaper, queue, stopping, settings.job_visibility)
 
 A consumer claims a job (``BLMOVE`` with a 1 s timeout, interrupted at once
 by a stop), heartbeats while the JobManager works, and then completes,
@@ -13,56 +13,70 @@ backoff instead of crashing the process: a worker that cannot reach Redis has
 nothing to lose.
 
 The reaper returns jobs whose worker died (no heartbeat for the visibility
-timeout) and promotes retries whose backoff has passed.
+timeout) and promotes retries whose backoff has passed. It measures time
+with ``clock`` (trio's by default), so tests run it under the autojump clock.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import uuid
+from collections.abc import Callable
 
 import trio
 
 from falsafa import metrics
-from falsafa.jobs.manager import JobFailed, process_job
-from falsafa.jobs.queue import ProcessingJob
+from falsafa.jobs.manager import BookProcessor, JobFailed
+from falsafa.jobs.queue import JobQueue, ProcessingJob
+from falsafa.jobs.status import mark_failed
 from falsafa.logs import log_context
 from falsafa.redisio import RedisUnavailable
-from falsafa.services import Services
 
-__all__ = ["run_consumer", "run_reaper"]
+__all__ = ["Reaper", "run_consumer", "run_reaper"]
 
 log = logging.getLogger("falsafa.worker")
 
+# Seconds. A claim waits this long in Redis (BLMOVE) before looking again,
+# within an outer bound for a Redis that does not answer.
+CLAIM_WAIT = 1.0
+CLAIM_TIMEOUT = 5.0
+# While Redis is down: wait OUTAGE_FIRST_WAIT, doubling, up to OUTAGE_MAX_WAIT.
+OUTAGE_FIRST_WAIT = 0.2
+OUTAGE_MAX_WAIT = 5.0
+# Bounds for acknowledging a finished job and for one reaper round.
+ACK_TIMEOUT = 10.0
+REAPER_ROUND_TIMEOUT = 10.0
+REAPER_INTERVAL = 1.0
 
-async def run_consumer(services: Services, index: int) -> None:
+
+async def run_consumer(processor: BookProcessor, stopping: trio.Event, index: int) -> None:
     outage = 0
     with log_context(consumer=index):
-        while not services.stopping.is_set():
+        while not stopping.is_set():
             try:
-                job = await _claim_until_stop(services)
+                job = await _claim_until_stop(processor.queue, stopping)
                 outage = 0
                 if job is not None:
                     # Claimed: from here the job is ours until it is
                     # completed, retried or released.
-                    await _work(services, job)
+                    await _work(processor, stopping, job)
             except RedisUnavailable as exc:
                 outage += 1
                 if outage == 1 or outage % 30 == 0:
                     log.warning("redis unavailable, waiting", extra={"error": str(exc)})
-                await trio.sleep(min(5.0, 0.2 * 2 ** min(outage, 5)))
+                await trio.sleep(min(OUTAGE_MAX_WAIT, OUTAGE_FIRST_WAIT * 2 ** min(outage, 5)))
 
 
-async def _claim_until_stop(services: Services) -> ProcessingJob | None:
+async def _claim_until_stop(queue: JobQueue, stopping: trio.Event) -> ProcessingJob | None:
     # A stop interrupts a waiting claim at once (the claim hands back a job it
     # had just taken), so an idle worker stops in milliseconds, not a second.
     job = None
     failure: RedisUnavailable | None = None
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(_cancel_on_stop, services, nursery.cancel_scope)
+        nursery.start_soon(_cancel_on_stop, stopping, nursery.cancel_scope)
         try:
-            with trio.move_on_after(5):
-                job = await services.queue.claim(timeout=1.0)
+            with trio.move_on_after(CLAIM_TIMEOUT):
+                job = await queue.claim(timeout=CLAIM_WAIT)
         except RedisUnavailable as exc:
             failure = exc  # raised below, not wrapped in the nursery's group
         nursery.cancel_scope.cancel()
@@ -71,25 +85,25 @@ async def _claim_until_stop(services: Services) -> ProcessingJob | None:
     return job
 
 
-async def _work(services: Services, job: ProcessingJob) -> None:
-    queue = services.queue
+async def _work(processor: BookProcessor, stopping: trio.Event, job: ProcessingJob) -> None:
+    queue = processor.queue
     with log_context(job_id=job.job_id, book_id=job.book_id, attempt=job.attempt):
         log.info("job claimed")
         outcome = "completed"
         async with trio.open_nursery() as nursery:
-            nursery.start_soon(_heartbeat, services, job)
+            nursery.start_soon(_heartbeat, queue, job, processor.settings.job_visibility)
             work_scope = trio.CancelScope()
-            nursery.start_soon(_cancel_on_stop, services, work_scope)
+            nursery.start_soon(_cancel_on_stop, stopping, work_scope)
             try:
                 with work_scope:
-                    await process_job(services, job)
+                    await processor.process(job)
                 if work_scope.cancelled_caught:
                     outcome = "requeued"
             except JobFailed as exc:
                 outcome = "failed" if exc.permanent else "retried"
                 reason = str(exc)
             nursery.cancel_scope.cancel()
-        with trio.CancelScope(shield=True), trio.move_on_after(10):
+        with trio.CancelScope(shield=True), trio.move_on_after(ACK_TIMEOUT):
             if outcome == "completed":
                 await queue.complete(job)
             elif outcome == "requeued":
@@ -99,73 +113,104 @@ async def _work(services: Services, job: ProcessingJob) -> None:
                 retried = await queue.fail(job, reason)
                 if not retried:
                     outcome = "failed"
-                    await _mark_failed(services, job, reason)
+                    await _mark_failed(processor, job, reason)
                 else:
                     log.warning("job failed, will retry", extra={"reason": reason})
             else:
                 await queue.bury(job, reason)
-                await _mark_failed(services, job, reason)
+                await _mark_failed(processor, job, reason)
         metrics.JOBS.labels(outcome=outcome).inc()
 
 
-async def _mark_failed(services: Services, job: ProcessingJob, reason: str) -> None:
-    import uuid
-
+async def _mark_failed(processor: BookProcessor, job: ProcessingJob, reason: str) -> None:
     log.error("job failed for good", extra={"reason": reason})
     try:
-        await services.store.set_book_status(uuid.UUID(job.book_id), "failed", reason)
+        if not await mark_failed(processor.store, uuid.UUID(job.book_id), reason):
+            log.warning("failure not recorded: the book is gone or has results")
     except Exception as exc:  # the job is dead-lettered either way
         log.error("could not record failure on the book", extra={"error": str(exc)})
 
 
-async def _heartbeat(services: Services, job: ProcessingJob) -> None:
-    interval = services.settings.job_visibility / 3
+async def _heartbeat(queue: JobQueue, job: ProcessingJob, visibility: float) -> None:
+    interval = visibility / 3
     while True:
         await trio.sleep(interval)
         try:
             with trio.move_on_after(interval):
-                await services.queue.heartbeat(job)
+                await queue.heartbeat(job)
         except RedisUnavailable:
             log.warning("heartbeat failed (redis unavailable)")
 
 
-async def _cancel_on_stop(services: Services, scope: trio.CancelScope) -> None:
-    await services.stopping.wait()
+async def _cancel_on_stop(stopping: trio.Event, scope: trio.CancelScope) -> None:
+    await stopping.wait()
     scope.cancel()
 
 
-async def run_reaper(services: Services) -> None:
-    """Requeue jobs whose heartbeat lapsed; promote due retries; sample depths."""
-    queue = services.queue
-    visibility = services.settings.job_visibility
-    # A job just moved by BLMOVE has no heartbeat for an instant; only jobs
-    # seen without one for a whole visibility period are reaped.
-    missing_since: dict[str, float] = {}
-    while not services.stopping.is_set():
+class Reaper:
+    """Returns jobs whose worker died to the queue, and due retries too.
+
+    ``sweep()`` is one round; ``run_reaper`` calls it every second or so. A
+    job just moved by ``BLMOVE`` has no heartbeat for an instant, so only a
+    job seen without one for a whole ``visibility`` period (by ``clock``)
+    is put back.
+    """
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        visibility: float,
+        *,
+        clock: Callable[[], float] = trio.current_time,
+    ) -> None:
+        self.queue = queue
+        self.visibility = visibility
+        self.clock = clock
+        self._missing_since: dict[str, float] = {}
+
+    async def sweep(self) -> int:
+        """One round; returns how many jobs were put back."""
+        queue = self.queue
+        await queue.promote_due()
+        now = self.clock()
+        seen = set()
+        reaped = 0
+        for job in await queue.in_progress():
+            seen.add(job.raw)
+            if await queue.has_heartbeat(job):
+                self._missing_since.pop(job.raw, None)
+                continue
+            first = self._missing_since.setdefault(job.raw, now)
+            if now - first >= self.visibility and await queue.release(job):
+                self._missing_since.pop(job.raw, None)
+                reaped += 1
+                metrics.JOBS.labels(outcome="reaped").inc()
+                log.warning(
+                    "job without heartbeat returned to the queue",
+                    extra={"job_id": job.job_id, "book_id": job.book_id},
+                )
+        for raw in list(self._missing_since):
+            if raw not in seen:
+                del self._missing_since[raw]
+        for name, depth in (await queue.depths()).items():
+            metrics.QUEUE_DEPTH.labels(list=name).set(depth)
+        return reaped
+
+
+async def run_reaper(
+    queue: JobQueue,
+    stopping: trio.Event,
+    visibility: float,
+    *,
+    clock: Callable[[], float] = trio.current_time,
+) -> None:
+    """Sweep (requeue lapsed jobs, promote due retries, sample depths) until stopped."""
+    reaper = Reaper(queue, visibility, clock=clock)
+    while not stopping.is_set():
         try:
-            with trio.move_on_after(10):
-                await queue.promote_due()
-                now = time.monotonic()
-                seen = set()
-                for job in await queue.in_progress():
-                    seen.add(job.raw)
-                    if await queue.has_heartbeat(job):
-                        missing_since.pop(job.raw, None)
-                        continue
-                    first = missing_since.setdefault(job.raw, now)
-                    if now - first >= visibility and await queue.release(job):
-                        missing_since.pop(job.raw, None)
-                        metrics.JOBS.labels(outcome="reaped").inc()
-                        log.warning(
-                            "job without heartbeat returned to the queue",
-                            extra={"job_id": job.job_id, "book_id": job.book_id},
-                        )
-                for raw in list(missing_since):
-                    if raw not in seen:
-                        del missing_since[raw]
-                for name, depth in (await queue.depths()).items():
-                    metrics.QUEUE_DEPTH.labels(list=name).set(depth)
+            with trio.move_on_after(REAPER_ROUND_TIMEOUT):
+                await reaper.sweep()
         except RedisUnavailable:
             pass
-        with trio.move_on_after(min(1.0, visibility / 4)):
-            await services.stopping.wait()
+        with trio.move_on_after(min(REAPER_INTERVAL, visibility / 4)):
+            await stopping.wait()

@@ -4,7 +4,7 @@ Usage::
 
     from falsafa.persona import build_character_records, render_persona
 
-    chapters = detect_chapters(text)
+    chapters = detect_chapters(text)           # falsafa.book
     records = build_character_records(book_id, extraction, text, chapters, top_n=12,
                                       book_title="A Christmas Carol")
     records[0].persona_prompt                      # for a reader who finished the book
@@ -12,6 +12,7 @@ Usage::
     prompt = render_persona(records[0].facts, before_offset=limit, position_label="Stave III")
 
     # Optional, when an LLM is configured (never worse than the template):
+    records = await refine_records(records, llm_call, timeout=20)
     text = await refine_description(records[0].facts, llm_call, timeout=20)
     records[0] = apply_refined_description(records[0], text)
 
@@ -46,9 +47,11 @@ from falsafa.persona._facts import (
 )
 from falsafa.persona._refine import (
     REFINE_MAX_TOKENS,
+    REFINE_TEMPERATURE,
     LlmCall,
     apply_refined_description,
     refine_description,
+    refine_records,
     refinement_messages,
 )
 from falsafa.persona._render import describe, render_persona, visible
@@ -56,6 +59,7 @@ from falsafa.persona._render import describe, render_persona, visible
 __all__ = [
     "FACTS_VERSION",
     "REFINE_MAX_TOKENS",
+    "REFINE_TEMPERATURE",
     "LlmCall",
     "PersonaConfig",
     "PersonaFacts",
@@ -63,6 +67,7 @@ __all__ = [
     "build_character_records",
     "describe",
     "refine_description",
+    "refine_records",
     "refinement_messages",
     "render_persona",
     "visible",

@@ -15,9 +15,11 @@ from falsafa.store.base import CharacterRecord
 
 __all__ = [
     "REFINE_MAX_TOKENS",
+    "REFINE_TEMPERATURE",
     "LlmCall",
     "apply_refined_description",
     "refine_description",
+    "refine_records",
     "refinement_messages",
 ]
 
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # What the caller should pass as max_tokens: one paragraph, with room to finish it.
 REFINE_MAX_TOKENS = 220
+# Cooler than chat: a description should stay close to the facts given.
+REFINE_TEMPERATURE = 0.4
 _MAX_WORDS = 150
 
 LlmCall = Callable[[list[dict[str, str]]], Awaitable[str]]
@@ -119,3 +123,15 @@ def apply_refined_description(record: CharacterRecord, description: str) -> Char
         persona_prompt=render_persona(facts, None),
         facts=facts,
     )
+
+
+async def refine_records(
+    records: list[CharacterRecord], llm_call: LlmCall, timeout: float = 20.0
+) -> list[CharacterRecord]:
+    """Each record with an LLM-written description (see
+    :func:`refine_description`), one character after the other."""
+    refined = []
+    for record in records:
+        description = await refine_description(record.facts, llm_call, timeout=timeout)
+        refined.append(apply_refined_description(record, description))
+    return refined

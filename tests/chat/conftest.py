@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid
 from collections.abc import Awaitable, Callable
@@ -9,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from falsafa.jobs.pipeline import BookAnalysis, analyse_book
-from falsafa.store import Book, ChatSession
+from falsafa.store import Book, ChatSession, character_uuid
 from falsafa.supervisor import ServiceHandle
 from tests.support import BOOKS
 
@@ -28,9 +29,6 @@ ReadyBook = Callable[[ServiceHandle], Awaitable[tuple[Book, ChatSession]]]
 def ready_book() -> ReadyBook:
     """Save Carol's analysis as a completed book and open a session with its
     top character (ids are re-derived for a fresh book id)."""
-    import dataclasses
-
-    from falsafa.store import character_uuid
 
     async def make(service: ServiceHandle) -> tuple[Book, ChatSession]:
         store = service.services.store
@@ -42,7 +40,7 @@ def ready_book() -> ReadyBook:
             for c in analysis.characters
         ]
         passages = [dataclasses.replace(p, book_id=book.id) for p in analysis.passages]
-        await store.save_book_results(book.id, characters, passages)
+        await store.save_book_results(book.id, characters, passages, analysis.layout)
         session = ChatSession(
             id=uuid.uuid4(), user_id=book.user_id, book_id=book.id, character_id=characters[0].id
         )

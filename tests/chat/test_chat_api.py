@@ -109,8 +109,9 @@ async def test_prompt_layout_seen_by_the_llm(chat, llm) -> None:  # type: ignore
 async def test_reading_position_limits_persona_and_passages(chat, llm) -> None:  # type: ignore[no-untyped-def]
     service, client, book, session = chat
     character = await service.services.store.get_character(session.character_id)
-    layout = character.facts["book"]
-    cut = layout["chapters"][1][2]  # where chapter 2 starts
+    stored = await service.services.store.get_book(book.id)
+    assert "book" not in character.facts, "the layout lives on the book, not in facts"
+    cut = stored.layout.chapters[1].start  # where chapter 2 starts
     later_quotes = [q["text"] for q in character.facts["quotes"] if q["start"] >= cut]
     assert later_quotes, "the test needs quotes after chapter 1"
     llm.script(tokens=["ok"])

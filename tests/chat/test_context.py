@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from falsafa.chat.context import build_prompt, estimate_tokens
-from falsafa.chat.responder import compose_offline_reply
+from falsafa.llm import compose_offline_reply
 from falsafa.store import Message, Passage
 
 BOOK = uuid.uuid4()

@@ -1,23 +1,20 @@
-"""Who writes the replies: an OpenAI-compatible LLM, or the offline responder.
+"""The LLM responder: any OpenAI-compatible chat-completions API.
 
 Usage::
 
-    responder = open_responder(settings, store)        # LLM when OPENAI_API_KEY is set
-    async with responder.stream(prompt) as tokens:      # prompt: falsafa.chat.context.Prompt
+    llm = LLMResponder(settings)            # OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL
+    async with llm.stream(prompt) as tokens:
         async for token in tokens:
             ...
-    await responder.aclose()
+    text = await llm.complete(messages, max_tokens=220, temperature=0.4)
+    await llm.aclose()
 
-Both speak the same interface so chat has one code path. Failures raise
-``LLMError`` (kind: ``status``, ``timeout``, ``connection``, ``dropped``),
-which chat turns into a ``code: 502`` event.
-
-The LLM responder posts the streaming request with a lean h11 client
-(``falsafa.chat.upstream``; httpx when a proxy applies) and parses the SSE
-bytes itself (``falsafa.chat.sse``): the SDK's request path costs
-milliseconds before the first token and its chunk objects ~250 µs per token.
-The SDK client remains for short completions. The stream is always closed on
-exit, so a cancelled chat closes the upstream connection at once.
+Replies stream through a lean h11 client (``falsafa.llm.upstream``; httpx
+when a proxy applies) and the SSE bytes are parsed here
+(``falsafa.llm.sse``): the SDK's request path costs milliseconds before the
+first token and its chunk objects ~250 µs per token. The SDK client remains
+for short completions. The stream is always closed on exit, so a cancelled
+chat closes the upstream connection at once.
 """
 
 from __future__ import annotations
@@ -25,65 +22,44 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
-from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from collections.abc import AsyncIterator
 
 import httpx
 import openai
 import trio
 
 from falsafa import metrics
-from falsafa.chat.context import Prompt
-from falsafa.chat.sse import DONE_SENTINEL, StreamError, parse_openai_line
-from falsafa.chat.upstream import UpstreamError, UpstreamPool, proxy_applies
 from falsafa.config import Settings
-from falsafa.store.base import CharacterRecord, Store
+from falsafa.llm.base import LLMError
+from falsafa.llm.prompt import Prompt
+from falsafa.llm.sse import DONE_SENTINEL, StreamError, parse_openai_line
+from falsafa.llm.upstream import UpstreamError, UpstreamPool, proxy_applies
 
-__all__ = ["LLMError", "LLMResponder", "OfflineResponder", "Responder", "open_responder"]
+__all__ = ["LLMResponder"]
 
 log = logging.getLogger("falsafa.responder")
+
+# Seconds. Reading is bounded by FALSAFA_LLM_TIMEOUT / FALSAFA_LLM_IDLE_TIMEOUT.
+CONNECT_TIMEOUT = 5.0
+WRITE_TIMEOUT = 10.0
+POOL_TIMEOUT = 5.0
+CLOSE_TIMEOUT = 1.0
+# After ``[DONE]`` the body's end usually follows at once; wait this long for it.
+DRAIN_TIMEOUT = 0.5
+# Keep-alive connections kept for the next reply, and how long one may idle.
+IDLE_CONNECTIONS = 100
+IDLE_EXPIRY = 5.0
 
 _EOL = (b"\n", b"\r")
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 async def _drain(chunks: AsyncIterator[bytes]) -> None:
-    # After ``[DONE]`` the body's end (the last chunk) usually follows at
-    # once; reading it lets the connection be reused. Bounded: a server that
-    # keeps it open only costs that connection.
-    with trio.move_on_after(0.5):
+    # Reading the body's end lets the connection be reused. Bounded: a
+    # server that keeps it open only costs that connection.
+    with trio.move_on_after(DRAIN_TIMEOUT):
         async for _ in chunks:
             pass
-
-
-class LLMError(Exception):
-    def __init__(self, message: str, kind: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class Responder(Protocol):
-    name: str
-
-    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
-        """The reply's tokens. Takes what it needs from ``prompt`` when
-        called and keeps no reference to it: a reply streams for minutes,
-        and the prompt (persona, passages, history) is several KB a stream."""
-        ...
-
-    async def refine_characters(
-        self, characters: list[CharacterRecord]
-    ) -> list[CharacterRecord]: ...
-
-    async def aclose(self) -> None: ...
-
-
-def open_responder(settings: Settings, store: Store) -> Responder:
-    if settings.offline:
-        log.info("no OPENAI_API_KEY: replies come from the offline responder")
-        return OfflineResponder()
-    return LLMResponder(settings)
 
 
 class LLMResponder:
@@ -98,13 +74,13 @@ class LLMResponder:
             # and the user retries.
             max_retries=0,
             timeout=openai.Timeout(
-                connect=5.0,
+                connect=CONNECT_TIMEOUT,
                 read=settings.llm_idle_timeout,
-                write=10.0,
-                pool=5.0,
+                write=WRITE_TIMEOUT,
+                pool=POOL_TIMEOUT,
             ),
         )
-        # Replies stream through a lean h11 client (``falsafa.chat.upstream``):
+        # Replies stream through a lean h11 client (``falsafa.llm.upstream``):
         # the SDK's request path costs ~2-3 ms of CPU before the first token,
         # and httpx ~110 µs per streamed chunk against ~17 µs. httpx takes
         # over when a proxy applies to the URL (the lean client has none).
@@ -122,21 +98,25 @@ class LLMResponder:
                 base_url=settings.openai_base_url.rstrip("/") + "/",
                 headers=headers,
                 timeout=httpx.Timeout(
-                    connect=5.0, read=settings.llm_idle_timeout, write=10.0, pool=5.0
+                    connect=CONNECT_TIMEOUT,
+                    read=settings.llm_idle_timeout,
+                    write=WRITE_TIMEOUT,
+                    pool=POOL_TIMEOUT,
                 ),
                 limits=httpx.Limits(
-                    max_connections=max(settings.max_streams, 100),
-                    max_keepalive_connections=100,
-                    keepalive_expiry=5.0,
+                    max_connections=max(settings.max_streams, IDLE_CONNECTIONS),
+                    max_keepalive_connections=IDLE_CONNECTIONS,
+                    keepalive_expiry=IDLE_EXPIRY,
                 ),
             )
         else:
             self.upstream = UpstreamPool(
                 settings.openai_base_url,
                 headers,
-                connect_timeout=5.0,
-                max_idle=100,
-                idle_expiry=5.0,
+                connect_timeout=CONNECT_TIMEOUT,
+                write_timeout=WRITE_TIMEOUT,
+                max_idle=IDLE_CONNECTIONS,
+                idle_expiry=IDLE_EXPIRY,
             )
 
     def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
@@ -147,7 +127,7 @@ class LLMResponder:
                 "messages": prompt.messages,
                 "stream": True,
                 "max_tokens": prompt.max_tokens,
-                "temperature": 0.8,
+                "temperature": prompt.temperature,
             }
         ).encode()
         # One context manager per transport, not one wrapping the other:
@@ -196,7 +176,7 @@ class LLMResponder:
                 raise LLMError(f"the language model answered HTTP {response.status_code}", "status")
             yield self._tokens(response.aiter_raw())
         finally:
-            with trio.CancelScope(shield=True), trio.move_on_after(1):
+            with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
                 await response.aclose()
 
     async def _tokens(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
@@ -245,36 +225,23 @@ class LLMResponder:
                 ) from None
             raise
 
-    async def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
-        """A short non-streamed completion (persona descriptions)."""
-        with trio.fail_after(self.settings.llm_timeout):
-            result = await self.client.chat.completions.create(
-                model=self.settings.openai_model,
-                messages=messages,  # type: ignore[arg-type]
-                max_tokens=max_tokens,
-                temperature=0.4,
-            )
-        return (result.choices[0].message.content or "").strip()
-
-    async def refine_characters(self, characters: list[CharacterRecord]) -> list[CharacterRecord]:
-        from falsafa.persona import apply_refined_description, refine_description
-
-        refined = []
-        for character in characters:
-            description = await refine_description(
-                character.facts, self.complete_messages, timeout=self.settings.llm_timeout
-            )
-            refined.append(apply_refined_description(character, description))
-        return refined
-
-    async def complete_messages(self, messages: list[dict[str, str]]) -> str:
-        from falsafa.persona import REFINE_MAX_TOKENS
-
+    async def complete(
+        self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float
+    ) -> str:
+        """A short non-streamed completion (persona descriptions), through
+        the SDK: not on a hot path. Raises ``LLMError``."""
         try:
-            return await self.complete(messages, max_tokens=REFINE_MAX_TOKENS)
+            with trio.fail_after(self.settings.llm_timeout):
+                result = await self.client.chat.completions.create(
+                    model=self.settings.openai_model,
+                    messages=messages,  # type: ignore[arg-type]
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                )
         except (openai.APIError, trio.TooSlowError) as exc:
-            metrics.LLM_ERRORS.labels(kind="persona").inc()
-            raise LLMError(str(exc), "status") from None
+            metrics.LLM_ERRORS.labels(kind="completion").inc()
+            raise LLMError(str(exc) or type(exc).__name__, "status") from None
+        return (result.choices[0].message.content or "").strip()
 
     async def aclose(self) -> None:
         if self.upstream is not None:
@@ -282,69 +249,3 @@ class LLMResponder:
         if self.http is not None:
             await self.http.aclose()
         await self.client.close()
-
-
-_WORD = re.compile(r"[A-Za-z']+")
-_STOP = frozenset(
-    "a an and are as at be but by do for from had has have he her him his how i if in is it "
-    "its me my no not of on or our she so than that the their them then there they this to "
-    "up us was we were what when where which who why will with would you your".split()
-)
-
-
-class OfflineResponder:
-    """Replies in the character's own words, without any model.
-
-    It scores the character's quotes (already filtered to the reader's
-    position) and the retrieved passages against the message's words, and
-    streams the best few lines word by word through the same path as the
-    LLM. It cannot converse, but it shows the whole flow working locally and
-    answers with material from the book, never invented.
-    """
-
-    name = "offline"
-
-    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
-        return self._stream(compose_offline_reply(prompt))
-
-    @contextlib.asynccontextmanager
-    async def _stream(self, reply: str) -> AsyncIterator[AsyncIterator[str]]:
-        yield self._tokens(reply)
-
-    async def _tokens(self, reply: str) -> AsyncIterator[str]:
-        for token in re.findall(r"\S+\s*", reply):
-            # Yield to the scheduler between tokens, as a network stream would.
-            await trio.lowlevel.checkpoint()
-            yield token
-
-    async def refine_characters(self, characters: list[CharacterRecord]) -> list[CharacterRecord]:
-        return characters
-
-    async def aclose(self) -> None:
-        return None
-
-
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
-
-
-def compose_offline_reply(prompt: Prompt) -> str:
-    wanted = _words(prompt.user_message)
-    quotes: Sequence[str] = prompt.quotes
-    scored = sorted(
-        ((len(wanted & _words(q)), -i, q) for i, q in enumerate(quotes)),
-        reverse=True,
-    )
-    chosen = [q for _score, _i, q in scored[:3]]
-    lines = []
-    if chosen:
-        lines.append(" ".join(q.strip().strip("\"“”‘’'").strip() for q in chosen))
-    if prompt.passages:
-        passage = prompt.passages[0].strip().replace("\n", " ")
-        excerpt = passage[:280].rsplit(" ", 1)[0] if len(passage) > 280 else passage
-        lines.append(f"I remember this: {excerpt}…")
-    if not lines:
-        lines.append(
-            f"I am {prompt.character_name}, but the book has not given me words for that yet."
-        )
-    return " ".join(lines)

@@ -10,9 +10,8 @@ from collections.abc import Callable
 import pytest
 import trio
 
-from falsafa.chat.context import Prompt
-from falsafa.chat.responder import LLMError, LLMResponder
 from falsafa.config import Settings
+from falsafa.llm import LLMError, LLMResponder, Prompt
 from tests.peers.openai import OpenAIPeer
 
 PROMPT = Prompt(messages=[{"role": "user", "content": "Hi"}], character_name="X", user_message="Hi")

@@ -11,7 +11,7 @@ import pytest
 import trio
 import trustme
 
-from falsafa.chat.upstream import UpstreamError, UpstreamPool, proxy_applies
+from falsafa.llm.upstream import UpstreamError, UpstreamPool, proxy_applies
 from tests.peers.openai import OpenAIPeer
 
 BODY = json.dumps(
