@@ -88,9 +88,7 @@ async def serve_service(
             elif settings.metrics_bind is not None:
                 # A worker-only process still answers probes and scrapes.
                 host, port = settings.metrics_bind
-                ops_config = _hypercorn_config(
-                    dataclasses.replace(settings, bind_host=host, bind_port=port)
-                )
+                ops_config = _hypercorn_config(dataclasses.replace(settings, bind=(host, port)))
                 binds = await children.start(
                     _serve_http, create_app(services, business=False), ops_config, services
                 )

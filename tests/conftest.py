@@ -141,8 +141,7 @@ def make_settings(tmp_path: Path, redis_url: str) -> Callable[..., Settings]:
         *, storage: StoragePeer | None = None, llm: OpenAIPeer | None = None, **overrides: Any
     ) -> Settings:
         base = Settings(
-            bind_host="127.0.0.1",
-            bind_port=0,
+            bind=("127.0.0.1", 0),
             redis_url=redis_url,
             sqlite_path=tmp_path / "falsafa.sqlite3",
             storage_origins=frozenset({origin_of(storage.url)}) if storage else frozenset(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,15 @@ def test_defaults_are_local_and_offline() -> None:
     assert settings.offline and settings.queue == "processing_queue"
     assert settings.download_timeout == 120.0
     assert settings.storage_origins == frozenset()
+
+
+def test_one_declaration_drives_the_defaults_the_parser_and_the_table() -> None:
+    assert Settings.from_env({}) == Settings()
+    assert [v.attribute for v in VARIABLES] == [f.name for f in dataclasses.fields(Settings)]
+    for variable in VARIABLES:
+        assert getattr(Settings(), variable.attribute) == variable.parse(variable.default)
+        assert f"| `{variable.name}` |" in markdown_table()
+    assert "x4 each retry, max 300." in markdown_table()  # from BACKOFF_FACTOR and its cap
 
 
 def test_every_field_has_a_documented_variable() -> None:

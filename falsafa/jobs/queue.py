@@ -28,7 +28,8 @@ wall clock, which every process shares; tests pass trio's clock).
 
 Retries wait ``backoff_seconds(attempt)``: ``FALSAFA_JOB_BACKOFF`` for the
 first, ``BACKOFF_FACTOR`` times more for each next one, at most
-``BACKOFF_MAX_SECONDS``.
+``BACKOFF_MAX_SECONDS`` (both in ``falsafa.config``, which also writes them
+into the variable's documentation).
 """
 
 from __future__ import annotations
@@ -42,13 +43,10 @@ from typing import Any
 
 import trio
 
-from falsafa.config import Settings
+from falsafa.config import BACKOFF_FACTOR, BACKOFF_MAX_SECONDS, Settings
 from falsafa.redisio import RedisIO
 
-__all__ = ["BACKOFF_FACTOR", "BACKOFF_MAX_SECONDS", "JobQueue", "ProcessingJob", "backoff_seconds"]
-
-BACKOFF_FACTOR = 4
-BACKOFF_MAX_SECONDS = 300.0
+__all__ = ["JobQueue", "ProcessingJob", "backoff_seconds"]
 
 _ENQUEUE = """
 local existing = redis.call('get', KEYS[1])

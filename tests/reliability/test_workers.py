@@ -178,7 +178,11 @@ async def test_sigterm_under_load_loses_no_job_and_leaves_no_lock(
     tmp_path: Path,
 ) -> None:
     settings = make_settings(
-        storage=storage, llm=llm, bind_port=free_port(), graceful_timeout=4.0, job_visibility=2.0
+        storage=storage,
+        llm=llm,
+        bind=("127.0.0.1", free_port()),
+        graceful_timeout=4.0,
+        job_visibility=2.0,
     )
     # Fixtures written straight into the store file the service will open.
     store = SqliteStore(settings.sqlite_path)
