@@ -225,8 +225,8 @@ def test_readme_config_table_is_the_code_s() -> None:
     assert _block(readme, "config").strip() == markdown_table()
 
 
-def test_readme_packaging_block() -> None:
-    block = _block((ROOT / "README.md").read_text(), "packaging")
+def test_deployment_packaging_block() -> None:
+    block = _block((ROOT / "docs" / "deployment.md").read_text(), "packaging")
     for needle in (
         "supabase db push",
         "supabase/migrations",
