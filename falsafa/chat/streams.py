@@ -49,6 +49,10 @@ _COALESCE = 64
 
 # A reader this slow is gone (32 events are buffered before a send blocks).
 STALLED_CLIENT_SECONDS = 60.0
+# Seconds a last event may wait for room in a full queue while cancelled.
+FINAL_EVENT_TIMEOUT = 1.0
+# Seconds aborted streams get to save their replies and free their locks.
+ABORT_GRACE = 2.0
 
 
 class ChatStream:
@@ -123,7 +127,7 @@ class ChatStream:
             return
         with (
             trio.CancelScope(shield=True),
-            trio.move_on_after(1),
+            trio.move_on_after(FINAL_EVENT_TIMEOUT),
             contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError),
         ):
             await self._send.put(event)
@@ -259,5 +263,5 @@ class StreamRegistry:
             await self._idle.wait()
         for stream in list(self.active):
             stream.abort("the server is shutting down; please retry", 503)
-        with trio.move_on_after(2):
+        with trio.move_on_after(ABORT_GRACE):
             await self._idle.wait()

@@ -48,6 +48,9 @@ from falsafa.redisio import RedisIO
 
 __all__ = ["JobQueue", "ProcessingJob", "backoff_seconds"]
 
+# Seconds allowed to hand back a job whose claim was cancelled half-way.
+UNDO_TIMEOUT = 5.0
+
 _ENQUEUE = """
 local existing = redis.call('get', KEYS[1])
 if existing then return existing end
@@ -225,7 +228,7 @@ class JobQueue:
         try:
             await self.heartbeat(job)
         except trio.Cancelled:
-            with trio.CancelScope(shield=True), trio.move_on_after(5):
+            with trio.CancelScope(shield=True), trio.move_on_after(UNDO_TIMEOUT):
                 await self.release(job)
             raise
         return job

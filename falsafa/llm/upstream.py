@@ -46,6 +46,7 @@ import trio
 __all__ = ["UpstreamError", "UpstreamPool", "UpstreamResponse", "proxy_applies"]
 
 _READ_SIZE = 65536
+_CLOSE_TIMEOUT = 1.0  # seconds; closing a TLS stream politely may hang
 
 
 class UpstreamError(Exception):
@@ -71,7 +72,7 @@ class _Connection:
         self.idle_since = 0.0
 
     async def aclose(self) -> None:
-        with trio.CancelScope(shield=True), trio.move_on_after(1):
+        with trio.CancelScope(shield=True), trio.move_on_after(_CLOSE_TIMEOUT):
             await trio.aclose_forcefully(self.stream)
 
 
