@@ -26,9 +26,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any
 
 import trio
 
@@ -87,16 +88,21 @@ class Conversations:
     responder: Responder
     store_timeout: float
 
-    async def converse(
+    def converse(
         self,
         request: ChatRequest,
         character: CharacterRecord,
         layout: BookLayout | None,
         stream: ChatStream,
-    ) -> None:
-        """The producer of one chat stream (see the module's docstring)."""
+    ) -> Coroutine[Any, Any, None]:
+        """The producer of one chat stream (see the module's docstring).
+
+        Not a coroutine function itself: a frame of its own would hold the
+        character's facts (~20 KB parsed) for as long as the reply streams,
+        where ``_converse`` lets go of them once the prompt is built.
+        """
         before = reading_offset(layout, request.reading_position)
-        await _converse(self, request, character, before, stream)
+        return _converse(self, request, character, before, stream)
 
 
 async def _converse(

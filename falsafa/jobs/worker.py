@@ -6,7 +6,7 @@ Usage (the supervisor does this)::
     nursery.start_soon(run_reaper, queue, stopping, settings.job_visibility)
 
 A consumer claims a job (``BLMOVE`` with a 1 s timeout, interrupted at once
-by a stop), heartbeats while the JobManager works, and then completes,
+by a stop), heartbeats while the BookProcessor works, and then completes,
 retries or dead-letters it. On stop, the job in progress is put back at the
 head of the queue for another worker. Redis outages are waited out with
 backoff instead of crashing the process: a worker that cannot reach Redis has
