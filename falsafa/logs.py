@@ -41,6 +41,14 @@ _SECRET_KEYS = re.compile(r"(key|secret|token|password|authorization)", re.IGNOR
 _SECRET_VALUES = re.compile(r"(://[^:/@\s]*:)[^@\s]+(@)|(Bearer\s+)\S+|(sk-)[A-Za-z0-9_-]{6,}")
 
 
+def _is_secret(key: str, value: Any) -> bool:
+    # A number is never a credential: "tokens" (how many a reply streamed) or
+    # "key_count" are counts, where "api_key" or "access_token" hold text.
+    if isinstance(value, int | float):
+        return False
+    return bool(_SECRET_KEYS.search(key))
+
+
 def redact(value: str) -> str:
     """Mask credentials embedded in a string (URLs with passwords, bearer tokens)."""
     return _SECRET_VALUES.sub(
@@ -72,7 +80,7 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key in _RESERVED or key.startswith("_"):
                 continue
-            doc[key] = "***" if _SECRET_KEYS.search(key) else value
+            doc[key] = "***" if _is_secret(key, value) else value
         if record.exc_info:
             doc["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(doc, default=str, ensure_ascii=False)

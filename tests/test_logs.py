@@ -44,3 +44,10 @@ def test_secret_fields_and_messages_are_masked() -> None:
     doc = _format(_record("using redis://u:pw@h/0", api_key="sk-live-123456789", authorization="x"))
     assert "pw" not in json.dumps(doc) and "sk-live" not in json.dumps(doc)
     assert doc["api_key"] == "***" and doc["authorization"] == "***"
+
+
+def test_counts_under_secret_sounding_names_are_shown() -> None:
+    # "chat stream ended" logs how many tokens a reply streamed: a count.
+    doc = _format(_record("chat stream ended", tokens=42, access_token="abc", key_count=3.5))
+    assert doc["tokens"] == 42 and doc["key_count"] == 3.5
+    assert doc["access_token"] == "***"
