@@ -9,6 +9,7 @@ Usage::
     chapters = detect_chapters(text)      # chapters (the passage index, personas)
     stored = BookLayout.of(text)          # length + chapters, kept on the book for chat
     stored.offset_for(0.5)                # a reading position as an offset
+    text = decode_text(uploaded_bytes)    # UTF-8, UTF-16 or Windows-1252, else UnreadableText
 
 This is the one place that decides where a book starts and ends and what is
 a heading: extraction, the passage index and chat all read it from here, so
@@ -24,6 +25,7 @@ from falsafa.book._chapters import (
     detect_chapters,
     position_to_offset,
 )
+from falsafa.book._decode import UnreadableText, decode_text
 from falsafa.book._headings import classify_line, is_heading
 from falsafa.book._layout import Layout, Paragraph, Word
 from falsafa.book._text import WORD_RE, body_bounds
@@ -35,10 +37,12 @@ __all__ = [
     "Chapter",
     "Layout",
     "Paragraph",
+    "UnreadableText",
     "Word",
     "body_bounds",
     "chapter_at",
     "classify_line",
+    "decode_text",
     "detect_chapters",
     "is_heading",
     "position_to_offset",

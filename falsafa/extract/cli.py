@@ -7,9 +7,11 @@ Usage::
 
 Plain output is a readable summary (top characters, aliases, mention and
 quote counts). ``--json`` prints exactly the document
-``shared/tools/score_extraction.py`` reads. The file is read as UTF-8 without
+``shared/tools/score_extraction.py`` reads. A UTF-8 file is read without
 stripping a byte-order mark, so every offset is a ``str`` index into the
-text as the scorer reads it.
+text as the scorer reads it; any other file is decoded as the service
+decodes an upload (UTF-16 with a BOM, Windows-1252), or refused with the
+same reason.
 """
 
 from __future__ import annotations
@@ -20,17 +22,18 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from falsafa.book import UnreadableText, decode_text
 from falsafa.extract import available_extractor
 from falsafa.extract.model import Extraction, ExtractorUnavailable
 
-__all__ = ["main", "summary"]
+__all__ = ["main", "read_book", "summary"]
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="falsafa extract", description="Find a book's characters and who says what."
     )
-    p.add_argument("file", type=Path, help="a UTF-8 text file")
+    p.add_argument("file", type=Path, help="a text file (UTF-8, UTF-16 or Windows-1252)")
     p.add_argument("--json", action="store_true", help="print the scorer's JSON format")
     p.add_argument("--extractor", choices=("builtin", "booknlp"), default="builtin")
     p.add_argument(
@@ -57,11 +60,23 @@ def summary(result: Extraction, top: int = 15) -> str:
     return "\n".join(lines)
 
 
+def read_book(path: Path) -> str:
+    """The file's text as the scorer reads it (``open(path).read()``: a BOM
+    kept, line ends made ``\n``); a file that is not UTF-8 is decoded as the
+    service decodes an upload."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = decode_text(data)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
-        text = args.file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
+        text = read_book(args.file)
+    except (OSError, UnreadableText) as e:
         print(f"extract: cannot read {args.file}: {e}", file=sys.stderr)
         return 2
     try:

@@ -13,9 +13,9 @@ file; the endpoint returns it as a 422.
 from __future__ import annotations
 
 import posixpath
-import unicodedata
 from urllib.parse import unquote, urlsplit
 
+from falsafa.book import UnreadableText, decode_text
 from falsafa.config import is_ip_literal, origin_of
 
 __all__ = ["ALLOWED_EXTENSIONS", "Rejected", "check_extension", "check_storage_url", "decode_book"]
@@ -69,61 +69,9 @@ def check_extension(url: str) -> str:
     return extension
 
 
-_CONTROL_OK = {"\n", "\r", "\t", "\f", "\v"}
-
-
 def decode_book(data: bytes) -> str:
-    """Decode an upload to text, or say clearly why it is not a readable book.
-
-    UTF-8 with or without a BOM is read as is. A file that is not UTF-8 but
-    is plainly single-byte Western text (no C1 control bytes) is decoded as
-    Windows-1252, a superset of Latin-1 that also holds curly quotes, so
-    "Pávlovna" stays intact. Binary data (NUL bytes, compressed files) and
-    anything else are rejected, never decoded with replacement characters.
-    """
-    if not data:
-        raise Rejected("the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # UTF-16 is full of NUL bytes; only its byte order mark tells it apart.
-        text = _decode_utf16(data)
-    elif data[:2] == b"\x1f\x8b" or b"\x00" in data:
-        raise Rejected("the file is binary (compressed or NUL bytes), not plain text")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            text = _decode_legacy(data, exc)
-    if not text.strip():
-        raise Rejected("the file contains only whitespace")
-    controls = sum(
-        1 for c in text[:200_000] if unicodedata.category(c) == "Cc" and c not in _CONTROL_OK
-    )
-    if controls > max(10, len(text[:200_000]) // 1000):
-        raise Rejected("the file looks binary (too many control characters)")
-    return text
-
-
-def _decode_utf16(data: bytes) -> str:
+    """The upload's text (see :func:`falsafa.book.decode_text`), or ``Rejected``."""
     try:
-        return data.decode("utf-16")
-    except UnicodeDecodeError:
-        raise Rejected("the file has a UTF-16 byte order mark but is not valid UTF-16") from None
-
-
-def _decode_legacy(data: bytes, error: UnicodeDecodeError) -> str:
-    # C1 controls (0x80-0x9f) are undefined or rare in cp1252 prose but
-    # common in other encodings' high bytes; refusing them avoids mojibake.
-    undefined = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
-    if any(b in undefined for b in data):
-        raise Rejected(
-            f"the file is not UTF-8 (invalid byte at offset {error.start}) and its "
-            "encoding could not be recognised; save it as UTF-8 and upload again"
-        )
-    text = data.decode("cp1252")
-    letters = sum(1 for c in text if c.isalpha())
-    if letters < len(text) * 0.5:
-        raise Rejected(
-            f"the file is not UTF-8 (invalid byte at offset {error.start}) and does not "
-            "read as Western text; save it as UTF-8 and upload again"
-        )
-    return text
+        return decode_text(data)
+    except UnreadableText as exc:
+        raise Rejected(str(exc)) from None

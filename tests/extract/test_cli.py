@@ -61,3 +61,28 @@ def test_factory() -> None:
         available_extractor("booknlp", None)
     with pytest.raises(ExtractorUnavailable, match="unknown"):
         available_extractor("spacy", None)
+
+
+def test_a_windows_1252_file_is_read_as_the_service_reads_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Curly quotes and "é" in Windows-1252: bytes 0x93, 0x94 and 0xe9, not UTF-8.
+    text = TEXT.lstrip("\ufeff").replace("Mrs. Bennet", "Mrs. Bennet of Longbourn, née Gardiner")
+    path = tmp_path / "book.txt"
+    path.write_bytes(text.encode("cp1252"))
+    assert main(["--json", str(path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    names = {c["id"]: c["name"] for c in doc["characters"]}
+    assert [names[q["speaker"]] for q in doc["quotes"]] == ["Mrs. Bennet", "Mr. Bennet"]
+    read = text.replace("\r\n", "\n")  # as the scorer reads the file
+    for q in doc["quotes"]:
+        assert read[q["start"]] == "“"
+
+
+def test_an_unreadable_file_is_refused_with_the_service_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "book.txt"
+    path.write_bytes(b"\x1f\x8b\x08\x00 compressed")
+    assert main([str(path)]) == 2
+    assert "the file is binary (compressed or NUL bytes), not plain text" in capsys.readouterr().err
