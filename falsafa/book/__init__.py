@@ -26,7 +26,7 @@ from falsafa.book._chapters import (
     position_to_offset,
 )
 from falsafa.book._decode import UnreadableText, decode_text
-from falsafa.book._headings import classify_line, is_heading
+from falsafa.book._headings import classify_line, is_heading, numbered_heading_words
 from falsafa.book._layout import Layout, Paragraph, Word
 from falsafa.book._text import WORD_RE, body_bounds
 
@@ -45,5 +45,6 @@ __all__ = [
     "decode_text",
     "detect_chapters",
     "is_heading",
+    "numbered_heading_words",
     "position_to_offset",
 ]

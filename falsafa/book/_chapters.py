@@ -12,7 +12,8 @@ Usage::
     BookLayout.from_json(layout.to_json()) == layout
 
 Chapter detection looks for headings that open a block of lines: ``CHAPTER IV``,
-``Chapter 4.``, ``CHAPTER I. The Title``, ``STAVE ONE``, bare roman numerals
+``Chapter 4.``, ``CHAPTER I. The Title``, the book's own numbered heading word
+(``STAVE ONE`` ... ``STAVE FIVE``: ``numbered_heading_words``), bare roman numerals
 (``XII`` or ``I. The Period``) and Markdown ``#`` headings. ``BOOK``/``PART``/
 ``EPILOGUE`` headings group the chapters that follow them ("BOOK ONE: 1805,
 CHAPTER I"); one with no chapters inside is a chapter itself. A heading counts
@@ -30,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from falsafa.book._headings import MAX_TITLE_CHARS, classify_line
+from falsafa.book._headings import MAX_TITLE_CHARS, classify_line, numbered_heading_words
 from falsafa.book._text import body_bounds
 
 __all__ = [
@@ -77,6 +78,7 @@ def _scan_headings(text: str) -> list[_Heading]:
     prev_blank = True
     pos = body_start
     lines = text[body_start:body_end].split("\n")
+    numbered = numbered_heading_words(lines)
     i = 0
     while i < len(lines):
         raw = lines[i]
@@ -87,7 +89,7 @@ def _scan_headings(text: str) -> list[_Heading]:
         if not line:
             prev_blank = True
             continue
-        kind = classify_line(line)
+        kind = classify_line(line, numbered)
         if kind is None:
             if headings:
                 headings[-1].prose_words += len(line.split())

@@ -3,22 +3,36 @@
 Usage::
 
     is_heading("CHAPTER I.\nMR. BENNET")     # True: a block that is not prose
-    classify_line("STAVE I: MARLEY'S GHOST")  # ("chapter", "MARLEY'S GHOST")
+    classify_line("CHAPTER I. The Period")    # ("chapter", "The Period")
     classify_line("BOOK ONE: 1805")           # ("container", "1805")
     classify_line("It was the best of times")  # None
 
+    words = numbered_heading_words(lines)     # {"stave"} in A Christmas Carol
+    classify_line("STAVE I: MARLEY'S GHOST", words)  # ("chapter", "MARLEY'S GHOST")
+
 ``is_heading`` decides which paragraphs extraction reads; ``classify_line``
 which lines the index may open a chapter on. Both take their words from
-``falsafa.book._text``.
+``falsafa.book._text``, and a book's own heading word from
+``numbered_heading_words``: one capitalised word and a number, alone on a
+line, recurring through the book with the number counting up from one
+("Stave I" ... "Stave V", "Lesson 1" ... "Lesson 12") names its chapters,
+whatever the word.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from falsafa.book._text import CHAPTER_WORDS, CONTAINER_WORDS, FRAME_WORDS, OTHER_HEADING_WORDS
 
-__all__ = ["MAX_TITLE_CHARS", "classify_line", "is_heading", "roman_value"]
+__all__ = [
+    "MAX_TITLE_CHARS",
+    "classify_line",
+    "is_heading",
+    "numbered_heading_words",
+    "roman_value",
+]
 
 MAX_TITLE_CHARS = 80
 
@@ -51,20 +65,81 @@ _CONTAINER_RE = re.compile(
     rf"|(?:(?:FIRST|SECOND|THIRD|First|Second|Third)\s+)?"
     rf"(?:{_cased(FRAME_WORDS)})\b(?:[.:]\s*(?P<title2>.*?))?)\s*$"
 )
+# One capitalised word and a number, the line's start (a title may follow).
+_NUMBERED_RE = re.compile(
+    rf"^(?P<word>[A-Z][a-z]+|[A-Z]{{2,}})\s+(?P<num>\d+|{_ROMAN}|(?i:{_WORDNUM}))\b{_TAIL}\s*$"
+)
+# A book's own heading word needs this many numbered lines counting up.
+MIN_NUMBERED_HEADINGS = 3
+_KNOWN_WORDS = frozenset(
+    w for w in (*CHAPTER_WORDS, *CONTAINER_WORDS, *FRAME_WORDS, *OTHER_HEADING_WORDS) if w.isalpha()
+)
+_NUMBER_WORDS = {
+    w: i
+    for words in (
+        "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN "
+        "FIFTEEN SIXTEEN SEVENTEEN EIGHTEEN NINETEEN TWENTY",
+        "FIRST SECOND THIRD FOURTH FIFTH SIXTH SEVENTH EIGHTH NINTH TENTH",
+    )
+    for i, w in enumerate(words.split(), start=1)
+}
 _ROMAN_RE = re.compile(rf"^(?P<num>{_ROMAN})(?:\.|\.\s+(?P<title>[A-Z“\"'‘].{{0,60}}))?$")
 _MARKDOWN_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)\s*#*\s*$")
 
 
-def is_heading(block: str) -> bool:
+def numbered_heading_words(lines: Iterable[str]) -> frozenset[str]:
+    """The words (case-folded) that open a book's own chapter headings.
+
+    A word qualifies when at least ``MIN_NUMBERED_HEADINGS`` lines are that
+    one capitalised word and a number, and the numbers, in the book's order,
+    count up by one from one (a count may start again at one: a table of
+    contents before the chapters, or volumes). Words that already have a
+    role ("Chapter", "Book", "Letter") keep it.
+    """
+    numbers: dict[str, list[int]] = {}
+    for raw in lines:
+        line = raw.strip()
+        if not line or len(line) > MAX_TITLE_CHARS + 20:
+            continue
+        m = _NUMBERED_RE.match(line)
+        if m is None or (word := m.group("word").casefold()) in _KNOWN_WORDS:
+            continue
+        if (value := _number_value(m.group("num"))) is not None:
+            numbers.setdefault(word, []).append(value)
+    return frozenset(word for word, values in numbers.items() if _counts_up(values))
+
+
+def _number_value(num: str) -> int | None:
+    if num.isdigit():
+        return int(num)
+    if re.fullmatch(_ROMAN, num):
+        return roman_value(num) if num.isupper() else None
+    return _NUMBER_WORDS.get(num.upper())  # "LAST" has none
+
+
+def _counts_up(values: list[int]) -> bool:
+    steps = zip([0, *values], values, strict=False)
+    return len(set(values)) >= MIN_NUMBERED_HEADINGS and all(
+        v == 1 or v == last + 1 for last, v in steps
+    )
+
+
+def _numbered(line: str, words: frozenset[str]) -> re.Match[str] | None:
+    m = _NUMBERED_RE.match(line) if words else None
+    return m if m is not None and m.group("word").casefold() in words else None
+
+
+def is_heading(block: str, numbered_words: frozenset[str] = frozenset()) -> bool:
     """True for chapter headings, ALL-CAPS titles, Markdown headings, rules.
 
     Such blocks are never prose, so names in them ("CHAPTER I. MR. BENNET")
-    must not count as mentions.
+    must not count as mentions. ``numbered_words`` are the book's own heading
+    words (:func:`numbered_heading_words`).
     """
     lines = [ln for ln in block.splitlines() if ln.strip()]
     if not lines:
         return True
-    if all(_HEADING.match(ln) for ln in lines):
+    if all(_HEADING.match(ln) or _numbered(ln.strip(), numbered_words) for ln in lines):
         return True
     letters = [c for c in block if c.isalpha()]
     # A block without lower case letters is a title, a dedication or a letter head.
@@ -75,12 +150,15 @@ def is_heading(block: str) -> bool:
     )
 
 
-def classify_line(line: str) -> tuple[str, str | None] | None:
+def classify_line(
+    line: str, numbered_words: frozenset[str] = frozenset()
+) -> tuple[str, str | None] | None:
     """``(kind, title or None)`` when the stripped ``line`` reads as a
-    heading: kind ``chapter``, ``container`` or ``md1``..``md6`` (Markdown)."""
+    heading: kind ``chapter``, ``container`` or ``md1``..``md6`` (Markdown).
+    ``numbered_words`` are the book's own heading words."""
     if not line or len(line) > MAX_TITLE_CHARS + 20:
         return None
-    m = _CHAPTER_RE.match(line)
+    m = _CHAPTER_RE.match(line) or _numbered(line, numbered_words)
     if m and _num_ok(m.group("num")):
         return "chapter", m.group("title")
     m = _CONTAINER_RE.match(line)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from falsafa.book._headings import is_heading
+from falsafa.book._headings import is_heading, numbered_heading_words
 from falsafa.book._text import WORD_RE, body_bounds
 
 __all__ = ["Layout", "Paragraph", "Word"]
@@ -44,21 +44,25 @@ class Word:
     para: int
 
 
-def _front_matter_end(text: str, paras: list[tuple[int, int]]) -> int:
+def _front_matter_end(text: str, paras: list[tuple[int, int]], numbered: frozenset[str]) -> int:
     """Index of the first paragraph of prose.
 
     Title pages, "By ..." lines and tables of contents come before it; they are
     short blocks without sentences, which is what we skip.
     """
     for i, (a, b) in enumerate(paras[:400]):
-        if _is_prose(text[a:b]):
+        if _is_prose(text[a:b], numbered):
             return i
     return 0
 
 
-def _is_prose(block: str) -> bool:
+def _is_prose(block: str, numbered: frozenset[str]) -> bool:
     words = WORD_RE.findall(block)
-    return len(words) >= 12 and bool(re.search(r"[a-z][.!?;,]", block)) and not is_heading(block)
+    return (
+        len(words) >= 12
+        and bool(re.search(r"[a-z][.!?;,]", block))
+        and not is_heading(block, numbered)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +84,14 @@ class Layout:
         spans.append((pos, body_end))
         spans = [_strip(text, a, b) for a, b in spans]
         spans = [(a, b) for a, b in spans if b > a]
-        first = _front_matter_end(text, spans) if len(spans) > 20 else 0
+        # The book's own heading word ("STAVE I"), the same as the chapters'.
+        numbered = numbered_heading_words(text[body_start:body_end].split("\n"))
+        first = _front_matter_end(text, spans, numbered) if len(spans) > 20 else 0
         paragraphs: list[Paragraph] = []
         words: list[Word] = []
         for a, b in spans[first:]:
             block = text[a:b]
-            if is_heading(block):
+            if is_heading(block, numbered):
                 continue
             para = Paragraph(len(paragraphs), a, b)
             paragraphs.append(para)

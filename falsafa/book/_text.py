@@ -6,8 +6,10 @@ Usage::
     WORD_RE.findall("Bolkónski's hat")  # ["Bolkónski's", "hat"]
 
 Every heading test in this package (``is_heading`` for blocks, the chapter
-scanner for lines) is built from the word lists here, so "STAVE" or "BOOK"
-is a heading for extraction exactly when it is one for the index.
+scanner for lines) is built from the word lists here, so "CHAPTER" or "BOOK"
+is a heading for extraction exactly when it is one for the index. A book's
+own heading word ("STAVE I" ... "STAVE V") is found by a rule on the book
+(``numbered_heading_words``), not listed here.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ __all__ = [
 # Letters (any script, so "Bolkónski" is one word) with inner apostrophes.
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
-# Words that open a chapter's heading ("CHAPTER IV", "STAVE ONE").
-CHAPTER_WORDS = ("chapter", "stave")
+# Words that open a chapter's heading ("CHAPTER IV", "Chapter 4.").
+CHAPTER_WORDS = ("chapter",)
 # Words that open a heading grouping chapters ("BOOK ONE: 1805", "PART II").
 CONTAINER_WORDS = ("book", "part", "volume")
 # A frame around the story: a container, or a chapter when nothing is inside.

@@ -87,7 +87,7 @@ def _book(*headings: str) -> str:
             ["CHAPTER I. The Title", "CHAPTER II. Another"],
             ["CHAPTER I. The Title", "CHAPTER II. Another"],
         ),
-        (["STAVE ONE", "STAVE TWO"], ["STAVE ONE", "STAVE TWO"]),
+        (["STAVE ONE", "STAVE TWO", "STAVE THREE"], ["STAVE ONE", "STAVE TWO", "STAVE THREE"]),
         (["IV", "V"], ["IV", "V"]),
         (["# The Beginning", "# The End"], ["The Beginning", "The End"]),
         (["# Volume", "## One", "## Two"], ["Volume, One", "Volume, Two"]),
