@@ -165,6 +165,10 @@ def _name(value: str) -> str:
     return value
 
 
+def _optional_name(value: str) -> str:
+    return _name(value) if value else ""
+
+
 def _optional_path(value: str) -> Path | None:
     return Path(value) if value else None
 
@@ -304,6 +308,14 @@ class Settings:
     )
     queue: str = setting(
         "FALSAFA_QUEUE", "processing_queue", _name, "Redis list of pending jobs (the spec's name)."
+    )
+    redis_prefix: str = setting(
+        "FALSAFA_REDIS_PREFIX",
+        "",
+        _optional_name,
+        "Prefix of every Redis key (queue, jobs, locks): processes share a queue exactly when "
+        "they share Redis and this. Empty: the spec's names. `scripts/dev.sh` derives one "
+        "from the store's path.",
     )
     consumers: int = setting(
         "FALSAFA_CONSUMERS", "1", _positive_int, "Job consumers in a worker process."

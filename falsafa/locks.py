@@ -2,7 +2,7 @@
 
 Usage::
 
-    locks = SessionLocks(redis, ttl=30.0)
+    locks = SessionLocks(redis, ttl=30.0, prefix="")   # prefix: FALSAFA_REDIS_PREFIX
     lock = await locks.acquire(session_id)      # None when another request holds it
     if lock is not None:
         await locks.renew_many([lock])           # [True]; False once expired or taken over
@@ -40,8 +40,10 @@ return 0
 """
 
 
-def lock_key(session_id: object) -> str:
-    return f"falsafa:lock:session:{session_id}"
+def lock_key(session_id: object, prefix: str = "") -> str:
+    """The session's lock key; ``prefix`` is ``FALSAFA_REDIS_PREFIX``."""
+    key = f"falsafa:lock:session:{session_id}"
+    return f"{prefix}:{key}" if prefix else key
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +53,15 @@ class SessionLock:
 
 
 class SessionLocks:
-    def __init__(self, redis: RedisIO, *, ttl: float) -> None:
+    def __init__(self, redis: RedisIO, *, ttl: float, prefix: str = "") -> None:
         self.redis = redis
+        self.prefix = prefix
         self.ttl_ms = max(1, int(ttl * 1000))
         self._renew = redis.client.register_script(_RENEW)
         self._release = redis.client.register_script(_RELEASE)
 
     async def acquire(self, session_id: object) -> SessionLock | None:
-        key = lock_key(session_id)
+        key = lock_key(session_id, self.prefix)
         token = secrets.token_hex(16)
         ok = await self.redis.call(lambda r: r.set(key, token, nx=True, px=self.ttl_ms))
         return SessionLock(key, token) if ok else None

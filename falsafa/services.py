@@ -80,7 +80,7 @@ async def open_services(settings: Settings, nursery: trio.Nursery) -> AsyncItera
         trust_env=False,
     )
     responder = open_responder(settings)
-    locks = SessionLocks(redis, ttl=settings.lock_ttl)
+    locks = SessionLocks(redis, ttl=settings.lock_ttl, prefix=settings.redis_prefix)
     queue = JobQueue(redis, settings)
     services = Services(
         settings=settings,

@@ -10,7 +10,9 @@ Usage::
     await queue.fail(job, "reason")               # retry later, or dead-letter
     await queue.release(job)                      # shutdown: back to the head
 
-Keys (``Q`` is ``FALSAFA_QUEUE``, the spec's ``processing_queue``):
+Keys (``Q`` is ``FALSAFA_QUEUE``, the spec's ``processing_queue``; with
+``FALSAFA_REDIS_PREFIX=P`` every key below starts ``P:``, so two checkouts on
+one Redis keep apart while replicas that share the prefix share the queue):
 
 - ``Q``: pending jobs, JSON dicts; producers LPUSH, consumers take from the
   right with ``BLMOVE`` into ``Q:processing`` atomically, so a job is always
@@ -152,10 +154,11 @@ class JobQueue:
     ) -> None:
         self.redis = redis
         self.clock = clock
-        self.name = settings.queue
-        self.processing = f"{settings.queue}:processing"
-        self.delayed = f"{settings.queue}:delayed"
-        self.dead = f"{settings.queue}:dead"
+        self.prefix = f"{settings.redis_prefix}:" if settings.redis_prefix else ""
+        self.name = f"{self.prefix}{settings.queue}"
+        self.processing = f"{self.name}:processing"
+        self.delayed = f"{self.name}:delayed"
+        self.dead = f"{self.name}:dead"
         self.max_attempts = settings.job_attempts
         self.visibility_ms = int(settings.job_visibility * 1000)
         self.text_ttl = settings.text_ttl
@@ -169,17 +172,14 @@ class JobQueue:
         self._unclaim = client.register_script(_UNCLAIM)
         self._promote = client.register_script(_PROMOTE)
 
-    @staticmethod
-    def book_key(book_id: str) -> str:
-        return f"falsafa:book:{book_id}:job"
+    def book_key(self, book_id: str) -> str:
+        return f"{self.prefix}falsafa:book:{book_id}:job"
 
-    @staticmethod
-    def text_key(job_id: str) -> str:
-        return f"falsafa:job:{job_id}:text"
+    def text_key(self, job_id: str) -> str:
+        return f"{self.prefix}falsafa:job:{job_id}:text"
 
-    @staticmethod
-    def heartbeat_key(job_id: str) -> str:
-        return f"falsafa:job:{job_id}:heartbeat"
+    def heartbeat_key(self, job_id: str) -> str:
+        return f"{self.prefix}falsafa:job:{job_id}:heartbeat"
 
     async def existing_job(self, book_id: str) -> str | None:
         raw = await self.redis.call(lambda r: r.get(self.book_key(book_id)))
