@@ -33,6 +33,7 @@ __all__ = [
     "HTTP_REQUESTS",
     "HTTP_REQUEST_SECONDS",
     "JOBS",
+    "JOBS_IN_STAGE",
     "JOB_STAGE_SECONDS",
     "LLM_ERRORS",
     "LOCK_CONFLICTS",
@@ -112,6 +113,13 @@ JOB_STAGE_SECONDS = Histogram(
     "Duration of each pipeline stage.",
     ["stage"],
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+    registry=REGISTRY,
+)
+JOBS_IN_STAGE = Gauge(
+    "falsafa_jobs_in_stage",
+    "Jobs this process is working on, by stage (downloading, extracting, indexing, "
+    "personas, saving).",
+    ["stage"],
     registry=REGISTRY,
 )
 QUEUE_DEPTH = Gauge(

@@ -12,7 +12,9 @@ writes each description when one is configured), ``save`` (one atomic,
 idempotent store call that writes the book's layout and marks it
 ``completed``). Status goes ``pending -> processing -> completed`` through
 ``falsafa.jobs.status``; ``failed`` is written by the worker once retries
-are exhausted.
+are exhausted. What a person watching sees (``falsafa.jobs.progress``):
+``downloading`` (the load), ``extracting``, ``indexing``, ``personas`` (with
+the refinement), ``saving``, and a fraction, on the book row.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from falsafa import metrics
 from falsafa.config import Settings
 from falsafa.extract.model import ExtractorUnavailable
 from falsafa.jobs.pipeline import BookAnalysis, analyse_book
+from falsafa.jobs.progress import JobProgress, StageFile, stage_file
 from falsafa.jobs.queue import JobQueue, ProcessingJob
 from falsafa.jobs.status import InvalidTransition, check_transition, mark
 from falsafa.llm import Completer
@@ -87,6 +90,14 @@ async def _process_job(processor: BookProcessor, job: ProcessingJob) -> None:
 
 
 async def _process(processor: BookProcessor, job: ProcessingJob) -> None:
+    progress = JobProgress(processor.store, uuid.UUID(job.book_id))
+    try:
+        await _stages(processor, job, progress)
+    finally:
+        progress.close()
+
+
+async def _stages(processor: BookProcessor, job: ProcessingJob, progress: JobProgress) -> None:
     settings = processor.settings
     store = processor.store
     book_id = uuid.UUID(job.book_id)
@@ -95,6 +106,7 @@ async def _process(processor: BookProcessor, job: ProcessingJob) -> None:
         book = await store.get_book(book_id)
         if book is None:
             raise JobFailed("the book no longer exists", permanent=True)
+        await progress.enter("downloading")
         text = await processor.queue.text(job)
         if text is None:
             raise JobFailed(
@@ -108,16 +120,23 @@ async def _process(processor: BookProcessor, job: ProcessingJob) -> None:
         raise JobFailed(str(exc), permanent=True) from None
 
     started = time.perf_counter()
-    analysis: BookAnalysis = await trio_parallel.run_sync(
-        _analyse,
-        job.book_id,
-        text,
-        settings.extractor,
-        str(settings.booknlp_models) if settings.booknlp_models else None,
-        settings.personas,
-        book.title,
-        cancellable=True,
-    )
+    progress.expect(len(text))
+    await progress.enter("extracting")
+    with stage_file() as stages:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(progress.follow, stages)
+            analysis: BookAnalysis = await trio_parallel.run_sync(
+                _analyse,
+                job.book_id,
+                text,
+                settings.extractor,
+                str(settings.booknlp_models) if settings.booknlp_models else None,
+                settings.personas,
+                book.title,
+                str(stages),
+                cancellable=True,
+            )
+            nursery.cancel_scope.cancel()
     for stage, seconds in analysis.timings.items():
         metrics.JOB_STAGE_SECONDS.labels(stage=stage).observe(seconds)
     log.info(
@@ -135,6 +154,7 @@ async def _process(processor: BookProcessor, job: ProcessingJob) -> None:
 
     characters = analysis.characters
     if processor.completer is not None:
+        await progress.enter("personas")  # the LLM rewrites what the templates wrote
         with _stage("refine"):
             call = partial(
                 processor.completer.complete,
@@ -143,6 +163,7 @@ async def _process(processor: BookProcessor, job: ProcessingJob) -> None:
             )
             characters = await refine_records(characters, call, timeout=settings.llm_timeout)
 
+    await progress.enter("saving")
     with _stage("save"):
         check_transition(book.processing_status, "completed")
         try:
@@ -153,7 +174,13 @@ async def _process(processor: BookProcessor, job: ProcessingJob) -> None:
 
 
 def _analyse(
-    book_id: str, text: str, extractor: str, models: str | None, personas: int, title: str
+    book_id: str,
+    text: str,
+    extractor: str,
+    models: str | None,
+    personas: int,
+    title: str,
+    stages: str,
 ) -> BookAnalysis:
     _lower_priority()
     try:
@@ -164,6 +191,7 @@ def _analyse(
             booknlp_models=models,
             personas=personas,
             title=title,
+            on_stage=StageFile(stages),
         )
     except ExtractorUnavailable as exc:
         # Re-raised as a plain exception that pickles across the process boundary.

@@ -2,7 +2,8 @@
 
 Usage::
 
-    analysis = analyse_book(book_id, text, extractor="builtin", personas=12)
+    analysis = analyse_book(book_id, text, extractor="builtin", personas=12,
+                            on_stage=StageFile(path))   # optional: "indexing", "personas"
     analysis.characters, analysis.passages, analysis.layout   # layout: falsafa.book.BookLayout
     analysis.timings                                          # seconds per stage
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from falsafa.book import BookLayout
 from falsafa.extract import available_extractor
 from falsafa.index import split_passages
 from falsafa.persona import build_character_records
-from falsafa.store.base import CharacterRecord, Passage
+from falsafa.store.base import BookStage, CharacterRecord, Passage
 
 __all__ = ["BookAnalysis", "analyse_book"]
 
@@ -45,15 +47,19 @@ def analyse_book(
     booknlp_models: str | None = None,
     personas: int = 12,
     title: str = "",
+    on_stage: Callable[[BookStage], None] | None = None,
 ) -> BookAnalysis:
+    """``on_stage`` hears each stage after extraction as it begins."""
     book_uuid = uuid.UUID(book_id)
     timings: dict[str, float] = {}
+    report = on_stage or (lambda stage: None)
 
     started = time.perf_counter()
     engine = available_extractor(extractor, Path(booknlp_models) if booknlp_models else None)
     extraction = engine.extract(text)
     timings["extraction"] = time.perf_counter() - started
 
+    report("indexing")
     started = time.perf_counter()
     # The one layout: the index cuts passages along its chapters, personas
     # place facts in them, and chat reads it from the book row.
@@ -61,6 +67,7 @@ def analyse_book(
     passages = split_passages(text, book_uuid, chapters=layout.chapters)
     timings["index"] = time.perf_counter() - started
 
+    report("personas")
     started = time.perf_counter()
     characters = build_character_records(
         book_uuid, extraction, text, layout.chapters, top_n=personas, book_title=title

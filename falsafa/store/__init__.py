@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .base import (
     Book,
+    BookStage,
     BookStatus,
     CharacterRecord,
     ChatSession,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Book",
+    "BookStage",
     "BookStatus",
     "CharacterRecord",
     "ChatSession",

@@ -18,7 +18,16 @@ from typing import Any, Protocol, cast
 
 from falsafa.book import BookLayout
 
-from .base import Book, BookStatus, CharacterRecord, ChatSession, Message, MessageStatus, Passage
+from .base import (
+    Book,
+    BookStage,
+    BookStatus,
+    CharacterRecord,
+    ChatSession,
+    Message,
+    MessageStatus,
+    Passage,
+)
 
 __all__ = [
     "book_from_row",
@@ -51,7 +60,13 @@ def _layout(row: Row) -> BookLayout | None:
     return BookLayout.from_json(doc) if doc else None
 
 
+def _optional(row: Row, column: str) -> Any:
+    # Rows read through an older schema or a narrow select lack newer columns.
+    return row[column] if column in row.keys() else None  # noqa: SIM118
+
+
 def book_from_row(row: Row) -> Book:
+    progress = _optional(row, "processing_progress")
     return Book(
         id=uuid.UUID(str(row["id"])),
         user_id=uuid.UUID(str(row["user_id"])),
@@ -62,6 +77,8 @@ def book_from_row(row: Row) -> Book:
         created_at=_dt(row["created_at"]),
         updated_at=_dt(row["updated_at"]),
         layout=_layout(row),
+        processing_stage=cast(BookStage | None, _optional(row, "processing_stage")),
+        processing_progress=None if progress is None else float(progress),
     )
 
 

@@ -27,6 +27,7 @@ from falsafa.book import BookLayout
 
 __all__ = [
     "Book",
+    "BookStage",
     "BookStatus",
     "CharacterRecord",
     "ChatSession",
@@ -44,6 +45,8 @@ __all__ = [
 ]
 
 BookStatus = Literal["pending", "processing", "completed", "failed"]
+# Where a processing job is (falsafa.jobs.progress), shown on the book with a fraction.
+BookStage = Literal["downloading", "extracting", "indexing", "personas", "saving"]
 MessageStatus = Literal["complete", "interrupted", "failed"]
 
 # Namespace for ids derived from content, so that re-running a job or
@@ -79,6 +82,10 @@ class Book:
     updated_at: datetime | None = None
     # Written with the results: what chat maps reading positions with.
     layout: BookLayout | None = None
+    # While a job runs: its stage and how far it is, 0..1 (a progress bar);
+    # None before the first job and after a new intake.
+    processing_stage: BookStage | None = None
+    processing_progress: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +190,15 @@ class Store(Protocol):
     async def set_book_status(
         self, book_id: uuid.UUID, status: BookStatus, error: str | None = None
     ) -> None:
-        """Raises ``NotFound`` when the book does not exist."""
+        """Raises ``NotFound`` when the book does not exist. The progress
+        follows (a rule of the schema): ``pending`` (a new intake) clears the
+        last job's stage and fraction, ``completed`` makes them (None, 1.0)."""
+
+    async def set_book_progress(
+        self, book_id: uuid.UUID, stage: BookStage | None, progress: float
+    ) -> None:
+        """Write the job's stage and fraction (0..1) on the book; the status is
+        not touched. ``NotFound`` when the book does not exist."""
 
     async def save_book_results(
         self,

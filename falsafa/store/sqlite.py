@@ -40,6 +40,7 @@ from ._rows import (
 )
 from .base import (
     Book,
+    BookStage,
     BookStatus,
     CharacterRecord,
     ChatSession,
@@ -84,7 +85,10 @@ CREATE TABLE IF NOT EXISTS books (
     processing_error TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    layout TEXT -- falsafa.book.BookLayout as JSON, written with the results
+    layout TEXT, -- falsafa.book.BookLayout as JSON, written with the results
+    processing_stage TEXT
+        CHECK (processing_stage IN ('downloading', 'extracting', 'indexing', 'personas', 'saving')),
+    processing_progress REAL CHECK (processing_progress BETWEEN 0 AND 1)
 );
 CREATE INDEX IF NOT EXISTS books_user_id_idx ON books (user_id);
 
@@ -160,6 +164,20 @@ CREATE TRIGGER IF NOT EXISTS book_passages_au AFTER UPDATE ON book_passages BEGI
 END;
 """
 
+# The SQLite twin of books_progress_follows_status in the progress migration:
+# a new intake (pending) empties the bar, a completed book's bar is full.
+_PROGRESS_FOLLOWS_STATUS = """
+CREATE TRIGGER IF NOT EXISTS books_progress_follows_status
+AFTER UPDATE OF processing_status ON books
+WHEN new.processing_status IS NOT old.processing_status
+    AND new.processing_status IN ('pending', 'completed')
+BEGIN
+    UPDATE books SET processing_stage = NULL,
+        processing_progress = CASE new.processing_status WHEN 'completed' THEN 1.0 END
+    WHERE id = new.id;
+END;
+"""
+
 _PASSAGE_COLUMNS = (
     "p.book_id, p.ordinal, p.chapter, p.chapter_title, p.start_offset, p.end_offset, p.text"
 )
@@ -206,8 +224,19 @@ def _id(value: object) -> str:
 
 def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a file made by an older version up to the schema above (the
-    SQLite twin of supabase/migrations/20270101000000_book_layout.sql)."""
+    SQLite twin of supabase/migrations/: 20270101000000_book_layout.sql,
+    20270110000000_book_progress.sql)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(books)")}
+    if "processing_stage" not in columns:
+        conn.executescript(
+            """BEGIN IMMEDIATE;
+            ALTER TABLE books ADD COLUMN processing_stage TEXT CHECK (processing_stage IN
+                ('downloading', 'extracting', 'indexing', 'personas', 'saving'));
+            ALTER TABLE books ADD COLUMN processing_progress REAL
+                CHECK (processing_progress BETWEEN 0 AND 1);
+            COMMIT;"""
+        )
+    conn.executescript(_PROGRESS_FOLLOWS_STATUS)
     if "layout" not in columns:
         # The layout used to travel in each character's facts["book"].
         conn.executescript(
@@ -399,11 +428,31 @@ class SqliteStore:
         key = _id(book_id)
         now = _ts(_now())
 
+        # A new intake (pending) starts the bar again.
+        clear = (
+            ", processing_stage = NULL, processing_progress = NULL" if status == "pending" else ""
+        )
+
         def w(conn: sqlite3.Connection) -> None:
             cur = conn.execute(
                 "UPDATE books SET processing_status = ?, processing_error = ?, updated_at = ?"
-                " WHERE id = ?",
+                f"{clear} WHERE id = ?",
                 (status, error, now, key),
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"book {key} not found")
+
+        await self._run(lambda conn: self._write(conn, w))
+
+    async def set_book_progress(
+        self, book_id: uuid.UUID, stage: BookStage | None, progress: float
+    ) -> None:
+        key = _id(book_id)
+
+        def w(conn: sqlite3.Connection) -> None:
+            cur = conn.execute(
+                "UPDATE books SET processing_stage = ?, processing_progress = ? WHERE id = ?",
+                (stage, progress, key),
             )
             if cur.rowcount == 0:
                 raise NotFound(f"book {key} not found")

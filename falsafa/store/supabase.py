@@ -46,6 +46,7 @@ from ._rows import (
 )
 from .base import (
     Book,
+    BookStage,
     BookStatus,
     CharacterRecord,
     ChatSession,
@@ -223,17 +224,22 @@ class SupabaseStore:
     async def set_book_status(
         self, book_id: uuid.UUID, status: BookStatus, error: str | None = None
     ) -> None:
+        change = {"processing_status": status, "processing_error": error}
+        await self._update_book("set_book_status", book_id, change)
+
+    async def set_book_progress(
+        self, book_id: uuid.UUID, stage: BookStage | None, progress: float
+    ) -> None:
+        change = {"processing_stage": stage, "processing_progress": progress}
+        await self._update_book("set_book_progress", book_id, change)
+
+    async def _update_book(self, what: str, book_id: uuid.UUID, change: dict[str, Any]) -> None:
         async def w(c: AsyncClient) -> None:
-            r = await (
-                c.table("books")
-                .update({"processing_status": status, "processing_error": error})
-                .eq("id", str(book_id))
-                .execute()
-            )
+            r = await c.table("books").update(change).eq("id", str(book_id)).execute()
             if not _rows(r):
                 raise NotFound(f"book {book_id} not found")
 
-        await self._call("set_book_status", w)
+        await self._call(what, w)
 
     async def save_book_results(
         self,

@@ -79,6 +79,32 @@ async def test_status_transitions(store: Store) -> None:
     assert (got.processing_status, got.processing_error) == ("processing", None)
 
 
+async def test_progress_is_written_on_the_book_and_follows_the_status(
+    store: Store,
+) -> None:
+    book = make_book()
+    await store.create_book(book)
+    fresh = await store.get_book(book.id)
+    assert fresh is not None and (fresh.processing_stage, fresh.processing_progress) == (None, None)
+    await store.set_book_status(book.id, "processing")
+    await store.set_book_progress(book.id, "extracting", 0.25)
+    got = await store.get_book(book.id)
+    assert got is not None and got.processing_status == "processing"
+    assert (got.processing_stage, got.processing_progress) == ("extracting", 0.25)
+    await store.set_book_status(book.id, "failed", "extractor crashed")
+    failed = await store.get_book(book.id)
+    assert failed is not None and failed.processing_stage == "extracting"  # where it failed
+    await store.set_book_status(book.id, "pending")
+    again = await store.get_book(book.id)
+    assert again is not None and (again.processing_stage, again.processing_progress) == (None, None)
+    await store.set_book_progress(book.id, "saving", 0.95)
+    await store.save_book_results(book.id, [], [])
+    done = await store.get_book(book.id)
+    assert done is not None and (done.processing_stage, done.processing_progress) == (None, 1.0)
+    with pytest.raises(NotFound):
+        await store.set_book_progress(uuid.uuid4(), "saving", 0.9)
+
+
 async def test_set_status_of_missing_book_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         await store.set_book_status(uuid.uuid4(), "processing")

@@ -52,6 +52,13 @@ async def test_an_old_file_gets_the_layout_from_the_facts(tmp_path: Path) -> Non
             900, (Chapter(1, "CHAPTER I", 10), Chapter(2, "CHAPTER II", 400))
         )
         assert (await store.get_book(unprocessed)).layout is None  # type: ignore[union-attr]
+        # The progress columns came with the migration too.
+        await store.set_book_progress(unprocessed, "indexing", 0.8)
+        moved = await store.get_book(unprocessed)
+        assert moved is not None and (moved.processing_stage, moved.processing_progress) == (
+            "indexing",
+            0.8,
+        )
     finally:
         await store.aclose()
     reopened = SqliteStore(path)  # migrated once: opening again changes nothing
