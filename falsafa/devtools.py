@@ -5,7 +5,7 @@ Usage::
     falsafa dev create-book --title "A Christmas Carol"        # {"book_id": ..., "user_id": ...}
     falsafa dev create-session --book-id B --user-id U --rank 0
     falsafa dev create-session --book-id B --user-id U --character Scrooge
-    falsafa dev characters --book-id B [--json]
+    falsafa dev characters --book-id B [--json]                  # the whole cast, by rank
     falsafa dev wait --book-id B [--timeout 120]                 # until completed or failed
 
 In production the frontend inserts the ``books`` row before it calls
@@ -28,10 +28,19 @@ from typing import Any
 
 import trio
 
+from falsafa.book import WORD_RE
 from falsafa.config import ConfigError, Settings
-from falsafa.store import Book, CharacterRecord, ChatSession, Store, StoreError, store_for
+from falsafa.store import (
+    Book,
+    CastMember,
+    CharacterRecord,
+    ChatSession,
+    Store,
+    StoreError,
+    store_for,
+)
 
-__all__ = ["main"]
+__all__ = ["DevError", "cast_lines", "cast_of_book", "main", "pick_character"]
 
 
 class DevError(Exception):
@@ -62,9 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     session.add_argument("--user-id", type=_uuid, help="must own the book (default: its owner)")
     who = session.add_mutually_exclusive_group()
     who.add_argument("--rank", type=int, default=0, help="0 = the main character (default)")
-    who.add_argument("--character", metavar="NAME", help="a name or alias, any case")
+    who.add_argument(
+        "--character", metavar="NAME", help="a name, an alias or a unique part of one, any case"
+    )
 
-    characters = commands.add_parser("characters", help="list a book's characters by rank")
+    characters = commands.add_parser("characters", help="list a book's whole cast by rank")
     characters.add_argument("--book-id", type=_uuid, required=True)
     characters.add_argument("--json", action="store_true", help="one JSON object per line")
 
@@ -83,14 +94,53 @@ async def _create_book(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
-def _pick(characters: list[CharacterRecord], rank: int, name: str | None) -> CharacterRecord:
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(WORD_RE.findall(name.casefold()))
+
+
+def _matches(name: str, names: tuple[str, ...]) -> tuple[bool, bool]:
+    """(exact, part): ``name`` is one of ``names`` (any case), or its words
+    stand in a row in one of them ("Darcy" in "Mr. Darcy", "ebenezer s" not)."""
+    wanted = _words(name)
+    exact = any(_words(n) == wanted for n in names)
+    part = bool(wanted) and any(
+        _words(n)[i : i + len(wanted)] == wanted for n in names for i in range(len(_words(n)))
+    )
+    return exact, part
+
+
+def pick_character(
+    characters: list[CharacterRecord], name: str, cast: tuple[CastMember, ...] = ()
+) -> CharacterRecord:
+    """The one character ``name`` means: an exact name or alias first, else
+    the only one with ``name`` as part of a name ("Darcy" -> "Mr. Darcy").
+    ``DevError`` says why not: no such name, several candidates, or a cast
+    member with too little material for a persona."""
+    found = [(c, *_matches(name, (c.name, *c.aliases))) for c in characters]
+    exact = [c for c, is_exact, _ in found if is_exact]
+    partial = [c for c, _, is_part in found if is_part]
+    if len(exact) == 1 or (not exact and len(partial) == 1):
+        return (exact or partial)[0]
+    if len(exact) > 1 or len(partial) > 1:
+        names = "; ".join(
+            f"{c.name} ({', '.join(c.aliases) or 'no aliases'})" for c in exact or partial
+        )
+        raise DevError(f"{name!r} could be any of: {names}; give a longer name")
+    for member in cast:
+        if any(_matches(name, (member.name, *member.aliases))):
+            raise DevError(
+                f"{member.name} has no persona ({_plural(member.lines, 'line')}, too little to speak"
+                f" for them); these have one: {', '.join(c.name for c in characters[:12])}"
+            )
+    known = ", ".join(c.name for c in characters[:12])
+    raise DevError(f"no character named {name!r} (top characters: {known})")
+
+
+def _pick(
+    characters: list[CharacterRecord], rank: int, name: str | None, cast: tuple[CastMember, ...]
+) -> CharacterRecord:
     if name is not None:
-        wanted = name.casefold()
-        for character in characters:
-            if wanted in {n.casefold() for n in (character.name, *character.aliases)}:
-                return character
-        known = ", ".join(c.name for c in characters[:12])
-        raise DevError(f"no character named {name!r} (top characters: {known})")
+        return pick_character(characters, name, cast)
     if not 0 <= rank < len(characters):
         raise DevError(f"--rank {rank} is out of range: the book has {len(characters)} characters")
     return characters[rank]
@@ -113,7 +163,7 @@ async def _create_session(store: Store, args: argparse.Namespace) -> int:
         raise DevError(
             f"book {book.id} has no characters (processing_status={book.processing_status})"
         )
-    character = _pick(characters, args.rank, args.character)
+    character = _pick(characters, args.rank, args.character, book.cast)
     session = ChatSession(
         id=uuid.uuid4(), user_id=user_id, book_id=book.id, character_id=character.id
     )
@@ -130,23 +180,38 @@ async def _create_session(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def cast_of_book(book: Book, characters: list[CharacterRecord]) -> list[CastMember]:
+    """The book's whole cast; for a book processed before the cast was
+    stored, its persona characters."""
+    if book.cast:
+        return list(book.cast)
+    return [CastMember(c.name, tuple(c.aliases), 0, c.mention_count, c.id) for c in characters]
+
+
+def cast_lines(cast: list[CastMember]) -> list[str]:
+    """One line per character: rank, lines spoken, name (aliases), and the
+    id to chat with (``-``: no persona)."""
+    out = []
+    for rank, member in enumerate(cast, start=1):
+        aliases = ", ".join(a for a in member.aliases if a != member.name)
+        name = f"{member.name} ({aliases})" if aliases else member.name
+        chat = str(member.character_id) if member.character_id else "-"
+        out.append(f"{rank:>4}  {_plural(member.lines, 'line'):>11}  {chat:<36}  {name}")
+    return out
+
+
 async def _characters(store: Store, args: argparse.Namespace) -> int:
-    await _book(store, args.book_id)
-    for character in await store.list_characters(args.book_id):
-        if args.json:
-            _print_json(
-                {
-                    "rank": character.rank,
-                    "character_id": str(character.id),
-                    "name": character.name,
-                    "aliases": list(character.aliases),
-                    "mention_count": character.mention_count,
-                }
-            )
-        else:
-            aliases = ", ".join(a for a in character.aliases if a != character.name)
-            line = f"{character.rank:>3}  {character.id}  {character.name}"
-            print(f"{line}  ({aliases})" if aliases else line)
+    book = await _book(store, args.book_id)
+    cast = cast_of_book(book, await store.list_characters(args.book_id))
+    if args.json:
+        for rank, member in enumerate(cast, start=1):
+            _print_json({"rank": rank, **member.to_json()})
+    else:
+        print("\n".join(cast_lines(cast)))
     return 0
 
 

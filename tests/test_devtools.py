@@ -16,7 +16,7 @@ import pytest
 import trio
 
 from falsafa.cli import main as falsafa_main
-from falsafa.store import Book, CharacterRecord, SqliteStore, character_uuid
+from falsafa.store import Book, CastMember, CharacterRecord, SqliteStore, character_uuid
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,20 +131,78 @@ def test_create_session_refusals_say_why(db: Path, capsys) -> None:  # type: ign
     assert code == 1 and "does not exist" in err
 
 
-def test_characters_lists_by_rank(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_characters_lists_the_whole_cast_by_rank(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    book = created_book(capsys)
+    seed(db, book["book_id"], [("Scrooge", ("Ebenezer",)), ("Bob", ())])
+    bid = uuid.UUID(book["book_id"])
+    scrooge = character_uuid(bid, "Scrooge")
+    cast = [
+        CastMember("Scrooge", ("Ebenezer",), 329, 695, scrooge),
+        CastMember("Bob", (), 38, 98, character_uuid(bid, "Bob")),
+        CastMember("Tiny Tim", ("Tim",), 1, 25, None),  # too little for a persona
+    ]
+    trio.run(_set_cast, db, bid, cast)
+    code, out, _ = run(capsys, "characters", "--book-id", book["book_id"])
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 3
+    assert lines[0].split()[:3] == ["1", "329", "lines"]
+    assert lines[0].endswith(f"{scrooge}  Scrooge (Ebenezer)")
+    assert lines[2].split()[:4] == ["3", "1", "line", "-"] and lines[2].endswith("Tiny Tim (Tim)")
+    code, out, _ = run(capsys, "characters", "--book-id", book["book_id"], "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["rank"], r["name"], r["aliases"], r["lines"]) for r in rows] == [
+        (1, "Scrooge", ["Ebenezer"], 329),
+        (2, "Bob", [], 38),
+        (3, "Tiny Tim", ["Tim"], 1),
+    ]
+    assert rows[0]["character_id"] == str(scrooge) and rows[2]["character_id"] is None
+
+
+def test_characters_of_a_book_without_a_stored_cast_are_its_personas(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     book = created_book(capsys)
     seed(db, book["book_id"], [("Scrooge", ("Ebenezer",)), ("Bob", ())])
     code, out, _ = run(capsys, "characters", "--book-id", book["book_id"])
     lines = out.splitlines()
     assert code == 0 and len(lines) == 2
-    assert lines[0].split()[0] == "0" and lines[0].endswith("Scrooge  (Ebenezer)")
-    assert lines[1].endswith("  Bob")
-    code, out, _ = run(capsys, "characters", "--book-id", book["book_id"], "--json")
-    rows = [json.loads(line) for line in out.splitlines()]
-    assert [(r["rank"], r["name"], r["aliases"]) for r in rows] == [
-        (0, "Scrooge", ["Ebenezer"]),
-        (1, "Bob", []),
-    ]
+    assert lines[0].endswith("Scrooge (Ebenezer)") and lines[1].endswith("  Bob")
+
+
+def test_a_character_is_found_by_a_unique_part_of_a_name(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    book = created_book(capsys)
+    names = [("Mr. Darcy", ("Fitzwilliam Darcy",)), ("Mr. Bennet", ()), ("Mrs. Bennet", ())]
+    seed(db, book["book_id"], names)
+    bid = book["book_id"]
+    code, out, err = run(capsys, "create-session", "--book-id", bid, "--character", "Darcy")
+    assert code == 0, err
+    assert json.loads(out)["character_name"] == "Mr. Darcy"
+    # An exact name wins over the names it is part of.
+    code, out, _ = run(capsys, "create-session", "--book-id", bid, "--character", "mr. bennet")
+    assert code == 0 and json.loads(out)["character_name"] == "Mr. Bennet"
+    code, _, err = run(capsys, "create-session", "--book-id", bid, "--character", "Bennet")
+    assert code == 1
+    assert "'Bennet' could be any of: Mr. Bennet (no aliases); Mrs. Bennet (no aliases)" in err
+    code, _, err = run(capsys, "create-session", "--book-id", bid, "--character", "Dar")
+    assert code == 1 and "no character named 'Dar'" in err
+
+
+def test_a_cast_member_without_a_persona_is_named_as_such(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    book = created_book(capsys)
+    seed(db, book["book_id"], [("Scrooge", ())])
+    bid = uuid.UUID(book["book_id"])
+    cast = [CastMember("Scrooge", (), 329, 695, character_uuid(bid, "Scrooge"))]
+    trio.run(_set_cast, db, bid, [*cast, CastMember("Tiny Tim", ("Tim",), 1, 25, None)])
+    code, _, err = run(capsys, "create-session", "--book-id", str(bid), "--character", "Tim")
+    assert code == 1
+    assert "Tiny Tim has no persona (1 line, too little to speak for them)" in err
+    assert "these have one: Scrooge" in err
+
+
+async def _set_cast(db: Path, book_id: uuid.UUID, cast: list[CastMember]) -> None:
+    store = SqliteStore(db)
+    try:
+        await store.set_book_cast(book_id, cast)
+    finally:
+        await store.aclose()
 
 
 def test_wait_reports_completion_or_times_out(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -167,6 +167,8 @@ async def _stages(processor: BookProcessor, job: ProcessingJob, progress: JobPro
     with _stage("save"):
         check_transition(book.processing_status, "completed")
         try:
+            # The cast first: once the book reads completed, it is there.
+            await store.set_book_cast(book_id, list(analysis.cast))
             await store.save_book_results(book_id, characters, analysis.passages, analysis.layout)
         except NotFound:
             raise JobFailed("the book no longer exists", permanent=True) from None

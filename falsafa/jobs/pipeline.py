@@ -5,6 +5,7 @@ Usage::
     analysis = analyse_book(book_id, text, extractor="builtin", personas=12,
                             on_stage=StageFile(path))   # optional: "indexing", "personas"
     analysis.characters, analysis.passages, analysis.layout   # layout: falsafa.book.BookLayout
+    analysis.cast                                             # every character found
     analysis.timings                                          # seconds per stage
 
 It runs in a separate process (``trio_parallel``) so that extracting War and
@@ -16,17 +17,19 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from falsafa.book import BookLayout
 from falsafa.extract import available_extractor
+from falsafa.extract.model import Extraction
 from falsafa.index import split_passages
 from falsafa.persona import build_character_records
-from falsafa.store.base import BookStage, CharacterRecord, Passage
+from falsafa.store.base import BookStage, CastMember, CharacterRecord, Passage
 
-__all__ = ["BookAnalysis", "analyse_book"]
+__all__ = ["BookAnalysis", "analyse_book", "cast_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class BookAnalysis:
     characters: list[CharacterRecord]
     passages: list[Passage]
     layout: BookLayout
+    cast: tuple[CastMember, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     extractor: str = "builtin"
     warnings: tuple[str, ...] = ()
@@ -78,7 +82,25 @@ def analyse_book(
         characters=characters,
         passages=passages,
         layout=layout,
+        cast=cast_of(extraction, characters),
         timings=timings,
         extractor=engine.name,
         warnings=extraction.warnings,
+    )
+
+
+def cast_of(extraction: Extraction, characters: list[CharacterRecord]) -> tuple[CastMember, ...]:
+    """Every character found, by rank, with their lines and, for those with a
+    persona, the id of their ``characters`` row."""
+    lines = Counter(q.speaker for q in extraction.quotes if q.speaker)
+    persona = {str(c.facts.get("extractor_id")): c.id for c in characters}
+    return tuple(
+        CastMember(
+            name=c.name,
+            aliases=tuple(a for a in c.aliases if a != c.name),
+            lines=lines[c.id],
+            mentions=c.mention_count,
+            character_id=persona.get(c.id),
+        )
+        for c in sorted(extraction.characters, key=lambda c: c.rank)
     )

@@ -22,6 +22,7 @@ from .base import (
     Book,
     BookStage,
     BookStatus,
+    CastMember,
     CharacterRecord,
     ChatSession,
     Message,
@@ -67,6 +68,7 @@ def _optional(row: Row, column: str) -> Any:
 
 def book_from_row(row: Row) -> Book:
     progress = _optional(row, "processing_progress")
+    members = _json(_optional(row, "cast_list")) or ()
     return Book(
         id=uuid.UUID(str(row["id"])),
         user_id=uuid.UUID(str(row["user_id"])),
@@ -79,6 +81,7 @@ def book_from_row(row: Row) -> Book:
         layout=_layout(row),
         processing_stage=cast(BookStage | None, _optional(row, "processing_stage")),
         processing_progress=None if progress is None else float(progress),
+        cast=tuple(CastMember.from_json(doc) for doc in members),
     )
 
 

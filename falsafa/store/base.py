@@ -29,6 +29,7 @@ __all__ = [
     "Book",
     "BookStage",
     "BookStatus",
+    "CastMember",
     "CharacterRecord",
     "ChatSession",
     "Conflict",
@@ -71,6 +72,39 @@ class StoreUnavailable(StoreError):
 
 
 @dataclass(frozen=True, slots=True)
+class CastMember:
+    """One character the book's extraction found, persona or not: what a
+    reader picks from. ``character_id`` is the ``characters`` row to chat
+    with, None for those with too little material for a persona."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    lines: int = 0  # quotes attributed to them
+    mentions: int = 0
+    character_id: uuid.UUID | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "lines": self.lines,
+            "mentions": self.mentions,
+            "character_id": None if self.character_id is None else str(self.character_id),
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> CastMember:
+        character = doc.get("character_id")
+        return cls(
+            name=str(doc["name"]),
+            aliases=tuple(doc.get("aliases") or ()),
+            lines=int(doc.get("lines") or 0),
+            mentions=int(doc.get("mentions") or 0),
+            character_id=uuid.UUID(character) if character else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Book:
     id: uuid.UUID
     user_id: uuid.UUID
@@ -86,6 +120,8 @@ class Book:
     # None before the first job and after a new intake.
     processing_stage: BookStage | None = None
     processing_progress: float | None = None
+    # Every character found, by rank, written before the results (``cast_list``).
+    cast: tuple[CastMember, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +235,10 @@ class Store(Protocol):
     ) -> None:
         """Write the job's stage and fraction (0..1) on the book; the status is
         not touched. ``NotFound`` when the book does not exist."""
+
+    async def set_book_cast(self, book_id: uuid.UUID, cast: list[CastMember]) -> None:
+        """Store every character the book's extraction found (``books.cast_list``),
+        in rank order. ``NotFound`` when the book does not exist."""
 
     async def save_book_results(
         self,

@@ -42,6 +42,7 @@ from .base import (
     Book,
     BookStage,
     BookStatus,
+    CastMember,
     CharacterRecord,
     ChatSession,
     Conflict,
@@ -88,7 +89,8 @@ CREATE TABLE IF NOT EXISTS books (
     layout TEXT, -- falsafa.book.BookLayout as JSON, written with the results
     processing_stage TEXT
         CHECK (processing_stage IN ('downloading', 'extracting', 'indexing', 'personas', 'saving')),
-    processing_progress REAL CHECK (processing_progress BETWEEN 0 AND 1)
+    processing_progress REAL CHECK (processing_progress BETWEEN 0 AND 1),
+    cast_list TEXT -- every character found, JSON [falsafa.store.CastMember]
 );
 CREATE INDEX IF NOT EXISTS books_user_id_idx ON books (user_id);
 
@@ -225,7 +227,7 @@ def _id(value: object) -> str:
 def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a file made by an older version up to the schema above (the
     SQLite twin of supabase/migrations/: 20270101000000_book_layout.sql,
-    20270110000000_book_progress.sql)."""
+    20270110000000_book_progress.sql, 20270111000000_book_cast.sql)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(books)")}
     if "processing_stage" not in columns:
         conn.executescript(
@@ -237,6 +239,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
             COMMIT;"""
         )
     conn.executescript(_PROGRESS_FOLLOWS_STATUS)
+    if "cast_list" not in columns:
+        conn.execute("ALTER TABLE books ADD COLUMN cast_list TEXT")
     if "layout" not in columns:
         # The layout used to travel in each character's facts["book"].
         conn.executescript(
@@ -454,6 +458,17 @@ class SqliteStore:
                 "UPDATE books SET processing_stage = ?, processing_progress = ? WHERE id = ?",
                 (stage, progress, key),
             )
+            if cur.rowcount == 0:
+                raise NotFound(f"book {key} not found")
+
+        await self._run(lambda conn: self._write(conn, w))
+
+    async def set_book_cast(self, book_id: uuid.UUID, cast: list[CastMember]) -> None:
+        key = _id(book_id)
+        doc = json.dumps([member.to_json() for member in cast], ensure_ascii=False)
+
+        def w(conn: sqlite3.Connection) -> None:
+            cur = conn.execute("UPDATE books SET cast_list = ? WHERE id = ?", (doc, key))
             if cur.rowcount == 0:
                 raise NotFound(f"book {key} not found")
 

@@ -48,6 +48,7 @@ from .base import (
     Book,
     BookStage,
     BookStatus,
+    CastMember,
     CharacterRecord,
     ChatSession,
     Conflict,
@@ -232,6 +233,10 @@ class SupabaseStore:
     ) -> None:
         change = {"processing_stage": stage, "processing_progress": progress}
         await self._update_book("set_book_progress", book_id, change)
+
+    async def set_book_cast(self, book_id: uuid.UUID, cast: list[CastMember]) -> None:
+        change = {"cast_list": [member.to_json() for member in cast]}
+        await self._update_book("set_book_cast", book_id, change)
 
     async def _update_book(self, what: str, book_id: uuid.UUID, change: dict[str, Any]) -> None:
         async def w(c: AsyncClient) -> None:

@@ -131,6 +131,9 @@ async def test_war_and_peace_shows_its_stages_and_a_rising_fraction(
             rows.append((row.processing_status, row.processing_stage, row.processing_progress))
             await trio.sleep(0.05)
     assert rows[-1] == ("completed", None, 1.0), rows[-1]
+    done = await store.get_book(book.id)
+    assert done is not None and len(done.cast) > len(await store.list_characters(book.id)) > 0
+    assert done.cast[0].lines > 0 and done.cast[0].character_id is not None
     stages = [stage for status, stage, _ in rows if status == "processing" and stage]
     distinct = list(dict.fromkeys(stages))
     assert len(distinct) >= 4, distinct

@@ -14,6 +14,7 @@ import pytest
 from falsafa.book import BookLayout, Chapter
 from falsafa.store import (
     Book,
+    CastMember,
     CharacterRecord,
     ChatSession,
     Conflict,
@@ -103,6 +104,23 @@ async def test_progress_is_written_on_the_book_and_follows_the_status(
     assert done is not None and (done.processing_stage, done.processing_progress) == (None, 1.0)
     with pytest.raises(NotFound):
         await store.set_book_progress(uuid.uuid4(), "saving", 0.9)
+
+
+async def test_the_whole_cast_is_stored_on_the_book(store: Store) -> None:
+    book = make_book()
+    await store.create_book(book)
+    characters = make_characters(book.id, 1)
+    cast = [
+        CastMember("Emma Woodhouse", ("Emma", "Miss Woodhouse"), 120, 800, characters[0].id),
+        CastMember("Mr. Perry", (), 0, 12, None),
+    ]
+    await store.set_book_cast(book.id, cast)
+    await store.save_book_results(book.id, characters, [])
+    got = await store.get_book(book.id)
+    assert got is not None and got.cast == tuple(cast)
+    assert (await store.get_book(make_book().id)) is None
+    with pytest.raises(NotFound):
+        await store.set_book_cast(uuid.uuid4(), cast)
 
 
 async def test_set_status_of_missing_book_is_not_found(store: Store) -> None:
