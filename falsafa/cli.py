@@ -24,7 +24,7 @@ commands:
   serve      run the service (roles from FALSAFA_ROLES: api, worker, or both)
   extract    extract characters and quotes: falsafa extract [--json] FILE
   config     print the configuration variables as a Markdown table
-  dev        stand-ins for the frontend: falsafa dev create-book|create-session|characters|wait
+  dev        stand-ins for the frontend: falsafa dev create-book|create-session|characters|chapters|wait
 """
 
 

@@ -6,6 +6,7 @@ Usage::
     falsafa dev create-session --book-id B --user-id U --rank 0
     falsafa dev create-session --book-id B --user-id U --character Scrooge
     falsafa dev characters --book-id B [--json]                  # the whole cast, by rank
+    falsafa dev chapters --book-id B [--json]                    # the ordinals reading_chapter takes
     falsafa dev wait --book-id B [--timeout 120]                 # until completed or failed
 
 In production the frontend inserts the ``books`` row before it calls
@@ -78,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     characters = commands.add_parser("characters", help="list a book's whole cast by rank")
     characters.add_argument("--book-id", type=_uuid, required=True)
     characters.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    chapters = commands.add_parser(
+        "chapters", help="list a book's chapters: the ordinals reading_chapter takes"
+    )
+    chapters.add_argument("--book-id", type=_uuid, required=True)
+    chapters.add_argument("--json", action="store_true", help="one JSON object per line")
 
     wait = commands.add_parser("wait", help="wait until a book is completed (exit 0) or failed")
     wait.add_argument("--book-id", type=_uuid, required=True)
@@ -215,6 +222,22 @@ async def _characters(store: Store, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _chapters(store: Store, args: argparse.Namespace) -> int:
+    book = await _book(store, args.book_id)
+    if book.layout is None:
+        raise DevError(f"book {book.id} has no chapter list yet (status {book.processing_status})")
+    length = max(1, book.layout.length)
+    for chapter in book.layout.chapters:
+        start = round(chapter.start / length, 4)
+        if args.json:
+            _print_json(
+                {"reading_chapter": chapter.number, "title": chapter.title, "starts_at": start}
+            )
+        else:
+            print(f"{chapter.number:>4}  {start:>7.1%}  {chapter.title}")
+    return 0
+
+
 async def _wait(store: Store, args: argparse.Namespace) -> int:
     book = await _book(store, args.book_id)
     with trio.move_on_after(args.timeout):
@@ -234,6 +257,7 @@ _COMMANDS: dict[str, Callable[[Store, argparse.Namespace], Awaitable[int]]] = {
     "create-book": _create_book,
     "create-session": _create_session,
     "characters": _characters,
+    "chapters": _chapters,
     "wait": _wait,
 }
 

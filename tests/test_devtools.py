@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 import trio
 
+from falsafa.book import BookLayout
 from falsafa.cli import main as falsafa_main
 from falsafa.store import Book, CastMember, CharacterRecord, SqliteStore, character_uuid
+from tests.book.books import read_pdnc
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,6 +197,31 @@ def test_a_cast_member_without_a_persona_is_named_as_such(db: Path, capsys) -> N
     assert code == 1
     assert "Tiny Tim has no persona (1 line, too little to speak for them)" in err
     assert "these have one: Scrooge" in err
+
+
+def test_chapters_lists_the_ordinals_reading_chapter_takes(db: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    book = created_book(capsys)
+    code, _, err = run(capsys, "chapters", "--book-id", book["book_id"])
+    assert code == 1 and "has no chapter list yet (status pending)" in err
+    layout = BookLayout.of(read_pdnc("PrideAndPrejudice"))  # volumes restart at CHAPTER I.
+
+    async def save() -> None:
+        store = SqliteStore(db)
+        try:
+            await store.save_book_results(uuid.UUID(book["book_id"]), [], [], layout)
+        finally:
+            await store.aclose()
+
+    trio.run(save)
+    code, out, _ = run(capsys, "chapters", "--book-id", book["book_id"])
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 61
+    assert lines[0].split()[0] == "1" and lines[0].endswith("  CHAPTER I.")
+    assert lines[23].split()[0] == "24" and lines[23].endswith("  VOL. II, CHAPTER I.")
+    code, out, _ = run(capsys, "chapters", "--book-id", book["book_id"], "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["reading_chapter"] for r in rows] == list(range(1, 62))
+    assert rows[23]["title"] == "VOL. II, CHAPTER I." and 0 < rows[23]["starts_at"] < 1
 
 
 async def _set_cast(db: Path, book_id: uuid.UUID, cast: list[CastMember]) -> None:

@@ -23,7 +23,15 @@ from falsafa.chat.flow import ChatRequest
 from falsafa.errors import ApiError
 from falsafa.jobs.intake import ProcessingRequest
 
-__all__ = ["ChatRequest", "ProcessingRequest", "parse_chat", "parse_processing"]
+__all__ = [
+    "BAD_CHAPTER",
+    "BAD_POSITION",
+    "BOTH_POSITIONS",
+    "ChatRequest",
+    "ProcessingRequest",
+    "parse_chat",
+    "parse_processing",
+]
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -95,22 +103,47 @@ def parse_chat(raw: bytes | str, *, max_message_chars: int) -> ChatRequest:
         raise ApiError(400, "user_message must not be empty")
     if len(message) > max_message_chars:
         raise ApiError(400, f"user_message is longer than {max_message_chars} characters")
+    position = _reading_position(doc.get("reading_position"))
+    chapter = _reading_chapter(doc.get("reading_chapter"))
+    if position is not None and chapter is not None:
+        raise ApiError(400, BOTH_POSITIONS)
     return ChatRequest(
-        user_message=message,
-        reading_position=_reading_position(doc.get("reading_position")),
-        **ids,
+        user_message=message, reading_position=position, reading_chapter=chapter, **ids
     )
 
 
-def _reading_position(value: Any) -> float | int | None:
+BAD_POSITION = (
+    "reading_position must be a number from 0 to 1, the fraction of the book read"
+    " (1 is the end); for a chapter, send reading_chapter"
+)
+BAD_CHAPTER = (
+    "reading_chapter must be a whole number from 1: the ordinal of the last chapter"
+    " read in the book's list of chapters"
+)
+BOTH_POSITIONS = "send reading_position or reading_chapter, not both"
+
+
+def _number(value: Any) -> float | None:
+    # Any JSON number: JavaScript sends 1.0 as 1, Python as 1.0; both are numbers.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _reading_position(value: Any) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise ApiError(400, "reading_position must be a fraction 0..1 or a chapter number")
-    if isinstance(value, int):
-        if value < 0:
-            raise ApiError(400, "reading_position chapter must be >= 0")
-        return value
-    if isinstance(value, float) and math.isfinite(value) and 0.0 <= value <= 1.0:
-        return value
-    raise ApiError(400, "reading_position must be a fraction 0..1 or a chapter number")
+    number = _number(value)
+    if number is None or not 0.0 <= number <= 1.0:
+        raise ApiError(400, BAD_POSITION)
+    return number
+
+
+def _reading_chapter(value: Any) -> int | None:
+    if value is None:
+        return None
+    number = _number(value)
+    if number is None or number != int(number) or number < 1:
+        raise ApiError(400, BAD_CHAPTER)
+    # An int as sent: a float would round 10**30 to another number.
+    return value if isinstance(value, int) else int(number)

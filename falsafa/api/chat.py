@@ -1,6 +1,7 @@
 """``POST /character/chat``: validate, then stream the reply as SSE.
 
-Before the stream (plain JSON errors): 400 malformed body; 404 session not
+Before the stream (plain JSON errors): 400 malformed body, or a
+``reading_chapter`` the book does not have; 404 session not
 found or not matching the user, book or character; 409 book not processed
 yet; 500 store unavailable; 503 too many streams or shutting down. Once the
 stream has started, errors are SSE events (see ``falsafa.chat.flow``).
@@ -14,6 +15,7 @@ from functools import partial
 from quart import Blueprint, Response, current_app, request
 
 from falsafa.api.bodies import parse_chat
+from falsafa.chat.flow import PositionOutOfRange, reading_offset
 from falsafa.errors import ApiError
 from falsafa.logs import log_context
 from falsafa.services import Services
@@ -62,8 +64,12 @@ async def chat() -> Response:
                 409, f"the book is not ready for chat yet (status: {book.processing_status})"
             )
 
+        try:
+            before = reading_offset(book.layout, body)
+        except PositionOutOfRange as exc:
+            raise ApiError(400, str(exc)) from None
         stream_body = services.streams.open(
-            partial(services.conversations.converse, body, character, book.layout)
+            partial(services.conversations.converse, body, character, before)
         )
     response = Response(
         stream_body,

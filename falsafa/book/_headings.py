@@ -60,8 +60,9 @@ _NUM = rf"(?:\d+|{_ROMAN}|(?i:{_WORDNUM})|(?i:the\s+(?:{_WORDNUM})))"
 _TAIL = r"(?:(?:[.:,]|\s*--|\s*—)\s*|\s+)?(?P<title>.*?)"
 
 _CHAPTER_RE = re.compile(rf"^(?:{_cased(CHAPTER_WORDS)})\s+(?P<num>{_NUM})\b{_TAIL}\s*$")
+# "VOL. II." is a volume too (Pride and Prejudice's chapters restart in each).
 _CONTAINER_RE = re.compile(
-    rf"^(?:(?:{_cased(CONTAINER_WORDS)})\s+(?P<num>{_NUM})\b{_TAIL}"
+    rf"^(?:(?:{_cased(CONTAINER_WORDS)}|VOL\.|Vol\.)\s+(?P<num>{_NUM})\b{_TAIL}"
     rf"|(?:(?:FIRST|SECOND|THIRD|First|Second|Third)\s+)?"
     rf"(?:{_cased(FRAME_WORDS)})\b(?:[.:]\s*(?P<title2>.*?))?)\s*$"
 )

@@ -3,7 +3,8 @@
 Usage (the chat endpoint does this after validating the session)::
 
     conversations = Conversations(store, locks, keeper, responder, store_timeout=10)
-    body = streams.open(partial(conversations.converse, request, character, book.layout))
+    before = reading_offset(book.layout, request)     # PositionOutOfRange: a 400
+    body = streams.open(partial(conversations.converse, request, character, before))
 
 ``converse`` runs as a task of the service (``falsafa.chat.streams``):
 
@@ -47,7 +48,7 @@ from falsafa.redisio import RedisUnavailable
 from falsafa.store import Exchange, Message, Store, StoreError, exchange_ids
 from falsafa.store.base import CharacterRecord, MessageStatus, Passage
 
-__all__ = ["ChatRequest", "Conversations", "reading_offset"]
+__all__ = ["ChatRequest", "Conversations", "PositionOutOfRange", "reading_offset"]
 
 log = logging.getLogger("falsafa.chat")
 
@@ -65,16 +66,36 @@ class ChatRequest:
     book_id: uuid.UUID
     session_id: uuid.UUID
     user_message: str
-    # A fraction 0..1 of the book (float) or a chapter number (int), or None.
-    reading_position: float | int | None = None
+    # How far the reader is, one or neither: a fraction 0..1 of the book
+    # (1 is the end), or the ordinal of the last chapter read in the book's
+    # own list of chapters (1 is the first; ``falsafa dev chapters``).
+    reading_position: float | None = None
+    reading_chapter: int | None = None
 
 
-def reading_offset(layout: BookLayout | None, position: float | int | None) -> int | None:
+class PositionOutOfRange(ValueError):
+    """The reading position names no place in this book (a 400)."""
+
+
+def reading_offset(layout: BookLayout | None, request: ChatRequest) -> int | None:
     """The book offset the reader has reached, from the layout stored on the
-    book; None means the whole book."""
-    if position is None or layout is None or not layout.length:
+    book; None means the whole book. A ``reading_chapter`` past the book's
+    last chapter, or in a book without chapters, is ``PositionOutOfRange``."""
+    chapter = request.reading_chapter
+    if chapter is not None:
+        count = len(layout.chapters) if layout is not None else 0
+        if layout is None or not count:
+            raise PositionOutOfRange(
+                "reading_chapter: this book has no chapters; send reading_position instead"
+            )
+        if chapter > count:
+            raise PositionOutOfRange(
+                f"reading_chapter {chapter} is past the book's last chapter ({count})"
+            )
+        return layout.offset_for(chapter)
+    if request.reading_position is None or layout is None or not layout.length:
         return None
-    return layout.offset_for(position)
+    return layout.offset_for(float(request.reading_position))
 
 
 @dataclass(eq=False, slots=True)
@@ -92,16 +113,16 @@ class Conversations:
         self,
         request: ChatRequest,
         character: CharacterRecord,
-        layout: BookLayout | None,
+        before: int | None,
         stream: ChatStream,
     ) -> Coroutine[Any, Any, None]:
-        """The producer of one chat stream (see the module's docstring).
+        """The producer of one chat stream (see the module's docstring);
+        ``before`` is :func:`reading_offset`'s answer for the request.
 
         Not a coroutine function itself: a frame of its own would hold the
         character's facts (~20 KB parsed) for as long as the reply streams,
         where ``_converse`` lets go of them once the prompt is built.
         """
-        before = reading_offset(layout, request.reading_position)
         return _converse(self, request, character, before, stream)
 
 

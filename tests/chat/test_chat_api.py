@@ -10,6 +10,7 @@ import pytest
 import redis
 import trio
 
+from falsafa.api.bodies import BAD_CHAPTER, BAD_POSITION, BOTH_POSITIONS
 from falsafa.config import Settings
 from falsafa.locks import lock_key
 from falsafa.store import ChatSession
@@ -115,7 +116,7 @@ async def test_reading_position_limits_persona_and_passages(chat, llm) -> None: 
     later_quotes = [q["text"] for q in character.facts["quotes"] if q["start"] >= cut]
     assert later_quotes, "the test needs quotes after chapter 1"
     llm.script(tokens=["ok"])
-    await _stream(client, chat_body(session, "Tell me about the ghost", reading_position=1))
+    await _stream(client, chat_body(session, "Tell me about the ghost", reading_chapter=1))
     system = "\n".join(m["content"] for m in llm.requests[-1].json["messages"][:2])
     for quote in later_quotes:
         assert quote not in system
@@ -155,11 +156,11 @@ async def test_book_not_completed_is_409(chat) -> None:  # type: ignore[no-untyp
         ({"user_message": "x" * 4001}, "user_message is longer than 4000 characters"),
         ({"user_message": 5}, "user_message must be a string"),
         ({"session_id": "123"}, "session_id is not a UUID"),
-        ({"reading_position": 1.5}, "reading_position must be a fraction 0..1 or a chapter number"),
-        (
-            {"reading_position": True},
-            "reading_position must be a fraction 0..1 or a chapter number",
-        ),
+        ({"reading_position": 1.5}, BAD_POSITION),
+        ({"reading_position": True}, BAD_POSITION),
+        ({"reading_chapter": 0}, BAD_CHAPTER),
+        ({"reading_chapter": 6}, "reading_chapter 6 is past the book's last chapter (5)"),
+        ({"reading_chapter": 2, "reading_position": 0.5}, BOTH_POSITIONS),
     ],
 )
 async def test_bad_bodies_are_400(chat, override, message) -> None:  # type: ignore[no-untyped-def]

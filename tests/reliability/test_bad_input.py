@@ -19,6 +19,7 @@ import h11
 import pytest
 import trio
 
+from falsafa.api.bodies import BAD_POSITION, BOTH_POSITIONS
 from tests.reliability.conftest import REPLY, Hostile
 from tests.support import sse_events
 
@@ -717,14 +718,28 @@ ROWS: list[Row] = [
         C,
         js(lambda h: h.chat(reading_position="0.5")),
         400,
-        err(400, "reading_position must be a fraction 0..1 or a chapter number"),
+        err(400, BAD_POSITION),
     ),
     Row(
         "c-position-negative",
         C,
         js(lambda h: h.chat(reading_position=-1)),
         400,
-        err(400, "reading_position chapter must be >= 0"),
+        err(400, BAD_POSITION),
+    ),
+    Row(
+        "c-chapter-past-the-end",
+        C,
+        js(lambda h: h.chat(reading_chapter=10_000)),
+        400,
+        err(400, "reading_chapter 10000 is past the book's last chapter (5)"),
+    ),
+    Row(
+        "c-position-and-chapter",
+        C,
+        js(lambda h: h.chat(reading_position=1, reading_chapter=1)),
+        400,
+        err(400, BOTH_POSITIONS),
     ),
     Row(
         "c-position-infinite",
@@ -738,7 +753,7 @@ ROWS: list[Row] = [
         C,
         lambda h: json.dumps(h.chat()).replace("}", ', "reading_position": 1e999}').encode(),
         400,
-        err(400, "reading_position must be a fraction 0..1 or a chapter number"),
+        err(400, BAD_POSITION),
     ),
     Row("c-unknown-session", C, js(lambda h: h.unknown_chat()), 404, err(404, NOT_FOUND)),
     Row(
@@ -785,7 +800,11 @@ ROWS: list[Row] = [
         lambda _h: STREAMED,
     ),
     Row(
-        "c-huge-chapter", C, js(lambda h: h.chat(reading_position=10**30)), 200, lambda _h: STREAMED
+        "c-huge-chapter",
+        C,
+        js(lambda h: h.chat(reading_chapter=10**30)),
+        400,
+        err(400, f"reading_chapter {10**30} is past the book's last chapter (5)"),
     ),
     Row(
         "c-astral-4000", C, js(lambda h: h.chat(user_message="𝔄" * 4000)), 200, lambda _h: STREAMED
