@@ -2,7 +2,7 @@
 
 Usage::
 
-    history = await store.recent_messages(session_id, HISTORY_MESSAGES)
+    history = await store.recent_messages(session_id, HISTORY_MESSAGES, before_offset=offset)
     passages = await store.search_passages(book_id, message, limit=PASSAGES_RETRIEVED)
     prompt = build_prompt(
         character_name="Scrooge", persona=system_text, history=history,
@@ -17,7 +17,8 @@ LLM peer received):
 1. ``system``: the persona, rendered for the reader's position;
 2. ``system``: "Passages from the book ..." with the retrieved passages,
    each headed by its chapter, all before the reader's position;
-3. the recent history, oldest first, as ``user``/``assistant`` turns, within
+3. the recent history written at or before the reader's position (never a
+   message from further on in the book), oldest first, as ``user``/``assistant`` turns, within
    ``HISTORY_BUDGET_TOKENS``; older turns are dropped whole (never cut
    mid-message) and a one-line note says how many were left out;
 4. ``user``: the new message.

@@ -14,7 +14,8 @@ Usage (the chat endpoint does this after validating the session)::
    renews it every TTL/3; if it is lost (expired, taken over, Redis flushed)
    the reply is cancelled at once, the client gets a ``code: 409`` event,
    and the lock is not touched again;
-3. build the prompt (persona for the reading position, history, passages);
+3. build the prompt (persona for the reading position, the history written
+   at or before it, passages before it);
 4. stream tokens; LLM failure -> ``code: 502`` event;
 5. save the exchange (``complete``, ``interrupted`` when the client left,
    ``failed``) and release the lock, shielded from cancellation; a complete
@@ -174,7 +175,7 @@ async def _converse(
                 # the session ready (no 429) and its history complete.
                 finished = True
                 with trio.CancelScope(shield=True):
-                    await _finish(chat, request, lock, lock_lost, ids, reply, status)
+                    await _finish(chat, request, lock, lock_lost, ids, reply, status, before)
                 await stream.emit(done_event(reply.text()))
         except* LLMError as group:
             error = group.exceptions[0]
@@ -195,7 +196,7 @@ async def _converse(
             status, outcome = "interrupted", "shutdown"
         if not finished:
             with trio.CancelScope(shield=True):
-                await _finish(chat, request, lock, lock_lost, ids, reply, status)
+                await _finish(chat, request, lock, lock_lost, ids, reply, status, before)
         metrics.CHAT_STREAM_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "chat stream ended",
@@ -238,10 +239,14 @@ async def _prepare(
     found = _Passages()
     async with trio.open_nursery() as nursery:
         nursery.start_soon(found.search, chat.store, request, before)
-        history = await chat.store.recent_messages(request.session_id, HISTORY_MESSAGES)
+        # Messages written further on in the book stay out: a reply quoting
+        # chapter 31 must not reach a reader back in chapter 5.
+        history = await chat.store.recent_messages(
+            request.session_id, HISTORY_MESSAGES, before_offset=before
+        )
     passages = found.get()
-    history, previous_id = _without_retried_exchange(history, request.user_message)
-    ids = exchange_ids(request.session_id, previous_id, request.user_message)
+    history, previous_id = _without_retried_exchange(history, request.user_message, before)
+    ids = exchange_ids(request.session_id, previous_id, request.user_message, before)
     if before is None and character.persona_prompt:
         persona = character.persona_prompt
     else:
@@ -263,15 +268,17 @@ async def _prepare(
 
 
 def _without_retried_exchange(
-    history: list[Message], user_message: str
+    history: list[Message], user_message: str, before: int | None
 ) -> tuple[list[Message], uuid.UUID | None]:
-    """A request whose message repeats the session's last user message is a
-    retry of that exchange: it replaces it (same ids) instead of adding rows."""
+    """A request whose message repeats the session's last user message at the
+    same reading position is a retry of that exchange: it replaces it (same
+    ids) instead of adding rows. At another position it is a new question."""
     last_user = max((i for i, m in enumerate(history) if m.role == "user"), default=None)
     if (
         last_user is not None
         and last_user >= len(history) - 2
         and history[last_user].content == user_message
+        and history[last_user].reading_offset == before
     ):
         history = history[:last_user]
     previous = history[-1].id if history else None
@@ -300,6 +307,7 @@ async def _finish(
     ids: tuple[uuid.UUID, uuid.UUID] | None,
     reply: ReplyText,
     status: MessageStatus,
+    before: int | None,
 ) -> None:
     if ids is not None:
         exchange = Exchange(
@@ -309,6 +317,7 @@ async def _finish(
             user_message=request.user_message,
             reply=reply.text(),
             status=status,
+            reading_offset=before,
         )
         with trio.move_on_after(chat.store_timeout) as scope:
             try:

@@ -119,6 +119,7 @@ def message_from_row(row: Row) -> Message:
         content=row["content"],
         status=cast(MessageStatus, row["status"]),
         created_at=_dt(row["created_at"]),
+        reading_offset=_optional(row, "reading_offset"),
     )
 
 

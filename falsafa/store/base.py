@@ -176,6 +176,8 @@ class Message:
     content: str
     status: MessageStatus = "complete"
     created_at: datetime | None = None
+    # Where the reader was (a book offset; None: no position, the whole book).
+    reading_offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,9 @@ class Exchange:
     user_message: str
     reply: str
     status: MessageStatus
+    # Where the reader was when it was said; history at an earlier position
+    # leaves it out (None: no position given, after every position).
+    reading_offset: int | None = None
 
 
 def character_uuid(book_id: uuid.UUID, key: str) -> uuid.UUID:
@@ -200,11 +205,17 @@ def character_uuid(book_id: uuid.UUID, key: str) -> uuid.UUID:
 
 
 def exchange_ids(
-    session_id: uuid.UUID, previous_message_id: uuid.UUID | None, user_message: str
+    session_id: uuid.UUID,
+    previous_message_id: uuid.UUID | None,
+    user_message: str,
+    reading_offset: int | None = None,
 ) -> tuple[uuid.UUID, uuid.UUID]:
     """Ids of (user message, reply): the same message after the same history
-    is the same exchange, so a retry replaces rather than duplicates."""
+    at the same reading position is the same exchange, so a retry replaces
+    rather than duplicates; at another position it is a new exchange."""
     key = f"{session_id}:{previous_message_id}:{user_message}"
+    if reading_offset is not None:
+        key = f"{key}@{reading_offset}"
     return (
         uuid.uuid5(_FALSAFA_NS, "user:" + key),
         uuid.uuid5(_FALSAFA_NS, "assistant:" + key),
@@ -269,8 +280,11 @@ class Store(Protocol):
         trip where the store allows it: they sit before the first token)."""
         ...
 
-    async def recent_messages(self, session_id: uuid.UUID, limit: int) -> list[Message]:
-        """The last ``limit`` messages, oldest first."""
+    async def recent_messages(
+        self, session_id: uuid.UUID, limit: int, before_offset: int | None = None
+    ) -> list[Message]:
+        """The last ``limit`` messages, oldest first; with ``before_offset``,
+        only those written at a reading offset at or before it."""
         ...
 
     async def save_exchange(self, exchange: Exchange) -> None:

@@ -128,7 +128,8 @@ CREATE TABLE IF NOT EXISTS messages (
     content TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'complete'
         CHECK (status IN ('complete', 'interrupted', 'failed')),
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    reading_offset INTEGER -- where the reader was; NULL: no position given
 );
 CREATE INDEX IF NOT EXISTS messages_session_created_idx ON messages (session_id, created_at);
 
@@ -227,7 +228,8 @@ def _id(value: object) -> str:
 def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a file made by an older version up to the schema above (the
     SQLite twin of supabase/migrations/: 20270101000000_book_layout.sql,
-    20270110000000_book_progress.sql, 20270111000000_book_cast.sql)."""
+    20270110000000_book_progress.sql, 20270111000000_book_cast.sql,
+    20270112000000_message_position.sql)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(books)")}
     if "processing_stage" not in columns:
         conn.executescript(
@@ -241,6 +243,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.executescript(_PROGRESS_FOLLOWS_STATUS)
     if "cast_list" not in columns:
         conn.execute("ALTER TABLE books ADD COLUMN cast_list TEXT")
+    if "reading_offset" not in {row[1] for row in conn.execute("PRAGMA table_info(messages)")}:
+        conn.execute("ALTER TABLE messages ADD COLUMN reading_offset INTEGER")
     if "layout" not in columns:
         # The layout used to travel in each character's facts["book"].
         conn.executescript(
@@ -600,16 +604,22 @@ class SqliteStore:
 
         return await self._read(q)
 
-    async def recent_messages(self, session_id: uuid.UUID, limit: int) -> list[Message]:
+    async def recent_messages(
+        self, session_id: uuid.UUID, limit: int, before_offset: int | None = None
+    ) -> list[Message]:
         key = _id(session_id)
         if limit <= 0:
             return []
+        # NULL (no position given) is after every position: left out too.
+        where, params = "", [key, limit]
+        if before_offset is not None:
+            where, params = " AND reading_offset <= ?", [key, before_offset, limit]
 
         def q(conn: sqlite3.Connection) -> list[Message]:
             rows = conn.execute(
-                "SELECT * FROM messages WHERE session_id = ?"
+                f"SELECT * FROM messages WHERE session_id = ?{where}"
                 " ORDER BY created_at DESC, role ASC LIMIT ?",
-                (key, limit),
+                params,
             ).fetchall()
             return [message_from_row(r) for r in reversed(rows)]
 
@@ -625,6 +635,7 @@ class SqliteStore:
                 "user",
                 exchange.user_message,
                 "complete",
+                exchange.reading_offset,
                 now,
             ),
             # one microsecond later, so the reply always sorts after its question
@@ -634,6 +645,7 @@ class SqliteStore:
                 "assistant",
                 exchange.reply,
                 exchange.status,
+                exchange.reading_offset,
                 now + timedelta(microseconds=1),
             ),
         ]
@@ -646,11 +658,12 @@ class SqliteStore:
                 raise NotFound(f"chat session {session} not found")
             # created_at is kept on conflict: a retry updates the reply in place.
             conn.executemany(
-                """INSERT INTO messages (id, session_id, role, content, status, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?)
+                """INSERT INTO messages (id, session_id, role, content, status,
+                       reading_offset, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (id) DO UPDATE SET
                        content = excluded.content, status = excluded.status""",
-                [(*r[:5], _ts(r[5])) for r in rows],
+                [(*r[:6], _ts(r[6])) for r in rows],
             )
 
         await self._run(lambda conn: self._write(conn, w))

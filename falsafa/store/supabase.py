@@ -392,20 +392,18 @@ class SupabaseStore:
 
         return await self._call("get_session", q)
 
-    async def recent_messages(self, session_id: uuid.UUID, limit: int) -> list[Message]:
+    async def recent_messages(
+        self, session_id: uuid.UUID, limit: int, before_offset: int | None = None
+    ) -> list[Message]:
         if limit <= 0:
             return []
 
         async def q(c: AsyncClient) -> list[Message]:
-            r = await (
-                c.table("messages")
-                .select("*")
-                .eq("session_id", str(session_id))
-                .order("created_at", desc=True)
-                .order("role")
-                .limit(limit)
-                .execute()
-            )
+            query = c.table("messages").select("*").eq("session_id", str(session_id))
+            if before_offset is not None:
+                # lte leaves out NULL (no position given): after every position.
+                query = query.lte("reading_offset", before_offset)
+            r = await query.order("created_at", desc=True).order("role").limit(limit).execute()
             return [message_from_row(row) for row in reversed(_rows(r))]
 
         return await self._call("recent_messages", q)
@@ -418,6 +416,7 @@ class SupabaseStore:
             "p_user_message": exchange.user_message,
             "p_reply": exchange.reply,
             "p_status": exchange.status,
+            "p_reading_offset": exchange.reading_offset,
         }
 
         async def w(c: AsyncClient) -> None:

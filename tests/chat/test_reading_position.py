@@ -150,3 +150,41 @@ def test_a_book_without_chapters_takes_only_fractions() -> None:
         reading_offset(layout, request)
     half = ChatRequest(*(uuid.uuid4() for _ in range(4)), "hi", reading_position=0.5)
     assert reading_offset(layout, half) == 2_500
+
+
+async def test_a_later_exchange_never_reaches_the_model_at_an_earlier_position(
+    reader: Reader, llm: OpenAIPeer
+) -> None:
+    service, _book, session = reader
+    store = service.services.store
+    question = "Whose grave is that in the churchyard?"
+
+    async def ask(message: str, reply: str, position: float) -> list[dict[str, str]]:
+        llm.script(tokens=[reply])
+        async with httpx.AsyncClient(base_url=service.url or "", timeout=30) as client:
+            body = chat_body(session, message, reading_position=position)
+            response = await client.post("/character/chat", json=body)
+        assert sse_events(response.text)[-1] == {"done": True, "full_response": reply}
+        sent: list[dict[str, str]] = llm.requests[-1].json["messages"]
+        return [m for m in sent if m["role"] != "system"]
+
+    late = "My own name, on the stone, at the very end."
+    assert await ask(question, late, 0.95) == [{"role": "user", "content": question}]
+    # Back at 0.15, the same words: a new question, and the late reply stays out.
+    early = "What grave? It is Christmas Eve."
+    turns = await ask(question, early, 0.15)
+    assert turns == [{"role": "user", "content": question}]
+    assert not any(late in str(m) for m in llm.requests[-1].json["messages"])
+    stored = await store.recent_messages(session.id, 10)
+    assert [m.content for m in stored] == [question, late, question, early], "nothing overwritten"
+    assert stored[0].reading_offset > stored[2].reading_offset  # type: ignore[operator]
+
+    # Sent again at 0.15 it is a retry: it replaces the 0.15 exchange only.
+    again = "What grave? Bah."
+    assert await ask(question, again, 0.15) == [{"role": "user", "content": question}]
+    stored = await store.recent_messages(session.id, 10)
+    assert [m.content for m in stored] == [question, late, question, again]
+
+    # Further on, both earlier exchanges are the history.
+    turns = await ask("And now?", "Now I know.", 0.96)
+    assert [m["content"] for m in turns] == [question, late, question, again, "And now?"]

@@ -19,6 +19,7 @@ from falsafa.store import (
     ChatSession,
     Conflict,
     Exchange,
+    Message,
     NotFound,
     Passage,
     Store,
@@ -323,6 +324,37 @@ async def test_retried_exchange_replaces_not_duplicates(store: Store) -> None:
         ("Who are you?", "complete"),
         ("", "failed"),
     ]
+
+
+async def test_history_at_a_position_leaves_out_what_was_written_further_on(
+    store: Store,
+) -> None:
+    session = await _session(store)
+    previous = None
+    for text, offset in (("early", 100), ("late", 9_000), ("anywhere", None), ("middle", 500)):
+        user_id, assistant_id = exchange_ids(session.id, previous, text, offset)
+        exchange = Exchange(
+            session.id, user_id, assistant_id, text, f"re {text}", "complete", offset
+        )
+        await store.save_exchange(exchange)
+        previous = assistant_id
+
+    def said(messages: list[Message]) -> list[tuple[str, int | None]]:
+        return [(m.content, m.reading_offset) for m in messages]
+
+    assert said(await store.recent_messages(session.id, 10, before_offset=500)) == [
+        ("early", 100),
+        ("re early", 100),
+        ("middle", 500),
+        ("re middle", 500),
+    ]
+    assert said(await store.recent_messages(session.id, 1, before_offset=99)) == []
+    everything = await store.recent_messages(session.id, 10)
+    assert [m.content for m in everything][::2] == ["early", "late", "anywhere", "middle"]
+    assert said(everything)[4] == ("anywhere", None)
+    # The same words at another position are another exchange.
+    assert exchange_ids(session.id, None, "hi", 100) != exchange_ids(session.id, None, "hi", 200)
+    assert exchange_ids(session.id, None, "hi") == exchange_ids(session.id, None, "hi", None)
 
 
 async def test_exchange_of_missing_session_is_not_found(store: Store) -> None:
