@@ -3,6 +3,7 @@
 Usage::
 
     falsafa serve                  # the service, configured by environment variables
+    falsafa add FILE [--title T]   # your own book through the local service (scripts/dev.sh)
     falsafa extract [--json] FILE  # characters and quotes of one book
     falsafa config                 # print the configuration table (README)
     falsafa dev create-book ...    # stand-ins for the frontend (falsafa/devtools.py)
@@ -22,6 +23,7 @@ USAGE = """usage: falsafa COMMAND [ARGS]
 
 commands:
   serve      run the service (roles from FALSAFA_ROLES: api, worker, or both)
+  add        put a .txt/.md book through the local service: falsafa add FILE [--title T]
   extract    extract characters and quotes: falsafa extract [--json] FILE
   config     print the configuration variables as a Markdown table
   dev        stand-ins for the frontend: falsafa dev create-book|create-session|characters|chapters|wait
@@ -61,6 +63,10 @@ def _main(args: list[str]) -> int:
         from falsafa.extract.cli import main as extract_main
 
         return extract_main(rest)
+    if command == "add":
+        from falsafa.addbook import main as add_main
+
+        return add_main(rest)
     if command == "dev":
         from falsafa.devtools import main as dev_main
 

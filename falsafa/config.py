@@ -313,9 +313,8 @@ class Settings:
         "FALSAFA_REDIS_PREFIX",
         "",
         _optional_name,
-        "Prefix of every Redis key (queue, jobs, locks): processes share a queue exactly when "
-        "they share Redis and this. Empty: the spec's names. `scripts/dev.sh` derives one "
-        "from the store's path.",
+        "Prefix of every Redis key: processes share a queue when they share Redis and this "
+        "(empty: the spec's names; `scripts/dev.sh` derives one from the store's path).",
     )
     consumers: int = setting(
         "FALSAFA_CONSUMERS", "1", _positive_int, "Job consumers in a worker process."

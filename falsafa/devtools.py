@@ -8,6 +8,7 @@ Usage::
     falsafa dev characters --book-id B [--json]                  # the whole cast, by rank
     falsafa dev chapters --book-id B [--json]                    # the ordinals reading_chapter takes
     falsafa dev wait --book-id B [--timeout 120]                 # until completed or failed
+    falsafa dev chat --book-id B --character Darcy [--position 0.5 | --chapter 3] "Hello"
 
 In production the frontend inserts the ``books`` row before it calls
 ``POST /character/processing``, and creates ``chat_sessions`` before
@@ -15,6 +16,9 @@ In production the frontend inserts the ``books`` row before it calls
 stand in for it against the configured store (the same environment variables
 as ``falsafa serve``), so ``scripts/dev.sh`` and a developer with ``curl``
 can drive the whole flow. Output meant for scripts is one JSON object.
+``chat`` streams one reply from the service ``scripts/dev.sh`` runs on the
+same store (``falsafa.devstack``), in the local reader's session with that
+character, so consecutive calls are one conversation.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import trio
 
 from falsafa.book import WORD_RE
 from falsafa.config import ConfigError, Settings
+from falsafa.devstack import LOCAL_READER, ChatFailed, DevStack, NoStack, stream_reply
 from falsafa.store import (
     Book,
     CastMember,
@@ -42,6 +48,10 @@ from falsafa.store import (
 )
 
 __all__ = ["DevError", "cast_lines", "cast_of_book", "main", "pick_character"]
+
+
+# Seconds for one reply, first token to last (the service bounds the LLM).
+CHAT_TIMEOUT = 300.0
 
 
 class DevError(Exception):
@@ -85,6 +95,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     chapters.add_argument("--book-id", type=_uuid, required=True)
     chapters.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    chat = commands.add_parser("chat", help="stream one reply from the local service")
+    chat.add_argument("--book-id", type=_uuid, required=True)
+    chat.add_argument(
+        "--character", metavar="NAME", help="a name or a unique part of one (default: rank 1)"
+    )
+    where = chat.add_mutually_exclusive_group()
+    where.add_argument("--position", type=float, help="reading_position: fraction read, 0..1")
+    where.add_argument("--chapter", type=int, help="reading_chapter: last chapter read, from 1")
+    chat.add_argument("message")
 
     wait = commands.add_parser("wait", help="wait until a book is completed (exit 0) or failed")
     wait.add_argument("--book-id", type=_uuid, required=True)
@@ -253,11 +273,51 @@ async def _wait(store: Store, args: argparse.Namespace) -> int:
     raise DevError(f"still {status} after {args.timeout:g} s")
 
 
+async def _chat(store: Store, args: argparse.Namespace) -> int:
+    settings: Settings = args.settings
+    stack = DevStack.for_store(settings.sqlite_path)
+    book = await _book(store, args.book_id)
+    characters = await store.list_characters(book.id)
+    if not characters:
+        raise DevError(
+            f"book {book.id} has no characters (processing_status={book.processing_status})"
+        )
+    character = _pick(characters, 0, args.character, book.cast)
+    # One session per reader and character: the next call continues the talk.
+    session_id = uuid.uuid5(LOCAL_READER, f"session:{book.id}:{character.id}:{book.user_id}")
+    if await store.get_session(session_id) is None:
+        await store.create_session(ChatSession(session_id, book.user_id, book.id, character.id))
+    body: dict[str, Any] = {
+        "user_id": str(book.user_id),
+        "book_id": str(book.id),
+        "character_id": str(character.id),
+        "session_id": str(session_id),
+        "user_message": args.message,
+    }
+    if args.position is not None:
+        body["reading_position"] = args.position
+    if args.chapter is not None:
+        body["reading_chapter"] = args.chapter
+    headers = {"X-Falsafa-Secret": settings.api_secret} if settings.api_secret else {}
+    print(f"{character.name}: ", end="", flush=True)
+    async with httpx.AsyncClient(headers=headers, timeout=CHAT_TIMEOUT, trust_env=False) as client:
+        try:
+            await stream_reply(client, stack, body, out=sys.stdout)
+        except ChatFailed as exc:
+            print(flush=True)
+            raise DevError(str(exc)) from None
+        except httpx.HTTPError as exc:
+            print(flush=True)
+            raise DevError(f"the service at {stack.service} did not answer: {exc!r}") from None
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[Store, argparse.Namespace], Awaitable[int]]] = {
     "create-book": _create_book,
     "create-session": _create_session,
     "characters": _characters,
     "chapters": _chapters,
+    "chat": _chat,
     "wait": _wait,
 }
 
@@ -267,6 +327,7 @@ def _print_json(doc: dict[str, Any]) -> None:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    args.settings = settings
     store = store_for(settings)
     try:
         return await _COMMANDS[args.command](store, args)
@@ -288,4 +349,7 @@ def main(argv: list[str]) -> int:
         return 1
     except StoreError as exc:
         print(f"falsafa dev {args.command}: store error: {exc}", file=sys.stderr)
+        return 1
+    except NoStack as exc:
+        print(f"falsafa dev {args.command}: {exc}", file=sys.stderr)
         return 1

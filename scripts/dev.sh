@@ -1,26 +1,39 @@
 #!/usr/bin/env bash
-# Run the service locally on embedded defaults, with a sample book ready to chat.
-#   scripts/dev.sh           # set up, run, print curl commands; Ctrl-C stops everything
-#   scripts/dev.sh --smoke   # the whole flow once, no waiting; exit 0 only if every step worked
+# Run the service locally on embedded defaults, with a book processed and ready to chat.
+#   scripts/dev.sh                # the sample book: its cast and chat commands; Ctrl-C stops all
+#   scripts/dev.sh FILE           # the same with your own .txt or .md book (falsafa add FILE)
+#   scripts/dev.sh --smoke [FILE] # the whole flow once, no waiting; exit 0 only if every step worked
 #
 # What it starts (and stops on exit, nothing else): a private redis-server when
 # REDIS_URL is unset and none answers on 127.0.0.1:6379 (with --smoke: whenever
-# REDIS_URL is unset); `python3 -m http.server` serving falsafa/samples/ as the
+# REDIS_URL is unset); `python3 -m http.server` serving var/dev-storage/ as the
 # stand-in for Supabase storage; `falsafa serve` (api + worker) on the embedded
 # SQLite store. The offline responder answers unless OPENAI_API_KEY is set.
-# FALSAFA_BIND (default 127.0.0.1:8000) moves to a free port when taken.
+# FALSAFA_BIND (default 127.0.0.1:8000) moves to a free port when taken. Every
+# Redis key is under FALSAFA_REDIS_PREFIX, derived from the store's path unless
+# set: another checkout's dev.sh on the same Redis never takes this one's jobs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-usage() { sed -n '2,4s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,5s/^# \{0,1\}//p' "$0"; }
 smoke=0
-case "${1:-}" in
-  "") ;;
-  --smoke) smoke=1 ;;
-  -h | --help) usage; exit 0 ;;
-  *) usage >&2; exit 2 ;;
-esac
+book_file=""
+for arg in "$@"; do
+  case "$arg" in
+    --smoke) smoke=1 ;;
+    -h | --help) usage; exit 0 ;;
+    -*) usage >&2; exit 2 ;;
+    *)
+      [[ -z $book_file ]] || { usage >&2; exit 2; }
+      book_file=$arg
+      ;;
+  esac
+done
+if [[ -n $book_file ]]; then
+  [[ -f $book_file ]] || { printf 'dev.sh: error: %s is not a file\n' "$book_file" >&2; exit 2; }
+  book_file=$(realpath "$book_file")
+fi
 
 say() { printf 'dev.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -28,6 +41,7 @@ die() { say "error: $*"; exit 1; }
 pids=()    # what this script started, stopped in reverse order on exit
 tmp=""
 serve_log=""
+stack_file=""
 # shellcheck disable=SC2329  # run by the EXIT trap
 cleanup() {
   local status=$? i pid waited
@@ -47,6 +61,7 @@ cleanup() {
     say "last lines of the service log ($serve_log):"
     tail -n 20 "$serve_log" >&2 || true
   fi
+  [[ -n $stack_file ]] && rm -f "$stack_file"
   [[ -n $tmp ]] && rm -rf "$tmp"
   ((${#pids[@]})) && say "stopped everything it started"
   exit "$status"
@@ -101,7 +116,7 @@ wait_until() {  # wait_until SECONDS PID WHAT COMMAND...: poll COMMAND while PID
   local deadline=$((SECONDS + limit))
   shift 3
   until "$@" >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || die "$what exited during start-up"
+    kill -0 "$pid" 2>/dev/null || return 1
     ((SECONDS < deadline)) || die "$what did not answer within $limit s"
     sleep 0.1
   done
@@ -123,18 +138,34 @@ else
     --appendonly no --protected-mode yes --daemonize no >"$tmp/redis.log" 2>&1 &
   pids+=($!)
   export REDIS_URL=redis://127.0.0.1:$redis_port/0
-  wait_until 10 "$!" redis-server redis_answers "$REDIS_URL"
+  wait_until 10 "$!" redis-server redis_answers "$REDIS_URL" ||
+    die "redis-server exited during start-up"
   say "started a private redis-server on 127.0.0.1:$redis_port (pid $!)"
 fi
 
-# -- 3. the stand-in for Supabase storage --------------------------------------
+# -- 3. the store, and the stand-in for Supabase storage -----------------------
+if ((smoke)); then
+  export FALSAFA_SQLITE_PATH=$tmp/falsafa.sqlite3
+else
+  mkdir -p var
+  FALSAFA_SQLITE_PATH=$(realpath -m "${FALSAFA_SQLITE_PATH:-var/falsafa.sqlite3}")
+  export FALSAFA_SQLITE_PATH
+fi
+storage_dir=$(dirname "$FALSAFA_SQLITE_PATH")/dev-storage
+mkdir -p "$storage_dir"
+# This store's own keys on a shared Redis: two checkouts never share a queue.
+if [[ -z ${FALSAFA_REDIS_PREFIX:-} ]]; then
+  FALSAFA_REDIS_PREFIX=local-$(printf '%s' "$FALSAFA_SQLITE_PATH" | sha256sum | cut -c1-12)
+  export FALSAFA_REDIS_PREFIX
+fi
 storage_port=$(free_port)
 storage=http://127.0.0.1:$storage_port
-"$py" -m http.server --bind 127.0.0.1 --directory "$root/falsafa/samples" "$storage_port" \
+"$py" -m http.server --bind 127.0.0.1 --directory "$storage_dir" "$storage_port" \
   >"$tmp/storage.log" 2>&1 &
 pids+=($!)
-wait_until 10 "$!" "the storage server" curl -fsS -o /dev/null "$storage/a_christmas_carol.txt"
-say "serving falsafa/samples/ at $storage (stand-in for Supabase storage)"
+wait_until 10 "$!" "the storage server" curl -fsS -o /dev/null "$storage/" ||
+  die "the storage server exited during start-up"
+say "serving $storage_dir at $storage (stand-in for Supabase storage)"
 
 # -- 4. the service ------------------------------------------------------------
 bind=${FALSAFA_BIND:-127.0.0.1:8000}
@@ -152,46 +183,68 @@ export FALSAFA_STORAGE_ORIGINS=$storage
 export FALSAFA_GRACEFUL_TIMEOUT=${FALSAFA_GRACEFUL_TIMEOUT:-5}
 stop_grace=$(("${FALSAFA_GRACEFUL_TIMEOUT%.*}" + 5))
 if ((smoke)); then
-  export FALSAFA_SQLITE_PATH=$tmp/falsafa.sqlite3
   serve_log=$tmp/serve.log
 else
-  mkdir -p var
-  FALSAFA_SQLITE_PATH=$(realpath -m "${FALSAFA_SQLITE_PATH:-var/falsafa.sqlite3}")
-  export FALSAFA_SQLITE_PATH
+  # Earlier runs' logs are kept: dev-serve.log.1 is the run before this one.
   serve_log=$root/var/dev-serve.log
+  for i in 4 3 2 1; do
+    if [[ -f $serve_log.$i ]]; then mv -f "$serve_log.$i" "$serve_log.$((i + 1))"; fi
+  done
+  if [[ -f $serve_log ]]; then mv -f "$serve_log" "$serve_log.1"; fi
 fi
 if [[ -n ${OPENAI_API_KEY:-} ]]; then responder="the LLM (${OPENAI_MODEL:-gpt-4o-mini})"; else
   responder="the offline responder (set OPENAI_API_KEY for a real LLM)"; fi
 secret=()
 [[ -n ${FALSAFA_API_SECRET:-} ]] && secret=(-H "X-Falsafa-Secret: $FALSAFA_API_SECRET")
 
-"$falsafa" serve >"$serve_log" 2>&1 &
-serve_pid=$!
-pids+=("$serve_pid")
-wait_until 60 "$serve_pid" "falsafa serve" curl -fsS -o /dev/null "$base/health"
+# Another dev.sh starting at the same moment may take the port between the
+# check above and the bind: then take a free one and start again. Ours is up
+# when its own log says so (a /health answer could be the other service's).
+for attempt in 1 2 3; do
+  "$falsafa" serve >"$serve_log" 2>&1 &
+  serve_pid=$!
+  pids+=("$serve_pid")
+  wait_until 60 "$serve_pid" "falsafa serve" grep -q '"msg": "service started"' "$serve_log" ||
+    true
+  if kill -0 "$serve_pid" 2>/dev/null; then break; fi
+  if ((attempt == 3)) || ! grep -q "Address already in use" "$serve_log"; then
+    die "falsafa serve exited during start-up"
+  fi
+  port=$(free_port)
+  base=http://$url_host:$port
+  export FALSAFA_BIND=$host:$port
+  say "the port was taken meanwhile; using $host:$port instead"
+done
+curl -fsS -o /dev/null "$base/health" || die "falsafa serve does not answer at $base/health"
 say "falsafa serve is up at $base (pid $serve_pid, store $FALSAFA_SQLITE_PATH, replies from $responder)"
+# What `falsafa add` and `falsafa dev chat` read to find this service.
+stack_file=$(dirname "$FALSAFA_SQLITE_PATH")/dev-stack.json
+"$py" - "$stack_file" "$base" "$storage" "$storage_dir" "$FALSAFA_SQLITE_PATH" <<'EOF'
+import sys
+from pathlib import Path
+from falsafa.devstack import DevStack
+path, service, storage, storage_dir, store = sys.argv[1:]
+DevStack(service, storage, Path(storage_dir), Path(store)).write(Path(path))
+EOF
 
-# -- 5. a sample book, processed ---------------------------------------------
-created=$("$falsafa" dev create-book --title "A Christmas Carol") || die "falsafa dev create-book failed"
-book_id=$(json_field "$created" book_id)
-user_id=$(json_field "$created" user_id)
-body=$(printf '{"book_id": "%s", "user_id": "%s", "file_url": "%s/a_christmas_carol.txt"}' \
-  "$book_id" "$user_id" "$storage")
-code=$(curl -sS -o "$tmp/processing.json" -w '%{http_code}' "${secret[@]}" \
-  -H 'Content-Type: application/json' -d "$body" "$base/character/processing") || code=000
-[[ $code == 202 ]] || die "POST /character/processing answered $code: $(cat "$tmp/processing.json" 2>/dev/null)"
-say "book $book_id accepted: $(cat "$tmp/processing.json")"
-"$falsafa" dev wait --book-id "$book_id" --timeout 120 >/dev/null || die "the book was not processed"
-"$falsafa" dev characters --book-id "$book_id" >"$tmp/characters.txt"
-say "book processed; top characters:"
-head -n 5 "$tmp/characters.txt" | sed 's/^/    /' >&2
+# -- 5. a book, processed: falsafa add does what the frontend does ------------
+if [[ -n $book_file ]]; then
+  add=("$falsafa" add "$book_file")
+else
+  add=("$falsafa" add "$root/falsafa/samples/a_christmas_carol.txt" --title "A Christmas Carol")
+fi
+"${add[@]}" | tee "$tmp/added.txt" || die "falsafa add failed"
+chat_command=$(grep -m1 ' dev chat --book-id ' "$tmp/added.txt" | sed 's/^ *//') ||
+  die "falsafa add printed no chat command (no character has enough lines for a persona)"
+book_id=$(sed -E 's/.*--book-id ([0-9a-f-]+).*/\1/' <<<"$chat_command")
 
-# -- 6. a chat session with the main character ---------------------------------
-session=$("$falsafa" dev create-session --book-id "$book_id" --user-id "$user_id" --rank 0) ||
+# -- 6. a chat session with the main character, as the frontend opens one -----
+session=$("$falsafa" dev create-session --book-id "$book_id" --rank 0) ||
   die "falsafa dev create-session failed"
 session_id=$(json_field "$session" session_id)
 character_id=$(json_field "$session" character_id)
 character=$(json_field "$session" character_name)
+user_id=$(json_field "$session" user_id)
 say "chat session $session_id with $character"
 
 chat_body() {  # chat_body MESSAGE
@@ -202,8 +255,12 @@ secret_flag=""
 [[ -n ${FALSAFA_API_SECRET:-} ]] && secret_flag=" -H \"X-Falsafa-Secret: \$FALSAFA_API_SECRET\""
 
 if ((smoke)); then
+  say "running the chat command falsafa add printed"
+  bash -c "$chat_command" >"$tmp/chat.txt" || die "the printed chat command failed"
+  cat "$tmp/chat.txt"
+  [[ $(wc -w <"$tmp/chat.txt") -gt 1 ]] || die "the printed chat command streamed no reply"
   curl -sS -N --max-time 120 -o "$tmp/chat.sse" "${secret[@]}" -H 'Content-Type: application/json' \
-    -d "$(chat_body "Who are you, and what do you think of Christmas?")" "$base/character/chat" ||
+    -d "$(chat_body "Who are you, and what do you think of this story?")" "$base/character/chat" ||
     die "POST /character/chat failed"
   cat "$tmp/chat.sse"
   reply=$("$py" - "$tmp/chat.sse" <<'EOF'
@@ -225,25 +282,15 @@ fi
 
 cat <<EOF
 
-Falsafa is running at $base with "A Christmas Carol" processed.
-Talk with $character (a reply streams token by token):
+Falsafa is running at $base; replies come from $responder.
+The same over HTTP, as the frontend does it (a session with $character):
 
   curl -N$secret_flag -H 'Content-Type: application/json' \\
-    -d '$(chat_body "Who are you, and what do you think of Christmas?")' \\
+    -d '$(chat_body "Who are you, and what do you think of this story?")' \\
     $base/character/chat
 
-Talk with someone else: create a session, then put its session_id and
-character_id in the body above (the frontend does this in production):
-
-  export FALSAFA_STORE=sqlite FALSAFA_SQLITE_PATH=$FALSAFA_SQLITE_PATH
-  $falsafa dev characters --book-id $book_id
-  $falsafa dev create-session --book-id $book_id --user-id $user_id --rank 1  # or --character NAME
-
-Operations:
-
-  curl $base/health
-  curl -s $base/metrics | grep '^falsafa_'
-
+Another book, while this runs: $falsafa add path/to/book.txt
+Operations: curl $base/health; curl -s $base/metrics | grep '^falsafa_'
 Service log: $serve_log
 Press Ctrl-C to stop everything this script started.
 EOF

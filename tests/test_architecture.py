@@ -28,6 +28,7 @@ DEFERRED = {
     ("cli", "falsafa.supervisor"),
     ("cli", "falsafa.extract.cli"),
     ("cli", "falsafa.devtools"),
+    ("cli", "falsafa.addbook"),
     # Only the configured extractor is loaded; BookNLP is an optional extra.
     ("extract", "falsafa.extract.builtin"),
     ("extract", "falsafa.extract.booknlp"),

@@ -19,6 +19,7 @@ from falsafa.book import BookLayout
 from falsafa.cli import main as falsafa_main
 from falsafa.store import Book, CastMember, CharacterRecord, SqliteStore, character_uuid
 from tests.book.books import read_pdnc
+from tests.support import BOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -257,24 +258,54 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_dev_sh_smoke_runs_the_whole_flow(redis_url: str, tmp_path: Path) -> None:
-    """The README's first command, non-interactively: a sample book processed,
-    a session created, one reply streamed over SSE; nothing left running."""
+def _smoke_env(redis_url: str, tmp: Path) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("FALSAFA_", "SUPABASE_", "OPENAI_", "REDIS_"))
     }
+    return env | {"REDIS_URL": redis_url, "TMPDIR": str(tmp)}
+
+
+def _check_smoke(done: subprocess.CompletedProcess[str], elapsed: float, tmp: Path) -> str:
+    """What every smoke run shows; the character's name."""
+    report = f"exit {done.returncode} after {elapsed:.1f} s\nstderr:\n{done.stderr}"
+    assert done.returncode == 0, report + f"\nstdout:\n{done.stdout[-2000:]}"
+    assert "smoke test passed" in done.stderr, report
+    # falsafa add's cast and the chat command it printed, which streamed a reply
+    assert re.search(r"^\s+1\s+\d+ lines\s+[0-9a-f-]{36}\s+\S", done.stdout, re.M), report
+    assert "running the chat command falsafa add printed" in done.stderr, report
+
+    events = [json.loads(x[5:]) for x in done.stdout.splitlines() if x.startswith("data:")]
+    assert events and all("token" in e for e in events[:-1])
+    assert events[-1]["done"] is True
+    reply = events[-1]["full_response"]
+    assert reply and reply == "".join(e["token"] for e in events[:-1])
+    character = re.search(r"chat session \S+ with (.+)", done.stderr).group(1)  # type: ignore[union-attr]
+    assert f"{character} says: {reply}" in done.stdout
+    assert re.search(rf"^{re.escape(character)}: \S+ \S+", done.stdout, re.M), "dev chat's reply"
+
+    # Everything it started is gone: the service, the storage server, the temp dir.
+    serve_pid = int(re.search(r"\(pid (\d+),", done.stderr).group(1))  # type: ignore[union-attr]
+    with pytest.raises(ProcessLookupError):
+        os.kill(serve_pid, 0)
+    storage_port = int(re.search(r"at http://127\.0\.0\.1:(\d+) \(stand-in", done.stderr).group(1))  # type: ignore[union-attr]
+    serve_port = int(re.search(r"up at http://127\.0\.0\.1:(\d+)", done.stderr).group(1))  # type: ignore[union-attr]
+    assert not _listening(storage_port) and not _listening(serve_port)
+    assert not list(tmp.glob("falsafa-dev.*")), "temporary directory removed"
+    return character
+
+
+def test_dev_sh_smoke_runs_the_whole_flow(redis_url: str, tmp_path: Path) -> None:
+    """The README's first command, non-interactively: the sample book put in
+    with falsafa add, its cast, the printed chat command run, one reply
+    streamed over SSE; nothing left running."""
     # A port that is taken, so that dev.sh has to find another one.
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env |= {
-            "REDIS_URL": redis_url,  # the test's private redis-server
-            "FALSAFA_BIND": f"127.0.0.1:{port}",
-            "TMPDIR": str(tmp_path),
-        }
+        env = _smoke_env(redis_url, tmp_path) | {"FALSAFA_BIND": f"127.0.0.1:{port}"}
         started = time.monotonic()
         done = subprocess.run(
             [str(ROOT / "scripts" / "dev.sh"), "--smoke"],
@@ -285,26 +316,46 @@ def test_dev_sh_smoke_runs_the_whole_flow(redis_url: str, tmp_path: Path) -> Non
             text=True,
             timeout=300,
         )
-    elapsed = time.monotonic() - started
-    report = f"exit {done.returncode} after {elapsed:.1f} s\nstderr:\n{done.stderr}"
-    assert done.returncode == 0, report + f"\nstdout:\n{done.stdout[-2000:]}"
-    assert f"127.0.0.1:{port} is taken; using 127.0.0.1:" in done.stderr, report
-    assert f"using Redis at {redis_url}" in done.stderr, report
-    assert "smoke test passed" in done.stderr, report
+    assert _check_smoke(done, time.monotonic() - started, tmp_path) == "Scrooge"
+    assert f"127.0.0.1:{port} is taken; using 127.0.0.1:" in done.stderr
+    assert f"using Redis at {redis_url}" in done.stderr
+    assert '"A Christmas Carol" is processed' in done.stdout
 
-    events = [json.loads(x[5:]) for x in done.stdout.splitlines() if x.startswith("data:")]
-    assert events and all("token" in e for e in events[:-1])
-    assert events[-1]["done"] is True
-    reply = events[-1]["full_response"]
-    assert reply and reply == "".join(e["token"] for e in events[:-1])
-    character = re.search(r"chat session \S+ with (.+)", done.stderr).group(1)  # type: ignore[union-attr]
-    assert f"{character} says: {reply}" in done.stdout
 
-    # Everything it started is gone: the service, the storage server, the temp dir.
-    serve_pid = int(re.search(r"\(pid (\d+),", done.stderr).group(1))  # type: ignore[union-attr]
-    with pytest.raises(ProcessLookupError):
-        os.kill(serve_pid, 0)
-    storage_port = int(re.search(r"at http://127\.0\.0\.1:(\d+) \(stand-in", done.stderr).group(1))  # type: ignore[union-attr]
-    serve_port = int(re.search(r"up at http://127\.0\.0\.1:(\d+)", done.stderr).group(1))  # type: ignore[union-attr]
-    assert not _listening(storage_port) and not _listening(serve_port)
-    assert not list(tmp_path.glob("falsafa-dev.*")), "temporary directory removed"
+def test_two_checkouts_dev_sh_on_one_redis_each_with_its_own_book(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """``scripts/dev.sh FILE`` with your own book, while another dev.sh (its
+    own store, so its own key prefix) runs on the same Redis server."""
+    book = tmp_path / "my book.txt"
+    book.write_bytes((BOOKS / "the_time_machine.txt").read_bytes())
+    runs = []
+    for name, args in (("sample", []), ("mine", [str(book)])):
+        tmp = tmp_path / name
+        tmp.mkdir()
+        command = [str(ROOT / "scripts" / "dev.sh"), "--smoke", *args]
+        env = _smoke_env(redis_url, tmp)
+        runs.append(
+            (
+                tmp,
+                time.monotonic(),
+                subprocess.Popen(
+                    command,
+                    cwd=tmp,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+        )
+    outcomes = []
+    for tmp, started, process in runs:
+        out, err = process.communicate(timeout=400)
+        done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+        outcomes.append((_check_smoke(done, time.monotonic() - started, tmp), done))
+    (carol, sample), (_, mine) = outcomes
+    assert carol == "Scrooge" and '"A Christmas Carol" is processed' in sample.stdout
+    assert '"My Book" is processed' in mine.stdout
+    assert "A Christmas Carol" not in mine.stdout and "Scrooge" not in mine.stdout

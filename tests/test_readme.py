@@ -29,6 +29,9 @@ RUN_BY = {
     "falsafa dev wait": ("tests/test_devtools.py", '"wait"'),
     "falsafa dev characters": ("tests/test_devtools.py", '"characters"'),
     "falsafa dev create-session": ("tests/test_devtools.py", '"create-session"'),
+    "falsafa dev chapters": ("tests/test_devtools.py", '"chapters"'),
+    "falsafa dev chat": ("tests/test_addbook.py", '" dev chat --book-id "'),
+    "falsafa add": ("tests/test_addbook.py", '"falsafa.cli", "add"'),
 }
 
 
