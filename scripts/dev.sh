@@ -185,8 +185,8 @@ stop_grace=$(("${FALSAFA_GRACEFUL_TIMEOUT%.*}" + 5))
 if ((smoke)); then
   serve_log=$tmp/serve.log
 else
-  # Earlier runs' logs are kept: dev-serve.log.1 is the run before this one.
-  serve_log=$root/var/dev-serve.log
+  # Beside the store; earlier runs' logs are kept: .1 is the run before this one.
+  serve_log=$(dirname "$FALSAFA_SQLITE_PATH")/dev-serve.log
   for i in 4 3 2 1; do
     if [[ -f $serve_log.$i ]]; then mv -f "$serve_log.$i" "$serve_log.$((i + 1))"; fi
   done

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -359,3 +360,50 @@ def test_two_checkouts_dev_sh_on_one_redis_each_with_its_own_book(
     assert carol == "Scrooge" and '"A Christmas Carol" is processed' in sample.stdout
     assert '"My Book" is processed' in mine.stdout
     assert "A Christmas Carol" not in mine.stdout and "Scrooge" not in mine.stdout
+
+
+def _dev_sh_until_ready(env: dict[str, str], cwd: Path) -> str:
+    """Run scripts/dev.sh (not --smoke) until it waits for Ctrl-C, then press it."""
+    process = subprocess.Popen(
+        [str(ROOT / "scripts" / "dev.sh")],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines = []
+    try:
+        for line in process.stdout:  # blocks until dev.sh prints or exits
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    output = "".join(lines) + rest
+    assert "Press Ctrl-C" in output and process.returncode == 130, output
+    assert "stopped everything it started" in output
+    return output
+
+
+def test_dev_sh_twice_keeps_one_sample_book_and_both_logs(redis_url: str, tmp_path: Path) -> None:
+    env = _smoke_env(redis_url, tmp_path) | {
+        "FALSAFA_SQLITE_PATH": str(tmp_path / "var" / "falsafa.sqlite3")
+    }
+    first = _dev_sh_until_ready(env, tmp_path)
+    second = _dev_sh_until_ready(env, tmp_path)
+    book = re.search(r'"A Christmas Carol" is processed: book (\S+),', first).group(1)  # type: ignore[union-attr]
+    assert f'"A Christmas Carol" was added before: book {book},' in second
+    assert "is processed" not in second, "no second copy"
+    logs = tmp_path / "var"
+    first_pid = re.search(r"\(pid (\d+),", first).group(1)  # type: ignore[union-attr]
+    second_pid = re.search(r"\(pid (\d+),", second).group(1)  # type: ignore[union-attr]
+    assert first_pid != second_pid
+    kept = (logs / "dev-serve.log.1").read_text()
+    latest = (logs / "dev-serve.log").read_text()
+    assert '"msg": "service started"' in kept and '"msg": "service started"' in latest
+    assert '"msg": "book accepted"' in kept and '"msg": "book accepted"' not in latest
+    assert not (logs / "dev-stack.json").exists(), "the stack file goes with the service"
