@@ -289,7 +289,9 @@ The same over HTTP, as the frontend does it (a session with $character):
     -d '$(chat_body "Who are you, and what do you think of this story?")' \\
     $base/character/chat
 
-Another book, while this runs: $falsafa add path/to/book.txt
+Another book, while this runs (from any directory):
+  FALSAFA_SQLITE_PATH=$FALSAFA_SQLITE_PATH $falsafa add path/to/book.txt
+
 Operations: curl $base/health; curl -s $base/metrics | grep '^falsafa_'
 Service log: $serve_log
 Press Ctrl-C to stop everything this script started.
