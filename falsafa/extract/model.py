@@ -58,6 +58,9 @@ class Quote:
     """One stretch of direct speech, quotation marks included.
 
     ``speaker`` and ``addressee`` are character ids, or None when unknown.
+    ``confidence`` is the speaker scorer's probability that ``speaker`` said
+    it (None when the extractor gives none, e.g. BookNLP), so personas and
+    chat can prefer lines whose speaker is certain.
     """
 
     start: int
@@ -65,6 +68,7 @@ class Quote:
     text: str
     speaker: str | None = None
     addressee: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +136,10 @@ class Extraction:
                 }
                 for c in self.characters
             ],
-            "quotes": [{"start": q.start, "end": q.end, "speaker": q.speaker} for q in self.quotes],
+            "quotes": [
+                {"start": q.start, "end": q.end, "speaker": q.speaker, "confidence": q.confidence}
+                for q in self.quotes
+            ],
         }
 
     def to_json(self) -> dict[str, Any]:

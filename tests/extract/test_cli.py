@@ -32,8 +32,9 @@ def test_json_is_exactly_the_scorer_format(
     text = path.read_text(encoding="utf-8")
     assert text.startswith("\ufeff")
     for q in doc["quotes"]:
-        assert set(q) == {"start", "end", "speaker"}
+        assert set(q) == {"start", "end", "speaker", "confidence"}
         assert text[q["start"]] == "“" and q["speaker"] in ids
+        assert q["confidence"] is None or 0.0 <= q["confidence"] <= 1.0
     names = {c["id"]: c["name"] for c in doc["characters"]}
     assert [names[q["speaker"]] for q in doc["quotes"]] == ["Mrs. Bennet", "Mr. Bennet"]
 
