@@ -23,11 +23,10 @@ the characters.
 from __future__ import annotations
 
 import bisect
-import re
 from collections import Counter
+from dataclasses import dataclass
 
 from falsafa.extract.appositions import merge_appositions
-from falsafa.extract.attribution import Kin, MentionRef, attribute
 from falsafa.extract.descriptions import (
     attach_titles,
     claim_descriptions,
@@ -49,12 +48,14 @@ from falsafa.extract.names import (
 from falsafa.extract.persons import is_person
 from falsafa.extract.pet_names import pet_names
 from falsafa.extract.quotes import QuoteSpan, find_quotes
+from falsafa.extract.scoring import LinearModel
+from falsafa.extract.sieve import Kin, MentionRef, SieveState
+from falsafa.extract.speakers import Attribution, attribute, load_speaker_model
 from falsafa.extract.text import Layout
 
-__all__ = ["BuiltinExtractor"]
+__all__ = ["BuiltinExtractor", "CastReading", "finish", "read_cast", "speaker_state"]
 
 _PRONOUNS = {"male": "he/him/his", "female": "she/her/hers"}
-_FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself)\b")
 
 
 class BuiltinExtractor:
@@ -62,57 +63,104 @@ class BuiltinExtractor:
 
     name = "builtin"
 
+    def __init__(self, model: LinearModel | None = None) -> None:
+        self._model = model
+
     def extract(self, text: str) -> Extraction:
-        layout = Layout.of(text)
-        qspans = find_quotes(layout)
-        in_quote, quote_words = _quote_words(layout, qspans)
-        runs = find_names(layout)
-        learned = given_name_genders(layout, runs, in_quote)
-        clusters = merge_appositions(layout, cluster_names(runs, learned))
-        clusters += find_descriptions(layout, clusters)
-        genders, votes = infer_genders(layout, clusters, in_quote)
-        keep = [
-            i
-            for i, c in enumerate(clusters)
-            if (
-                described_person(c, layout, votes[i])
-                if c.described
-                else is_person(c, layout, votes[i], in_quote)
+        reading = read_cast(text)
+        model = self._model if self._model is not None else load_speaker_model()
+        return finish(reading, attribute(speaker_state(reading), model))
+
+
+@dataclass(slots=True)
+class CastReading:
+    """A book read up to its cast: who is in it and where they are named."""
+
+    layout: Layout
+    quotes: list[QuoteSpan]
+    in_quote: list[bool]
+    quote_words: list[tuple[int, int]]
+    clusters: list[NameCluster]
+    genders: list[Gender]
+    mentions: list[MentionRef]
+    narrator: int | None
+
+
+def read_cast(text: str) -> CastReading:
+    """Quotes, names, the people among them and their genders."""
+    layout = Layout.of(text)
+    qspans = find_quotes(layout)
+    in_quote, quote_words = _quote_words(layout, qspans)
+    runs = find_names(layout)
+    learned = given_name_genders(layout, runs, in_quote)
+    clusters = merge_appositions(layout, cluster_names(runs, learned))
+    clusters += find_descriptions(layout, clusters)
+    genders, votes = infer_genders(layout, clusters, in_quote)
+    keep = [
+        i
+        for i, c in enumerate(clusters)
+        if (
+            described_person(c, layout, votes[i])
+            if c.described
+            else is_person(c, layout, votes[i], in_quote)
+        )
+    ]
+    clusters = [clusters[i] for i in keep]
+    genders = [genders[i] for i in keep]
+    clusters, genders = claim_descriptions(clusters, genders)
+    attach_titles(layout, clusters)
+    mentions = sorted(
+        (
+            # A description's mention starts at its "the", so that the
+            # speech frames read "said the Time Traveller" as a name.
+            MentionRef(
+                r.word_index - (1 if r.article else 0),
+                r.word_index + len(r.parts) + (1 if r.title else 0) - 1,
+                ci,
+                in_quote[r.word_index],
             )
-        ]
-        clusters = [clusters[i] for i in keep]
-        genders = [genders[i] for i in keep]
-        clusters, genders = claim_descriptions(clusters, genders)
-        attach_titles(layout, clusters)
-        mentions = sorted(
-            (
-                # A description's mention starts at its "the", so that the
-                # speech frames read "said the Time Traveller" as a name.
-                MentionRef(
-                    r.word_index - (1 if r.article else 0),
-                    r.word_index + len(r.parts) + (1 if r.title else 0) - 1,
-                    ci,
-                    in_quote[r.word_index],
-                )
-                for ci, c in enumerate(clusters)
-                for r in c.runs
-            ),
-            key=lambda m: m.w0,
-        )
-        narrator = _narrator(layout, clusters, in_quote, mentions, qspans, quote_words)
-        genders = ["unknown" if c.group else g for c, g in zip(clusters, genders, strict=True)]
-        kin = [Kin(c.tclass, frozenset(c.lasts), c.group) for c in clusters]
-        speakers, addressees = attribute(
-            layout, qspans, mentions, genders, narrator, in_quote, quote_words, kin
-        )
-        pairs = self_introductions(layout, quote_words, speakers, mentions, genders)
-        full = [bool(c.firsts and c.lasts) for c in clusters]
-        pairs += pet_names(qspans, mentions, speakers, addressees, genders, full)
-        clusters, genders, speakers, addressees = _merge_introduced(
-            pairs, clusters, genders, speakers, addressees
-        )
-        settle_aliases(clusters)
-        return _assemble(layout, clusters, genders, qspans, speakers, addressees, in_quote)
+            for ci, c in enumerate(clusters)
+            for r in c.runs
+        ),
+        key=lambda m: m.w0,
+    )
+    narrator = _narrator(layout, in_quote, mentions)
+    genders = ["unknown" if c.group else g for c, g in zip(clusters, genders, strict=True)]
+    return CastReading(layout, qspans, in_quote, quote_words, clusters, genders, mentions, narrator)
+
+
+def speaker_state(r: CastReading) -> SieveState:
+    """The state the speaker frames read, with no speaker chosen yet."""
+    return SieveState(
+        r.layout,
+        r.quotes,
+        r.mentions,
+        {m.w0: m for m in r.mentions},
+        r.genders,
+        r.narrator,
+        r.in_quote,
+        r.quote_words,
+        [m.w0 for m in r.mentions],
+        [w.start for w in r.layout.words],
+        [Kin(c.tclass, frozenset(c.lasts), c.group) for c in r.clusters],
+        [None] * len(r.quotes),
+        [w0 for w0, _ in r.quote_words],
+    )
+
+
+def finish(r: CastReading, found: Attribution) -> Extraction:
+    """Names people give themselves, pet names, aliases; then the ranked result."""
+    speakers, addressees = found.speakers, found.addressees
+    pairs = self_introductions(r.layout, r.quote_words, speakers, r.mentions, r.genders)
+    full = [bool(c.firsts and c.lasts) for c in r.clusters]
+    pairs += pet_names(r.quotes, r.mentions, speakers, addressees, r.genders, full)
+    clusters, genders, speakers, addressees = _merge_introduced(
+        pairs, list(r.clusters), list(r.genders), list(speakers), list(addressees)
+    )
+    settle_aliases(clusters)
+    return _assemble(
+        r.layout, clusters, genders, r.quotes, speakers, addressees, found.confidences, r.in_quote
+    )
 
 
 def _merge_introduced(
@@ -168,38 +216,23 @@ def _quote_words(
     return in_quote, spans
 
 
-def _narrator(
-    layout: Layout,
-    clusters: list[NameCluster],
-    in_quote: list[bool],
-    mentions: list[MentionRef],
-    quotes: list[QuoteSpan],
-    quote_words: list[tuple[int, int]],
-) -> int | None:
+def _narrator(layout: Layout, in_quote: list[bool], mentions: list[MentionRef]) -> int | None:
     """The first-person narrator's cluster, when the book tells us their name.
 
     We only trust explicit statements ("my name is Pip", "I called myself
     Pip", "call me Ishmael").
     """
-    text = layout.text
     by_start = {m.w0: m for m in mentions}
     words = layout.words
     for k, w in enumerate(words):
-        if in_quote[k]:
+        if in_quote[k] or (k + 1) not in by_start:
             continue
         lw = w.text.lower()
-        if lw in {"myself", "me"} and k + 1 < len(words) and (k + 1) in by_start:
-            prev = words[k - 1].text.lower() if k else ""
-            if prev in {"called", "call", "named"}:
-                return by_start[k + 1].cluster
-        if (
-            lw == "is"
-            and k >= 2
-            and words[k - 1].text.lower() == "name"
-            and words[k - 2].text.lower() == "my"
-        ) and (k + 1) in by_start:
+        prev = words[k - 1].text.lower() if k else ""
+        if lw in {"myself", "me"} and prev in {"called", "call", "named"}:
             return by_start[k + 1].cluster
-    del text, quotes, quote_words
+        if lw == "is" and prev == "name" and k >= 2 and words[k - 2].text.lower() == "my":
+            return by_start[k + 1].cluster
     return None
 
 
@@ -210,6 +243,7 @@ def _assemble(
     qspans: list[QuoteSpan],
     speakers: list[int | None],
     addressees: list[int | None],
+    confidences: list[float | None],
     in_quote: list[bool],
 ) -> Extraction:
     text = layout.text
@@ -253,8 +287,9 @@ def _assemble(
             text[q.start : q.end],
             ids[s] if s is not None else None,
             ids[a] if a is not None else None,
+            None if s is None or p is None else round(p, 3),
         )
-        for q, s, a in zip(qspans, speakers, addressees, strict=True)
+        for q, s, a, p in zip(qspans, speakers, addressees, confidences, strict=True)
     )
     para_mentions: dict[int, list[tuple[int, int]]] = {}
     for ci, c in enumerate(clusters):

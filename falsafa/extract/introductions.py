@@ -22,8 +22,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from falsafa.extract.attribution import NARRATOR, MentionRef
 from falsafa.extract.lexicon import Gender
+from falsafa.extract.sieve import NARRATOR, MentionRef
 from falsafa.extract.text import Layout, Word
 
 __all__ = ["self_introductions"]

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from falsafa.extract.attribution import MentionRef
 from falsafa.extract.lexicon import Gender
 from falsafa.extract.quotes import QuoteSpan
+from falsafa.extract.sieve import MentionRef
 
 __all__ = ["pet_names"]
 

@@ -1,38 +1,29 @@
-"""Turn-taking in the attribution sieve: vocatives, continued speeches, conversations.
+"""Turn-taking evidence: vocatives, continued speeches, the narrator's name.
 
 Usage::
 
-    from falsafa.extract.turns import conversation, vocative
+    from falsafa.extract.turns import continued_paragraphs, vocative
     addressees = [vocative(state, qi) for qi in range(len(quotes))]
-    ...
-    conversation(state, paras, by_para, addressees, how, cont)
+    cont = continued_paragraphs(state, paras, by_para)
 
-A name called inside a quote ("Don't, Jo.") is its addressee, who answers
-next. A speech running over several paragraphs is one turn
-(:func:`continued_paragraphs`, :func:`chains`, :func:`share_along`). In a run
-of consecutive quoted paragraphs two people take turns, anchored on the
-paragraphs already attributed; a run with no anchor opens with the subject
-of the narration before it. Last, a first-person narrator takes the name the
-others call them (:func:`name_narrator`).
+A name called inside a quote ("Don't, Jo.") is its addressee
+(:func:`vocative`). A speech running over several paragraphs, each reopened
+and only the last closed, is one turn (:func:`continued_paragraphs`). Once
+the speakers are chosen, a first-person narrator takes the name the others
+call them (:func:`name_narrator`). The speaker scorer
+(:mod:`falsafa.extract.speakers`) weighs this evidence; nothing here decides
+who speaks.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 
 from falsafa.extract.lexicon import PLACE_WORDS
-from falsafa.extract.sieve import NARRATOR, SieveState, gap_after, oblique, opens_sentence, recent
+from falsafa.extract.sieve import NARRATOR, SieveState, gap_after
 
-__all__ = [
-    "chains",
-    "continued_paragraphs",
-    "conversation",
-    "name_narrator",
-    "share_along",
-    "vocative",
-]
+__all__ = ["continued_paragraphs", "name_narrator", "vocative"]
 
 # "my dear Emma", "oh Emma"; not "poor Miss Taylor!", which mostly pities the absent.
 _VOCATIVE_OPENERS = frozenset({"dear", "o", "oh", "my", "good"})
@@ -173,91 +164,6 @@ def _asks_a_name(ctx: SieveState, qi: int) -> bool:
     return last.lstrip(" \"'\u201c\u2018").startswith("who")
 
 
-def conversation(
-    ctx: SieveState,
-    paras: list[int],
-    by_para: dict[int, list[int]],
-    addressees: list[int | None],
-    how: list[str],
-    cont: set[int],
-) -> None:
-    """Fill the speakers of a run of quoted paragraphs by alternation.
-
-    A speech continued over paragraphs (``cont``) is one turn, not several.
-    """
-    speakers = ctx.speakers
-    runs: list[list[int]] = []  # each run: the first paragraph of each turn
-    turn_qis: dict[int, list[int]] = {}  # first paragraph of a turn -> its quotes
-    last = -2
-    for para in paras:
-        if para in cont:  # the paragraph before is this speech's (see continued_paragraphs)
-            turn_qis[runs[-1][-1]].extend(by_para[para])
-        elif runs and last == para - 1 and _ends_with_speech(ctx, turn_qis[runs[-1][-1]][-1], 25):
-            runs[-1].append(para)
-            turn_qis[para] = list(by_para[para])
-        else:
-            runs.append([para])
-            turn_qis[para] = list(by_para[para])
-        last = para
-    by_para = turn_qis
-    for run in runs:
-        sp: list[int | None] = [
-            next((speakers[qi] for qi in by_para[p] if speakers[qi] is not None), None) for p in run
-        ]
-        addr: list[int | None] = [
-            next((addressees[qi] for qi in by_para[p] if addressees[qi] is not None), None)
-            for p in run
-        ]
-        anchors = [i for i, s in enumerate(sp) if s is not None]
-        if not anchors:
-            # No frame anywhere: the run opens with the character the narration
-            # just before it was about ("Mr. Pett was sniffing suspiciously.").
-            lead = _lead_in(ctx, run[0], addr[0])
-            if lead is None:
-                continue
-            sp[0] = lead
-            anchors = [0]
-            for qi in by_para[run[0]]:
-                speakers[qi] = lead
-                how[qi] = "lead-in"
-        # The person addressed answers: "Don't, Jo. It's so boyish!" is
-        # followed by Jo's "That's why I do it." (Muzny et al.'s vocative sieve).
-        for i in range(1, len(run)):
-            answer = addr[i - 1]
-            if (
-                sp[i] is None
-                and answer is not None
-                and answer != sp[i - 1]
-                and answer != addr[i]
-                and _ends_with_speech(ctx, by_para[run[i - 1]][-1])
-            ):
-                sp[i] = answer
-                anchors.append(i)
-                for qi in by_para[run[i]]:
-                    if speakers[qi] is None:
-                        speakers[qi] = answer
-                        how[qi] = "vocative"
-        anchors.sort()
-        known = {s for s in sp if s is not None}
-        before_run = ctx.quote_words[by_para[run[0]][0]][0]
-
-        for i in range(len(run)):
-            if sp[i] is not None:
-                continue
-            j = min(anchors, key=lambda a: (abs(a - i), a > i))
-            d = abs(i - j)
-            toward = 1 if i > j else -1
-            guess = sp[j] if d % 2 == 0 else _other(ctx, sp, addr, known, before_run, j, toward)
-            if guess is not None and guess == addr[i]:
-                guess = None
-            if guess is None:
-                continue
-            for qi in by_para[run[i]]:
-                if speakers[qi] is None:
-                    speakers[qi] = guess
-                    how[qi] = "conversation"
-
-
 def continued_paragraphs(
     ctx: SieveState, paras: list[int], by_para: dict[int, list[int]]
 ) -> set[int]:
@@ -286,96 +192,6 @@ def continued_paragraphs(
         if text[prev.end - 1] not in closers:
             out.add(para)
     return out
-
-
-def chains(paras: list[int], cont: set[int]) -> list[list[int]]:
-    """Paragraphs grouped into speeches: each continued paragraph joins the one before."""
-    chains: list[list[int]] = []
-    for para in paras:
-        if para in cont and chains:
-            chains[-1].append(para)
-        else:
-            chains.append([para])
-    return [c for c in chains if len(c) > 1]
-
-
-def share_along(ctx: SieveState, qis: list[int], how: list[str], sieve: str = "continued") -> None:
-    """Give the unattributed quotes of a paragraph or a speech the speaker of the
-    quote before them, or else of the first one that has one."""
-    speakers = ctx.speakers
-    known = [speakers[qi] for qi in qis if speakers[qi] is not None]
-    if not known:
-        return
-    last: int | None = None
-    for qi in qis:
-        if speakers[qi] is None:
-            speakers[qi] = last if last is not None else known[0]
-            how[qi] = sieve
-        last = speakers[qi]
-
-
-def _ends_with_speech(ctx: SieveState, qi: int, frame: int = 8) -> bool:
-    """Whether quote ``qi`` ends its paragraph, but for a short speech frame.
-
-    After "'Come along, Lebrun,' he proposed to Robert. But Robert admitted
-    quite frankly that he preferred to stay" the answer was given in the
-    narration, and the next speech need not be Robert's.
-    """
-    w1 = ctx.quote_words[qi][1]
-    para = ctx.quotes[qi].para
-    words = ctx.layout.words
-    k = w1
-    while k < len(words) and words[k].para == para and k - w1 <= frame:
-        k += 1
-    return k >= len(words) or words[k].para != para
-
-
-def _lead_in(ctx: SieveState, para: int, addressee: int | None) -> int | None:
-    """The subject of the narration paragraph just before ``para``, if it has one."""
-    if para == 0:
-        return None
-    p = ctx.layout.paragraphs[para - 1]
-    a = bisect.bisect_left(ctx.wstarts, p.start)
-    b = bisect.bisect_left(ctx.wstarts, p.end)
-    for k in range(b - 1, a - 1, -1):
-        if ctx.in_quote[k]:
-            a = k + 1  # only the narration after the paragraph's last speech
-            break
-    if a == b:
-        return None
-    best: int | None = None
-    for k in range(bisect.bisect_left(ctx.mkeys, a), bisect.bisect_left(ctx.mkeys, b)):
-        m = ctx.mentions[k]
-        if m.cluster == addressee or ctx.kin[m.cluster].group or oblique(ctx, m):
-            continue
-        if opens_sentence(ctx, m.w0):
-            best = m.cluster
-    return best
-
-
-def _other(
-    ctx: SieveState,
-    sp: list[int | None],
-    addr: list[int | None],
-    known: set[int],
-    before_run: int,
-    j: int,
-    toward: int,
-) -> int | None:
-    """The interlocutor of the speaker of paragraph ``j`` of a conversation run."""
-    s = sp[j]
-    for k in (j + toward, j - toward):
-        if 0 <= k < len(sp) and sp[k] is not None and sp[k] != s:
-            return sp[k]
-    if addr[j] is not None and addr[j] != s:
-        return addr[j]
-    rest = known - {s} if s is not None else set(known)
-    if len(rest) == 1:
-        return next(iter(rest))
-    for c, strong in recent(ctx, before_run, 20):
-        if strong and c != s and c >= 0 and not ctx.kin[c].group:
-            return c
-    return None
 
 
 def name_narrator(

@@ -1,0 +1,344 @@
+"""Candidate speakers of one quote, each described by named features.
+
+Usage::
+
+    frame = read_frame(book, qi)                  # the speech-verb frame, if any
+    for cand, feats in candidates(book, qi, frame):
+        model.score(feats)
+
+A candidate is a character index, or ``NARRATOR`` for a first-person
+narrator not yet named. The features are plain evidence — the frame names
+them, they spoke the turn before last, they are named just before the quote,
+the quote calls them by name — and the trained scorer (``weights/speakers.json``)
+weighs them; nothing here decides. Turn features read the speakers chosen so
+far (``book.state.speakers``), so a book is decoded left to right.
+
+Every feature also exists prefixed ``nf.`` for quotes with no frame: without
+a frame, turn-taking and the narration carry the decision, and the weights
+differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from falsafa.extract.frames import explicit_speaker
+from falsafa.extract.resolve import resolve_pseudo
+from falsafa.extract.sieve import NARRATOR, MentionRef
+from falsafa.extract.speakers.book import SpeakerBook
+
+__all__ = ["Frame", "Turns", "candidates", "read_frame", "turns_before"]
+
+_RECENT_CLUSTERS = 4
+_RECENT_REACH = 300  # words of narration before the quote
+_NARRATOR_RATE = 0.004  # first-person words per narration word to offer the narrator
+# In a paragraph that is nothing but speech, turn-taking is all there is:
+# these features get a second, "pure." weight there.
+_TURN_TAKING = ("turn.", "anchor.", "nf.turn.", "nf.anchor.")
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What a speech-verb frame next to the quote names, and how."""
+
+    who: int | None
+    kind: str  # "name", "pronoun", "np", "narrator" or "" (no frame)
+    gender: str = "unknown"  # of a "he said"/"she said" frame's pronoun
+
+
+@dataclass(frozen=True, slots=True)
+class Turns:
+    """The two turns before this quote's paragraph, as decided so far."""
+
+    first: int | None  # speaker of the previous quoted paragraph
+    second: int | None  # and of the one before it
+    addressed: int | None  # whom the previous turn called by name
+    adjacent: bool  # the previous turn is the paragraph right before
+    chained: bool  # ... and the one before that right before it
+    continued: bool  # this paragraph goes on with the previous turn's speech
+    same_para: int | None  # speaker of the previous quote in this paragraph
+
+
+def read_frame(book: SpeakerBook, qi: int) -> Frame:
+    ctx = book.state
+    who = explicit_speaker(ctx, qi, book.vocatives[qi])
+    if who is None:
+        return Frame(None, "")
+    if who == NARRATOR:
+        return Frame(NARRATOR, "narrator")
+    if who < -1:
+        gender = ctx.pseudo_gender.get(who, "unknown")
+        return Frame(resolve_pseudo(ctx, qi, who, ctx.addressees, book.by_para), "np", gender)
+    if ctx.pronoun:
+        return Frame(who, "pronoun", _frame_pronoun(book, qi))
+    return Frame(who, "name")
+
+
+def _frame_pronoun(book: SpeakerBook, qi: int) -> str:
+    """The gender of the "he"/"she" next to the quote (after it first)."""
+    ctx = book.state
+    words = ctx.layout.words
+    w0, w1 = ctx.quote_words[qi]
+    near = [*range(w1, min(len(words), w1 + 5)), *range(max(0, w0 - 5), w0)]
+    for k in near:
+        if ctx.in_quote[k]:
+            continue
+        w = words[k].text.lower()
+        if w == "he":
+            return "male"
+        if w == "she":
+            return "female"
+    return "unknown"
+
+
+def turns_before(book: SpeakerBook, qi: int) -> Turns:
+    ctx = book.state
+    para = ctx.quotes[qi].para
+    qis = book.by_para[para]
+    same = ctx.speakers[qi - 1] if qis[0] < qi else None
+    paras_before = [p for p in (_previous_quoted(book, para), None) if p is not None]
+    first_para = paras_before[0] if paras_before else None
+    second_para = _previous_quoted(book, first_para) if first_para is not None else None
+    first = second = addressed = None
+    if first_para is not None:
+        last = book.by_para[first_para][-1]
+        first, addressed = ctx.speakers[last], ctx.addressees[last]
+    if second_para is not None:
+        second = ctx.speakers[book.by_para[second_para][-1]]
+    return Turns(
+        first,
+        second,
+        addressed,
+        first_para == para - 1,
+        first_para == para - 1 and second_para == para - 2,
+        para in book.continued,
+        same,
+    )
+
+
+def _previous_quoted(book: SpeakerBook, para: int) -> int | None:
+    """The nearest earlier paragraph with a quote, within a few short paragraphs."""
+    for p in range(para - 1, max(-1, para - 4), -1):
+        if p in book.by_para:
+            return p
+        if book.narration_length(p) > 40:
+            return None
+    return None
+
+
+def _recent(book: SpeakerBook, qi: int) -> list[int]:
+    """Characters named in the narration before the quote, latest first."""
+    ctx = book.state
+    w0 = ctx.quote_words[qi][0]
+    out: list[int] = []
+    k = _bisect(ctx.mkeys, w0) - 1
+    while k >= 0 and len(out) < _RECENT_CLUSTERS:
+        m = ctx.mentions[k]
+        if w0 - m.w0 > _RECENT_REACH:
+            break
+        if not m.in_quote and m.cluster not in out:
+            out.append(m.cluster)
+        k -= 1
+    return out
+
+
+def _recent_speakers(book: SpeakerBook, qi: int) -> list[int]:
+    """The last few distinct speakers chosen before this quote, latest first."""
+    out: list[int] = []
+    speakers = book.state.speakers
+    for k in range(qi - 1, max(-1, qi - 12), -1):
+        s = speakers[k]
+        if s is not None and (s >= 0 or s == NARRATOR) and s not in out:
+            out.append(s)
+            if len(out) == _RECENT_CLUSTERS:
+                break
+    return out
+
+
+def _bisect(keys: list[int], x: int) -> int:
+    import bisect
+
+    return bisect.bisect_left(keys, x)
+
+
+def candidates(book: SpeakerBook, qi: int, frame: Frame) -> list[tuple[int, dict[str, float]]]:
+    """Every plausible speaker of quote ``qi`` with its features."""
+    ctx = book.state
+    para = ctx.quotes[qi].para
+    turns = turns_before(book, qi)
+    recent = _recent(book, qi)
+    here = book.narration_mentions(para)
+    w0, w1 = ctx.quote_words[qi]
+    before = [m for m in here if m.w0 < w0]
+    after = [m for m in here if m.w0 >= w1]
+    prev = book.narration_mentions(para - 1)
+    pool: list[int] = []
+    for c in (frame.who, turns.same_para, turns.first, turns.second, turns.addressed):
+        if c is not None and (c >= 0 or c == NARRATOR):
+            pool.append(c)
+    pool += [m.cluster for m in before] + [m.cluster for m in after[:3]]
+    pool += [m.cluster for m in prev[-3:]] + recent + _recent_speakers(book, qi)
+    if book.first_person_rate >= _NARRATOR_RATE:
+        pool.append(NARRATOR)
+    seen: list[int] = []
+    for c in pool:
+        if c not in seen:
+            seen.append(c)
+    he, she, me = book.narration_pronouns(para)
+    spoken_in_quote = {ctx.by_word[j].cluster for j in range(w0, w1) if j in ctx.by_word}
+    talkers = _recent_speakers(book, qi)
+    local = _Local(
+        frame, turns, recent, talkers, before, after, prev, he, she, me, spoken_in_quote, w0, w1
+    )
+    feats = [(c, _features(book, qi, c, local)) for c in seen]
+    if frame.kind in ("pronoun", "np") and frame.gender != "unknown":
+        prefix = "frame.gender" if frame.kind == "pronoun" else "np.gender"
+        _gender_ranks(book, frame.gender, feats, recent, talkers, prefix)
+    if not book.narration_length(para):
+        for _, f in feats:
+            f.update({"pure." + k: v for k, v in list(f.items()) if k.startswith(_TURN_TAKING)})
+    return feats
+
+
+def _gender_ranks(
+    book: SpeakerBook,
+    gender: str,
+    feats: list[tuple[int, dict[str, float]]],
+    recent: list[int],
+    talkers: list[int],
+    prefix: str,
+) -> None:
+    """For a "he said" or "said the old woman" frame: which candidates of that
+    gender were seen last."""
+    genders = book.state.genders
+    order = [c for c in [*talkers[:2], *recent] if c >= 0 and genders[c] == gender]
+    ranked: list[int] = []
+    for c in order:
+        if c not in ranked:
+            ranked.append(c)
+    for c, f in feats:
+        if c < 0:
+            continue
+        g = genders[c]
+        if g == gender:
+            f[prefix + ".agree"] = 1.0
+            if c in ranked[:2]:
+                f[f"{prefix}.rank{ranked.index(c)}"] = 1.0
+        elif g != "unknown":
+            f[prefix + ".clash"] = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Local:
+    frame: Frame
+    turns: Turns
+    recent: list[int]
+    talkers: list[int]
+    before: list[MentionRef]
+    after: list[MentionRef]
+    prev: list[MentionRef]
+    he: int
+    she: int
+    me: int
+    in_quote: set[int]
+    w0: int
+    w1: int
+
+
+def _features(book: SpeakerBook, qi: int, c: int, x: _Local) -> dict[str, float]:
+    f: dict[str, float] = {}
+    ctx = book.state
+    t = x.turns
+    if x.frame.kind:
+        if c == x.frame.who:
+            f["frame." + x.frame.kind] = 1.0
+        else:
+            f["frame.other"] = 1.0
+    if t.same_para is not None and c == t.same_para:
+        f["turn.same_para"] = 1.0
+    if c == t.first:
+        f["turn.first.adjacent" if t.adjacent else "turn.first.gap"] = 1.0
+        if t.continued:
+            f["turn.first.continued"] = 1.0
+    if c == t.second:
+        f["turn.second.chained" if t.chained else "turn.second.gap"] = 1.0
+    if c == t.addressed:
+        f["turn.addressed"] = 1.0
+    _ahead(f, book, qi, c)
+    if book.chain_frames.get(qi) == c:
+        f["chain.frame"] = 1.0
+    if c == book.vocatives[qi]:
+        f["vocative.self"] = 1.0
+    elif c in x.in_quote:
+        f["named_in_quote"] = 1.0
+    _narration_features(f, c, x)
+    if c == NARRATOR:
+        f["narrator"] = 1.0
+        f["narrator.rate"] = min(1.0, 20 * book.first_person_rate)
+        if x.me:
+            f["narrator.me_in_para"] = 1.0
+    else:
+        g = ctx.genders[c]
+        if g != "unknown" and (x.he or x.she):
+            agree = (g == "male" and x.he >= x.she) or (g == "female" and x.she >= x.he)
+            f["para.gender.agree" if agree else "para.gender.clash"] = 1.0
+        if ctx.kin[c].group:
+            f["group"] = 1.0
+        f["mentions"] = book.log_mentions(c) / 8
+    spoken = ctx.counts[c] if ctx.counts is not None else 0
+    f["talker"] = min(1.0, spoken / 20)
+    if spoken == 0:
+        f["talker.never"] = 1.0
+    if not x.frame.kind:
+        f.update({"nf." + k: v for k, v in list(f.items())})
+    return f
+
+
+def _ahead(f: dict[str, float], book: SpeakerBook, qi: int, c: int) -> None:
+    """The frames of the next two quotes: the next turn answers, the one after
+    speaks again; the named frames of the run before and after, by the parity
+    of the turns between (two people taking turns); the next quote calling
+    the candidate by name."""
+    quotes = book.state.quotes
+    para = quotes[qi].para
+    for step, way in ((-1, "back"), (1, "ahead")):
+        for dist, who in book.anchors(para, step)[:2]:
+            if who == c and dist:
+                parity = "even" if dist % 2 == 0 else "odd"
+                reach = "near" if dist <= 2 else "mid" if dist <= 6 else "far"
+                f[f"anchor.{way}.{parity}.{reach}"] = 1.0
+    if qi + 1 < len(quotes) and quotes[qi + 1].para == para + 1 and book.vocatives[qi + 1] == c:
+        f["next.vocative"] = 1.0
+    for k, name in ((qi + 1, "next"), (qi + 2, "next2")):
+        if k >= len(quotes) or book.named_frames[k] != c:
+            continue
+        gap = quotes[k].para - para
+        if gap == 0:
+            f[name + ".frame.same_para"] = 1.0
+        elif gap <= 2:
+            f[f"{name}.frame.para{gap}"] = 1.0
+
+
+def _narration_features(f: dict[str, float], c: int, x: _Local) -> None:
+    before = [m for m in x.before if m.cluster == c]
+    if before:
+        f["para.before"] = 1.0
+        f["para.before.near"] = 1.0 / (1.0 + (x.w0 - before[-1].w1) / 5)
+        if x.before[-1].cluster == c:
+            f["para.before.last"] = 1.0
+        if x.before[0].cluster == c:
+            f["para.first"] = 1.0
+    after = [m for m in x.after if m.cluster == c]
+    if after:
+        f["para.after"] = 1.0
+        f["para.after.near"] = 1.0 / (1.0 + (after[0].w0 - x.w1) / 5)
+        if not x.before and x.after[0].cluster == c:
+            f["para.first"] = 1.0
+    if any(m.cluster == c for m in x.prev):
+        f["prev_para"] = 1.0
+        if x.prev[-1].cluster == c:
+            f["prev_para.last"] = 1.0
+    if c in x.recent:
+        f["recent"] = 1.0 / (1 + x.recent.index(c))
+    if c in x.talkers:
+        f["talker.recent"] = 1.0 / (1 + x.talkers.index(c))
