@@ -32,9 +32,6 @@ __all__ = ["Frame", "Turns", "candidates", "read_frame", "turns_before"]
 _RECENT_CLUSTERS = 4
 _RECENT_REACH = 300  # words of narration before the quote
 _NARRATOR_RATE = 0.004  # first-person words per narration word to offer the narrator
-# In a paragraph that is nothing but speech, turn-taking is all there is:
-# these features get a second, "pure." weight there.
-_TURN_TAKING = ("turn.", "anchor.", "nf.turn.", "nf.anchor.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +191,6 @@ def candidates(book: SpeakerBook, qi: int, frame: Frame) -> list[tuple[int, dict
     if frame.kind in ("pronoun", "np") and frame.gender != "unknown":
         prefix = "frame.gender" if frame.kind == "pronoun" else "np.gender"
         _gender_ranks(book, frame.gender, feats, recent, talkers, prefix)
-    if not book.narration_length(para):
-        for _, f in feats:
-            f.update({"pure." + k: v for k, v in list(f.items()) if k.startswith(_TURN_TAKING)})
     return feats
 
 
