@@ -139,3 +139,54 @@ async def test_store_failures_and_stalls(
     assert retries >= 1
     figures["job_retries_before_completed"] = str(retries)
     print("store faults: " + " ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+async def test_a_reply_the_store_could_not_save_ends_with_an_error_not_done(
+    make_settings: Callable[..., Settings],
+    start_service: StartService,
+    llm: OpenAIPeer,
+    ready_book: ReadyBook,
+    postgrest: PostgrestPeer,
+) -> None:
+    settings = make_settings(
+        llm=llm,
+        roles=frozenset({"api"}),
+        store="supabase",
+        supabase_url=postgrest.url,
+        supabase_key=postgrest.api_key,
+        store_timeout=STORE_TIMEOUT * 2,
+    )
+    api = await start_service(settings)
+    store = api.services.store
+    _book, session = await ready_book(api)
+    reply = ["Humbug", ",", " I", " say", "."]
+    llm.default = Script(tokens=reply, token_delay=0.2)
+    body = chat_body(session, "Do you keep Christmas?")
+
+    async with httpx.AsyncClient(base_url=str(api.url), timeout=30) as client:
+        # The store goes down while the reply streams: its save fails.
+        events: list[dict[str, object]] = []
+        started = trio.current_time()
+        async with client.stream("POST", "/character/chat", json=body) as chat:
+            async for line in chat.aiter_lines():
+                if line.startswith("data: "):
+                    events.extend(sse_events(line + "\n\n"))
+                    if len(events) == 1:
+                        postgrest.stop()
+        elapsed = trio.current_time() - started
+        assert [e.get("token") for e in events[:-1]] == reply  # every token arrived
+        assert events[-1] == {"error": "the reply could not be saved; please retry", "code": 503}
+        assert not any("done" in e for e in events)
+        assert elapsed < settings.store_timeout + 2  # bounded: never a hang
+
+        # The store is back: the same message again streams, saves once, ends done.
+        await postgrest.start()
+        async with client.stream("POST", "/character/chat", json=body) as chat:
+            events = sse_events((await chat.aread()).decode())
+        assert events[-1] == {"done": True, "full_response": "".join(reply)}
+
+    saved = await store.recent_messages(session.id, 10)
+    assert [(m.role, m.content, m.status) for m in saved] == [
+        ("user", "Do you keep Christmas?", "complete"),
+        ("assistant", "".join(reply), "complete"),
+    ]
