@@ -104,7 +104,7 @@ LLM_ERRORS = Counter(
 )
 JOBS = Counter(
     "falsafa_jobs_total",
-    "Processing jobs by outcome (completed, retried, failed, requeued).",
+    "Processing jobs by outcome (completed, retried, failed, requeued, reaped, outage).",
     ["outcome"],
     registry=REGISTRY,
 )

@@ -31,7 +31,9 @@ wall clock, which every process shares; tests pass trio's clock).
 Retries wait ``backoff_seconds(attempt)``: ``FALSAFA_JOB_BACKOFF`` for the
 first, ``BACKOFF_FACTOR`` times more for each next one, at most
 ``BACKOFF_MAX_SECONDS`` (both in ``falsafa.config``, which also writes them
-into the variable's documentation).
+into the variable's documentation); the whole schedule is then stretched so
+that the retries span at least ``FALSAFA_JOB_RETRY_WINDOW`` (a job whose
+attempts all fit in a store outage of ten seconds would fail for good).
 """
 
 from __future__ import annotations
@@ -110,10 +112,23 @@ def _text(raw: bytes | str) -> str:
     return raw.decode("utf-8") if isinstance(raw, bytes) else raw
 
 
-def backoff_seconds(attempt: int, base: float = 2.0) -> float:
+def backoff_seconds(
+    attempt: int, base: float = 2.0, *, window: float = 0.0, attempts: int = 1
+) -> float:
     """Delay before retry number ``attempt`` (1-based): ``base``, then
-    ``BACKOFF_FACTOR`` times the last, at most ``BACKOFF_MAX_SECONDS``."""
-    return float(min(BACKOFF_MAX_SECONDS, base * BACKOFF_FACTOR ** max(0, attempt - 1)))
+    ``BACKOFF_FACTOR`` times the last, at most ``BACKOFF_MAX_SECONDS``; with
+    a ``window``, every delay is scaled by one factor so that the retries of
+    a job of ``attempts`` attempts add up to at least ``window`` seconds
+    (``backoff_seconds(1, 2, window=60, attempts=3)`` is 12, then 48)."""
+
+    def plain(n: int) -> float:
+        return float(min(BACKOFF_MAX_SECONDS, base * BACKOFF_FACTOR ** max(0, n - 1)))
+
+    retries = attempts - 1
+    if window <= 0 or retries <= 0:
+        return plain(attempt)
+    total = sum(plain(n) for n in range(1, retries + 1))
+    return plain(attempt) * max(1.0, window / total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +178,7 @@ class JobQueue:
         self.visibility_ms = int(settings.job_visibility * 1000)
         self.text_ttl = settings.text_ttl
         self.backoff = settings.job_backoff
+        self.retry_window = settings.job_retry_window
         client = redis.client
         self._enqueue = client.register_script(_ENQUEUE)
         self._complete = client.register_script(_COMPLETE)
@@ -261,7 +277,10 @@ class JobQueue:
             await self.bury(job, reason)
             return False
         retry = replace(job, attempt=attempt, last_error=reason[:500])
-        due = self.clock() + backoff_seconds(attempt, self.backoff)
+        delay = backoff_seconds(
+            attempt, self.backoff, window=self.retry_window, attempts=self.max_attempts
+        )
+        due = self.clock() + delay
         await self.redis.call(
             lambda r: self._retry(
                 keys=[self.processing, self.delayed],

@@ -27,6 +27,7 @@ import trio
 
 from falsafa import metrics
 from falsafa.jobs.manager import BookProcessor, JobFailed
+from falsafa.jobs.outage import wait_out_outage
 from falsafa.jobs.queue import JobQueue, ProcessingJob
 from falsafa.jobs.status import mark_failed
 from falsafa.logs import log_context
@@ -90,6 +91,7 @@ async def _work(processor: BookProcessor, stopping: trio.Event, job: ProcessingJ
     with log_context(job_id=job.job_id, book_id=job.book_id, attempt=job.attempt):
         log.info("job claimed")
         outcome = "completed"
+        reason = ""
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_heartbeat, queue, job, processor.settings.job_visibility)
             work_scope = trio.CancelScope()
@@ -102,13 +104,16 @@ async def _work(processor: BookProcessor, stopping: trio.Event, job: ProcessingJ
             except JobFailed as exc:
                 outcome = "failed" if exc.permanent else "retried"
                 reason = str(exc)
+                # An outage spends no attempt: wait for it to end, heartbeat on.
+                if exc.outage and await wait_out_outage(processor, job, exc.outage, stopping):
+                    outcome = "outage"
             nursery.cancel_scope.cancel()
         with trio.CancelScope(shield=True), trio.move_on_after(ACK_TIMEOUT):
             if outcome == "completed":
                 await queue.complete(job)
-            elif outcome == "requeued":
+            elif outcome in ("requeued", "outage"):
                 await queue.release(job)
-                log.info("job put back on the queue (shutting down)")
+                log.info("job put back on the queue", extra={"why": outcome, "reason": reason})
             elif outcome == "retried":
                 retried = await queue.fail(job, reason)
                 if not retried:
