@@ -50,7 +50,7 @@ import trio
 from falsafa.config import BACKOFF_FACTOR, BACKOFF_MAX_SECONDS, Settings
 from falsafa.redisio import RedisIO
 
-__all__ = ["JobQueue", "ProcessingJob", "backoff_seconds"]
+__all__ = ["BookJobs", "JobQueue", "ProcessingJob", "backoff_seconds"]
 
 # Seconds allowed to hand back a job whose claim was cancelled half-way.
 UNDO_TIMEOUT = 5.0
@@ -161,6 +161,16 @@ class ProcessingJob:
             last_error=doc.get("last_error"),
             raw=text,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class BookJobs:
+    """Which books have jobs, read from all four lists at one instant."""
+
+    live: frozenset[str]
+    """Book ids with a job pending, in progress or waiting for a retry."""
+    dead: dict[str, str]
+    """Book id -> the last error of its newest dead-lettered job."""
 
 
 class JobQueue:
@@ -340,3 +350,25 @@ class JobQueue:
     async def dead_jobs(self) -> list[ProcessingJob]:
         raws = await self.redis.call(lambda r: r.lrange(self.dead, 0, -1))
         return [ProcessingJob.from_raw(raw) for raw in raws]
+
+    async def book_jobs(self, dead_limit: int = 1000) -> BookJobs:
+        """The books of every live job and of the newest ``dead_limit`` dead
+        ones, read in one MULTI: a job moving between lists is seen once."""
+
+        def read(r: Any) -> list[list[bytes]]:
+            pipe = r.pipeline(transaction=True)
+            pipe.lrange(self.name, 0, -1)
+            pipe.lrange(self.processing, 0, -1)
+            pipe.zrange(self.delayed, 0, -1)
+            pipe.lrange(self.dead, 0, dead_limit - 1)
+            return list(pipe.execute())
+
+        pending, processing, delayed, dead = await self.redis.call(read)
+        live = frozenset(
+            ProcessingJob.from_raw(raw).book_id for raw in (*pending, *processing, *delayed)
+        )
+        reasons: dict[str, str] = {}
+        for raw in dead:  # newest first (LPUSH)
+            job = ProcessingJob.from_raw(raw)
+            reasons.setdefault(job.book_id, job.last_error or "the job failed")
+        return BookJobs(live, reasons)
