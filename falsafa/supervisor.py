@@ -27,6 +27,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import trio
@@ -36,6 +37,7 @@ from quart_trio import QuartTrio
 
 from falsafa.app import create_app
 from falsafa.config import Settings
+from falsafa.jobs.sweeper import BookSweeper
 from falsafa.jobs.worker import run_consumer, run_reaper
 from falsafa.logs import configure_logging
 from falsafa.services import Services, open_services
@@ -97,7 +99,15 @@ async def serve_service(
                 for index in range(settings.consumers):
                     children.start_soon(run_consumer, services.processor, services.stopping, index)
                 children.start_soon(
-                    run_reaper, services.queue, services.stopping, settings.job_visibility
+                    partial(
+                        run_reaper,
+                        services.queue,
+                        services.stopping,
+                        settings.job_visibility,
+                        books=BookSweeper.configured(
+                            services.store, services.queue, services.intake, settings
+                        ),
+                    )
                 )
             children.start_soon(_drain_streams_on_stop, services)
             log.info(

@@ -3,7 +3,7 @@
 Usage (the supervisor does this)::
 
     nursery.start_soon(run_consumer, processor, stopping, 0)   # processor: BookProcessor
-    nursery.start_soon(run_reaper, queue, stopping, settings.job_visibility)
+    nursery.start_soon(run_reaper, queue, stopping, settings.job_visibility, books=sweeper)
 
 A consumer claims a job (``BLMOVE`` with a 1 s timeout, interrupted at once
 by a stop), heartbeats while the BookProcessor works, and then completes,
@@ -13,7 +13,9 @@ backoff instead of crashing the process: a worker that cannot reach Redis has
 nothing to lose.
 
 The reaper returns jobs whose worker died (no heartbeat for the visibility
-timeout) and promotes retries whose backoff has passed. It measures time
+timeout) and promotes retries whose backoff has passed; its loop also runs
+the book sweeper (``falsafa.jobs.sweeper``), which repairs books left
+``pending`` or ``processing`` without a live job. It measures time
 with ``clock`` (trio's by default), so tests run it under the autojump clock.
 """
 
@@ -27,8 +29,10 @@ import trio
 
 from falsafa import metrics
 from falsafa.jobs.manager import BookProcessor, JobFailed
+from falsafa.jobs.outage import wait_out_outage
 from falsafa.jobs.queue import JobQueue, ProcessingJob
 from falsafa.jobs.status import mark_failed
+from falsafa.jobs.sweeper import BookSweeper
 from falsafa.logs import log_context
 from falsafa.redisio import RedisUnavailable
 
@@ -90,6 +94,7 @@ async def _work(processor: BookProcessor, stopping: trio.Event, job: ProcessingJ
     with log_context(job_id=job.job_id, book_id=job.book_id, attempt=job.attempt):
         log.info("job claimed")
         outcome = "completed"
+        reason = ""
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_heartbeat, queue, job, processor.settings.job_visibility)
             work_scope = trio.CancelScope()
@@ -102,13 +107,16 @@ async def _work(processor: BookProcessor, stopping: trio.Event, job: ProcessingJ
             except JobFailed as exc:
                 outcome = "failed" if exc.permanent else "retried"
                 reason = str(exc)
+                # An outage spends no attempt: wait for it to end, heartbeat on.
+                if exc.outage and await wait_out_outage(processor, job, exc.outage, stopping):
+                    outcome = "outage"
             nursery.cancel_scope.cancel()
         with trio.CancelScope(shield=True), trio.move_on_after(ACK_TIMEOUT):
             if outcome == "completed":
                 await queue.complete(job)
-            elif outcome == "requeued":
+            elif outcome in ("requeued", "outage"):
                 await queue.release(job)
-                log.info("job put back on the queue (shutting down)")
+                log.info("job put back on the queue", extra={"why": outcome, "reason": reason})
             elif outcome == "retried":
                 retried = await queue.fail(job, reason)
                 if not retried:
@@ -203,8 +211,10 @@ async def run_reaper(
     visibility: float,
     *,
     clock: Callable[[], float] = trio.current_time,
+    books: BookSweeper | None = None,
 ) -> None:
-    """Sweep (requeue lapsed jobs, promote due retries, sample depths) until stopped."""
+    """Sweep (requeue lapsed jobs, promote due retries, sample depths) until
+    stopped; with ``books``, also repair books left without a live job."""
     reaper = Reaper(queue, visibility, clock=clock)
     while not stopping.is_set():
         try:
@@ -212,5 +222,7 @@ async def run_reaper(
                 await reaper.sweep()
         except RedisUnavailable:
             pass
+        if books is not None:
+            await books.maybe_sweep()  # its own interval and deadline; never raises
         with trio.move_on_after(min(REAPER_INTERVAL, visibility / 4)):
             await stopping.wait()

@@ -4,8 +4,9 @@ A real Redis holds the queue; time is trio's autojump clock, given to both the
 queue (retry due times) and the reaper (how long a heartbeat has been
 missing). The scenario: a worker claims a job and dies (its heartbeat key
 expires); the reaper returns the job after the visibility timeout, not
-before; two failed attempts wait out 2 s and then 8 s of backoff; the third
-failure buries the job in the dead letters.
+before; two failed attempts wait out 12 s and then 48 s of backoff (2 s and
+8 s stretched over the 60 s retry window); the third failure buries the job
+in the dead letters.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from falsafa.jobs.worker import Reaper, run_reaper
 from falsafa.redisio import RedisIO
 
 VISIBILITY = 60.0
+WINDOW = 60.0
 
 
 def open_queue(make_settings: Callable[..., Settings]) -> JobQueue:
-    settings = make_settings(job_attempts=3, job_backoff=2.0, job_visibility=VISIBILITY)
+    settings = make_settings(
+        job_attempts=3, job_backoff=2.0, job_visibility=VISIBILITY, job_retry_window=WINDOW
+    )
     return JobQueue(RedisIO.from_url(settings.redis_url), settings, clock=trio.current_time)
 
 
@@ -62,8 +66,8 @@ async def test_visibility_timeout_then_backoff_then_dead_letter(
         job = await claim(queue)
         assert (job.job_id, job.attempt) == (job_id, attempt - 1)
         assert await queue.fail(job, f"boom {attempt}")
-        wait = backoff_seconds(attempt, 2.0)
-        assert wait == (2.0, 8.0)[attempt - 1]
+        wait = backoff_seconds(attempt, 2.0, window=WINDOW, attempts=3)
+        assert wait == (12.0, 48.0)[attempt - 1]
         await trio.sleep(wait - 0.1)
         await reaper.sweep()
         assert (await queue.depths())["delayed"] == 1, "promoted before its backoff"
@@ -78,7 +82,7 @@ async def test_visibility_timeout_then_backoff_then_dead_letter(
     assert [(d.job_id, d.attempt, d.last_error) for d in dead] == [(job_id, 3, "boom 3")]
     assert await queue.depths() == {"pending": 0, "processing": 0, "delayed": 0, "dead": 1}
     assert await queue.existing_job("b1") is None
-    assert trio.current_time() >= VISIBILITY + 2.0 + 8.0
+    assert trio.current_time() >= VISIBILITY + WINDOW
 
 
 async def test_run_reaper_keeps_a_live_job_and_stops(
