@@ -29,8 +29,8 @@ from falsafa.extract.speakers.book import SpeakerBook
 
 __all__ = ["Frame", "Turns", "candidates", "read_frame", "turns_before"]
 
-_RECENT_CLUSTERS = 4
-_RECENT_REACH = 300  # words of narration before the quote
+_RECENT_CLUSTERS = 6
+_RECENT_REACH = 1000  # words of narration before the quote
 _NARRATOR_RATE = 0.004  # first-person words per narration word to offer the narrator
 
 
@@ -143,7 +143,7 @@ def _recent_speakers(book: SpeakerBook, qi: int) -> list[int]:
     """The last few distinct speakers chosen before this quote, latest first."""
     out: list[int] = []
     speakers = book.state.speakers
-    for k in range(qi - 1, max(-1, qi - 12), -1):
+    for k in range(qi - 1, max(-1, qi - 30), -1):
         s = speakers[k]
         if s is not None and (s >= 0 or s == NARRATOR) and s not in out:
             out.append(s)
@@ -175,6 +175,8 @@ def candidates(book: SpeakerBook, qi: int, frame: Frame) -> list[tuple[int, dict
             pool.append(c)
     pool += [m.cluster for m in before] + [m.cluster for m in after[:3]]
     pool += [m.cluster for m in prev[-3:]] + recent + _recent_speakers(book, qi)
+    if ctx.counts:
+        pool += [c for c, _ in ctx.counts.most_common(3)]
     if book.first_person_rate >= _NARRATOR_RATE:
         pool.append(NARRATOR)
     seen: list[int] = []
