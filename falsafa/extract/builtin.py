@@ -26,26 +26,13 @@ import bisect
 from collections import Counter
 from dataclasses import dataclass
 
-from falsafa.extract.appositions import merge_appositions
-from falsafa.extract.descriptions import (
-    attach_titles,
-    claim_descriptions,
-    described_person,
-    find_descriptions,
-)
+from falsafa.extract.cast import find_cast
+from falsafa.extract.descriptions import attach_titles, claim_descriptions
 from falsafa.extract.facts import describe, relate
-from falsafa.extract.gender import given_name_genders, infer_genders
 from falsafa.extract.introductions import self_introductions
 from falsafa.extract.lexicon import Gender
 from falsafa.extract.model import Character, Extraction, Mention, Quote
-from falsafa.extract.names import (
-    NameCluster,
-    cluster_names,
-    find_names,
-    merge_cluster,
-    settle_aliases,
-)
-from falsafa.extract.persons import is_person
+from falsafa.extract.names import NameCluster, merge_cluster, settle_aliases
 from falsafa.extract.pet_names import pet_names
 from falsafa.extract.quotes import QuoteSpan, find_quotes
 from falsafa.extract.scoring import LinearModel
@@ -91,22 +78,8 @@ def read_cast(text: str) -> CastReading:
     layout = Layout.of(text)
     qspans = find_quotes(layout)
     in_quote, quote_words = _quote_words(layout, qspans)
-    runs = find_names(layout)
-    learned = given_name_genders(layout, runs, in_quote)
-    clusters = merge_appositions(layout, cluster_names(runs, learned))
-    clusters += find_descriptions(layout, clusters)
-    genders, votes = infer_genders(layout, clusters, in_quote)
-    keep = [
-        i
-        for i, c in enumerate(clusters)
-        if (
-            described_person(c, layout, votes[i])
-            if c.described
-            else is_person(c, layout, votes[i], in_quote)
-        )
-    ]
-    clusters = [clusters[i] for i in keep]
-    genders = [genders[i] for i in keep]
+    cast = find_cast(layout, in_quote)
+    clusters, genders = cast.clusters, cast.genders
     clusters, genders = claim_descriptions(clusters, genders)
     attach_titles(layout, clusters)
     mentions = sorted(

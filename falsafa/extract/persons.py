@@ -2,22 +2,32 @@
 
 Usage::
 
-    from falsafa.extract.persons import is_person
+    from falsafa.extract.persons import is_person, person_features
     people = [c for i, c in enumerate(clusters) if is_person(c, layout, votes[i], in_quote)]
+    person_features(c, layout, votes[i], in_quote)   # {"speech.ratio": 0.3, ...}
 
 Clustering (``names``) groups capitalised runs by name alone; this decides
-which groups behave like people, from how the book uses them: titles,
-given names, speech verbs beside them, pronouns that follow, acts; against
-that, mentions after "the" or "a", a known place named alone, possessives
-only ("at Tellson's"), abstract or calendar words, demonyms.
+which groups behave like people, from how the book uses them. The evidence
+is a dict of named features (titles, given names, speech verbs beside the
+name, pronouns that follow, acts; against that, mentions after "the" or
+"a", a known place named alone or after "in", possessives only ("at
+Tellson's"), abstract words, demonyms), weighed by a logistic model trained
+on the annotated books (``falsafa/extract/weights/person.json``, written by
+``python -m falsafa.extract.training.cast``). Only closed classes are
+vetoed outright: words that never name a person ("Chapter", "Providence"),
+feasts ("Michaelmas") and runs of initials.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
+from functools import cache
 
 from falsafa.extract.lexicon import (
     CALENDAR,
+    COMMON_WORDS,
     DETERMINERS,
     FEMALE_NAMES,
     GAZETTEER,
@@ -26,138 +36,206 @@ from falsafa.extract.lexicon import (
     NICKNAMES,
     NOT_PERSON,
     SPEECH_VERBS,
+    SURNAMES,
 )
-from falsafa.extract.names import NameCluster
+from falsafa.extract.names import NameCluster, NameRun
+from falsafa.extract.scoring import LinearModel, load_model
 from falsafa.extract.text import Layout
 
-__all__ = ["is_person"]
+__all__ = ["is_person", "never_a_person", "person_features", "person_model"]
 
 
 # Calendar words that are no given names ("May", "June", "April" and
 # "August" are, though the name lists lack them).
 _FEASTS = CALENDAR - MALE_NAMES - FEMALE_NAMES - frozenset("april may june august".split())
 _DEMONYM = re.compile(r"(?:ians?|ese|ish|ans|ists?|isms?|ites?)$")
+_ABSTRACT = re.compile(r"(?:[aiu]tion|ture|ity|ism|ness|ship|hood|ology)$")
+_GIVEN = MALE_NAMES | FEMALE_NAMES
+_SHORTEST = 1000
+
+
+@cache
+def person_model() -> LinearModel:
+    """The packaged person-or-not weights (``weights/person.json``)."""
+    return load_model("person")
 
 
 def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list[bool]) -> bool:
     """Does this cluster behave like a person rather than a place or a thing?
 
-    A title, a common given name, a speech verb beside the name, or
-    pronouns that keep following it are evidence; a name mostly read after
-    "the", a demonym or a country is not a person.
+    The trained model's probability over :func:`person_features` above one
+    half, after the closed-class vetoes of :func:`never_a_person`.
     """
-    words = layout.words
-    text = layout.text
+    if never_a_person(c):
+        return False
+    features = person_features(c, layout, pronoun_votes, in_quote)
+    return person_model().probability(features) > 0.5
+
+
+def never_a_person(c: NameCluster) -> bool:
+    """Words that name no person whatever the book does with them."""
     parts = {p.lower() for r in c.runs for p in r.parts}
-    if parts & NOT_PERSON:
-        return False
-    if parts <= _FEASTS:
-        return False  # "till Michaelmas": a date, however often "she" follows it
-    if all(len(p) == 1 for p in parts):
-        return False  # letters after a name ("James Mortimer, M.R.C.S."), not a person
-    if c.group:
-        first = c.runs[0].word_index
-        after_the = first > 0 and layout.words[first - 1].text.lower() == "the"
-        return len(c.runs) >= 2 or after_the
-    # "St. Helena", "Saint Paul": a saint's title is as often a place's.
-    n_titled = sum(
-        1 for r in c.runs if r.title and r.title.lower().rstrip(".") not in {"st", "saint"}
+    return (
+        bool(parts & NOT_PERSON)
+        or parts <= _FEASTS  # "till Michaelmas": a date, however often "she" follows it
+        or all(len(p) == 1 for p in parts)  # "M.R.C.S.": letters after a name
     )
-    titled = n_titled > 0
-    rarely_titled = n_titled * 10 < len(c.runs)  # one "Monsieur Paris" makes no person
-    single = all(len(r.parts) == 1 for r in c.runs)
-    given = any(p in MALE_NAMES or p in FEMALE_NAMES or p in NICKNAMES for p in parts)
-    place_like = (
-        rarely_titled and _mostly_gazetteer(c) and not parts & (MALE_NAMES | FEMALE_NAMES)
-    ) or (
-        not titled
-        and single
-        and all(_DEMONYM.search(p) and p not in MALE_NAMES | FEMALE_NAMES for p in parts)
-    )
-    the_count = 0
-    located = 0  # "by Temple Bar", "on Temple Bar", "nearest Temple Bar"
-    indefinite = 0
-    speech = 0
-    verbs = 0
-    acts = 0
+
+
+@dataclass(slots=True)
+class _Context:
+    """What one mention's neighbourhood says (counts over a cluster's runs)."""
+
+    determined: int = 0  # "the Ayah", "her Ayah": a common noun
+    indefinite: int = 0  # "a Florentine", "an Uhlan": a kind of person
+    located: int = 0  # "by Temple Bar", "in Kent"
+    speech: int = 0  # "said Cantwell", "Cantwell replied"
+    addressed: int = 0  # ", Watson," inside a speech
+    who: int = 0  # "Bartleby, who was": only people are "who"
+    acts: int = 0  # "Cantwell went", "Cantwell looked"
+    possessive: int = 0  # "at Tellson's"
+    titled: int = 0
+
+
+def _context(c: NameCluster, layout: Layout, in_quote: list[bool]) -> _Context:
+    ctx = _Context()
     for r in c.runs:
-        k = r.word_index
-        prev = words[k - 1].text if k > 0 else ""
-        # A line break is a space too: "the\nCossacks".
-        spaced = k > 0 and text[words[k - 1].end : r.start] in {" ", "\n", "\r\n"}
-        if prev.lower() in DETERMINERS and not r.title and spaced:
-            the_count += 1  # "the Ayah", "her Ayah", "a new Ayah": a common noun
-            indefinite += prev.lower() in {"a", "an"}
-        last = k + len(r.parts) + (1 if r.title else 0)
-        nxt = words[last].text.lower() if last < len(words) else ""
-        prev2 = words[k - 2].text.lower() if k > 1 else ""
-        if prev.lower() in LOCATIVES and not (prev.lower() == "at" and prev2 in _LOOK_AT):
-            located += 1
-        nxt2 = words[last + 1].text.lower() if last + 1 < len(words) else ""
-        # A verb across a quote mark has another subject: '"... London," said Edward'.
-        same_side_next = last < len(words) and in_quote[last] == in_quote[k]
-        same_side_prev = k > 0 and in_quote[k - 1] == in_quote[k]
-        if (
-            (nxt in SPEECH_VERBS and same_side_next)
-            or (prev.lower() in SPEECH_VERBS and same_side_prev)
-            or (prev == "to" and prev2 in _SAID_TO)  # "said to Cantwell"
-            or (nxt in {"had", "has"} and nxt2 in SPEECH_VERBS)  # "Cantwell had answered"
-        ):
-            speech += 1
-            verbs += 1
-        if last < len(words) and words[last].text.islower() and _past_verb(words[last].text):
-            acts += 1
-        if in_quote[k] and _vocative_frame(text, r.start, r.end):
-            speech += 1
-        if nxt in {"who", "whom", "whose"}:
-            speech += 1  # "Bartleby, who was a scrivener": only people are "who"
-    if place_like and (speech < max(2, len(c.runs) // 10) or not verbs):
-        return False  # a country or a nationality, unless it keeps talking ("said Turkey")
-    if the_count * 2 >= len(c.runs):
-        return False
-    if not titled and located >= 2 and (the_count + located) * 2 >= len(c.runs) and speech < 2:
-        return False  # "the Temple", "by Temple Bar", "on Temple Bar": a place
-    if not titled and single and indefinite * 2 >= len(c.runs) and speech < 2:
-        return False  # "a Florentine", "an Uhlan": a noun for a kind of person
-    if not titled and single and not given and all(_abstract_noun(p) for p in parts):
-        return False  # "Creation", "Literature", "Antiquity": a personified abstraction
-    if not titled and len(c.runs) >= 4 and speech * 4 < len(c.runs) and _mostly_possessive(c, text):
-        return False  # "at Tellson's", "Tellson's Bank": a house or a firm, never acting
-    if titled or speech:
-        return True
-    if len(c.runs) == 1 and not given:
-        return False  # one untitled mention of a word that is no given name: too little
-    if any(
-        p.lower() in MALE_NAMES or p.lower() in FEMALE_NAMES or p.lower() in NICKNAMES
-        for p in c.firsts
-    ):
-        return True
-    if pronoun_votes >= 2 or (pronoun_votes >= 1 and len(c.runs) <= 3) or acts:
-        return True
+        _read_mention(ctx, r, layout, in_quote)
+    return ctx
+
+
+def _word(layout: Layout, k: int) -> str:
+    return layout.words[k].text if 0 <= k < len(layout.words) else ""
+
+
+def _read_mention(ctx: _Context, r: NameRun, layout: Layout, in_quote: list[bool]) -> None:
+    words, text = layout.words, layout.text
+    k = r.word_index
+    prev, prev2 = _word(layout, k - 1).lower(), _word(layout, k - 2).lower()
+    last = k + len(r.parts) + (1 if r.title else 0)
+    nxt, nxt2 = _word(layout, last).lower(), _word(layout, last + 1).lower()
+    # A line break is a space too: "the\nCossacks".
+    spaced = k > 0 and text[words[k - 1].end : r.start] in {" ", "\n", "\r\n"}
+    if prev in DETERMINERS and not r.title and spaced:
+        ctx.determined += 1
+        ctx.indefinite += prev in {"a", "an"}
+    if prev in LOCATIVES and not (prev == "at" and prev2 in _LOOK_AT):
+        ctx.located += 1
+    # A verb across a quote mark has another subject: '"... London," said Edward'.
+    same_side_next = last < len(words) and in_quote[last] == in_quote[k]
+    same_side_prev = k > 0 and in_quote[k - 1] == in_quote[k]
+    ctx.speech += (
+        (nxt in SPEECH_VERBS and same_side_next)
+        or (prev in SPEECH_VERBS and same_side_prev)
+        or (prev == "to" and prev2 in _SAID_TO)  # "said to Cantwell"
+        or (nxt in {"had", "has"} and nxt2 in SPEECH_VERBS)  # "Cantwell had answered"
+    )
+    ctx.acts += last < len(words) and words[last].text.islower() and _past_verb(nxt)
+    ctx.addressed += in_quote[k] and _vocative_frame(text, r.start, r.end)
+    ctx.who += nxt in {"who", "whom", "whose"}
+    ctx.possessive += text[r.end : r.end + 2].lower() in {"'s", "’s"}
+    # "St. Helena", "Saint Paul": a saint's title is as often a place's.
+    ctx.titled += bool(r.title and r.title.lower().rstrip(".") not in {"st", "saint"})
+
+
+def person_features(
+    c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list[bool]
+) -> dict[str, float]:
+    """The evidence for and against ``c`` being a person, as named numbers.
+
+    Counts are divided by the number of mentions, so a long novel and a
+    short story weigh alike; the mention count itself enters as a log.
+    """
+    n = len(c.runs)
+    ctx = _context(c, layout, in_quote)
+    f = {
+        "mentions.log": math.log1p(n),
+        "mentions.one": float(n == 1),
+        # Mentions per thousand words: three in a short story is a character.
+        # The shortest training texts are excerpts of about 2,000 words;
+        # shorter ones count as that long, so a scene is not all characters.
+        "density.log": math.log1p(1000 * n / max(_SHORTEST, len(layout.words))),
+        "determiner.ratio": ctx.determined / n,
+        "indefinite.ratio": ctx.indefinite / n,
+        "located.ratio": ctx.located / n,
+        "speech.ratio": ctx.speech / n,
+        "speech.any": float(ctx.speech > 0),
+        "speech.log": math.log1p(ctx.speech),
+        "addressed.ratio": ctx.addressed / n,
+        "who.ratio": ctx.who / n,
+        "acts.ratio": ctx.acts / n,
+        "possessive.ratio": ctx.possessive / n,
+        "title.ratio": ctx.titled / n,
+        "title.any": float(ctx.titled > 0),
+        "pronouns.log": math.log1p(max(0, pronoun_votes)),
+        "pronouns.ratio": min(1.0, max(0, pronoun_votes) / n),
+        "group": float(c.group),
+        **_name_features(c),
+    }
+    f.update(_patterns(f, n))
+    if any(v for k, v in f.items() if k.startswith("pattern.")):
+        # Prominence speaks for a name that reads like a name: a place the
+        # book keeps returning to is no more a person for it.
+        f["density.log"] = 0.0
+    return {k: v for k, v in f.items() if v}
+
+
+def _name_features(c: NameCluster) -> dict[str, float]:
+    """What the words of the name say, whatever the book does with them."""
+    n = len(c.runs)
+    parts = [p.lower() for p in {p for r in c.runs for p in r.parts}]
+    given = any(p in _GIVEN or p in NICKNAMES for p in parts)
+    first_given = any(f.lower() in _GIVEN or f.lower() in NICKNAMES for f in c.firsts)
+    # "Colonel Brandon" is a man whatever town is called Brandon.
+    places = sum(
+        1 for r in c.runs if not r.title and len(r.parts) == 1 and r.parts[0].lower() in GAZETTEER
+    )
     multi = [r for r in c.runs if len(r.parts) >= 2]
-    return bool(multi) and not any(p.lower() in GAZETTEER for r in multi for p in r.parts)
+    commonness = max((COMMON_WORDS.get(p, 0.0) for p in parts), default=0.0)
+    return {
+        "given.any": float(given),
+        "given.first": float(first_given),
+        "surname.known": float(any(p in SURNAMES for p in parts)),
+        "place.ratio": places / n,
+        "place.multi": float(any(p.lower() in GAZETTEER for r in multi for p in r.parts)),
+        "full_name": float(bool(c.firsts and c.lasts)),
+        "multi.ratio": len(multi) / n,
+        "single_word": float(not multi),
+        "common.zipf": commonness / 7.0,
+        "demonym": float(all(_DEMONYM.search(p) and p not in _GIVEN for p in parts)),
+        "abstract": float(all(len(p) >= 6 and _ABSTRACT.search(p) for p in parts)),
+    }
 
 
-def _mostly_gazetteer(c: NameCluster) -> bool:
-    """Are nine in ten mentions one known place's name? A few longer runs
-    ("Central Europe", "Napoleonic France") do not make a country a person."""
-    known = sum(1 for r in c.runs if len(r.parts) == 1 and r.parts[0].lower() in GAZETTEER)
-    return known * 10 >= len(c.runs) * 9
-
-
-_ABSTRACT = re.compile(r"(?:[aiu]tion|ture|ity|ism|ness|ship|hood|ology)$")
-
-
-def _abstract_noun(word: str) -> bool:
-    """Does ``word`` end like an abstract noun ("Creation", "Antiquity",
-    "Christianity")? Given names are excluded by the caller."""
-    return len(word) >= 6 and bool(_ABSTRACT.search(word))
-
-
-def _mostly_possessive(c: NameCluster, text: str) -> bool:
-    """Whether three in four mentions are possessives ("Tellson's")."""
-    poss = sum(1 for r in c.runs if text[r.end : r.end + 2].lower() in {"'s", "’s"})
-    return poss * 4 >= len(c.runs) * 3
+def _patterns(f: dict[str, float], n: int) -> dict[str, float]:
+    """Conjunctions a linear model cannot draw from the ratios alone: how a
+    common noun, a place, a firm or a kind of person reads as a whole."""
+    untitled = not f["title.any"]
+    # Spoken or spoken to once in ten mentions, twice at least, and with a
+    # speech verb once: "Go ahead, Rome!" is a cheer for a team.
+    talks = f["speech.any"] and (f["speech.ratio"] + f["addressed.ratio"]) * n >= max(2.0, n / 10)
+    return {
+        # "the Sentinel", "her Ayah" half the time or more ("the Claytons" is
+        # how a family is named, though).
+        "pattern.noun": float(f["determiner.ratio"] >= 0.5 and not f["group"]),
+        # "by Temple Bar", "in Kent" twice or more, and mostly so.
+        "pattern.place": float(
+            untitled
+            and f["located.ratio"] * n >= 2
+            and f["determiner.ratio"] + f["located.ratio"] >= 0.5
+            and not talks
+        ),
+        # "a Florentine", "an Uhlan".
+        "pattern.kind": float(untitled and f["single_word"] and f["indefinite.ratio"] >= 0.5),
+        # "at Tellson's", never acting.
+        "pattern.firm": float(
+            untitled and n >= 4 and f["possessive.ratio"] >= 0.75 and f["speech.ratio"] < 0.25
+        ),
+        # A known place, a demonym or an abstraction, silent.
+        "pattern.silent_place": float(
+            (f["place.ratio"] >= 0.9 or f["demonym"] or f["abstract"]) and not talks
+        ),
+    }
 
 
 _LOOK_AT = frozenset(

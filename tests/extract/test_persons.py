@@ -8,8 +8,9 @@ preposition ("by Temple Bar"). Real minor characters stay."""
 
 from __future__ import annotations
 
-from falsafa.extract.names import NameCluster, NameRun
-from falsafa.extract.persons import _mostly_gazetteer
+from falsafa.extract.names import NameCluster, NameRun, find_names
+from falsafa.extract.persons import person_features, person_model
+from falsafa.extract.text import Layout
 from tests.extract.conftest import extract
 
 
@@ -85,12 +86,25 @@ def test_a_personified_abstraction_is_no_person() -> None:
 
 
 def test_a_country_named_now_and_then_in_a_longer_name_stays_a_place() -> None:
-    # War and Peace: "Europe" 47 times, "Central Europe" twice.
+    # "Europe" 19 times, "Central Europe" once: still a known place, silent.
     runs = [NameRun(i, i + 6, None, ("Europe",), 0, i) for i in range(19)]
     runs.append(NameRun(99, 113, None, ("Central", "Europe"), 0, 99))
-    assert _mostly_gazetteer(NameCluster(runs=runs))
-    runs += [NameRun(200 + i, 214 + i, None, ("Central", "Europe"), 0, 200 + i) for i in range(3)]
-    assert not _mostly_gazetteer(NameCluster(runs=runs))
+    layout = Layout.of("Europe " * 120)
+    features = person_features(NameCluster(runs=runs), layout, 0, [False] * 120)
+    assert features["place.ratio"] >= 0.9
+    assert features["pattern.silent_place"] == 1.0
+    assert "density.log" not in features  # prominence does not make a place a person
+    assert not person_model().probability(features) > 0.5
+
+
+def test_a_speaking_titled_name_is_a_person_by_the_model() -> None:
+    text = "“Come in,” said Mr. Lorry. Mr. Lorry sat down, and Mr. Lorry replied at once.\n"
+    layout = Layout.of(text)
+    runs = [r for r in find_names(layout) if r.parts == ("Lorry",)]
+    features = person_features(NameCluster(runs=runs), layout, 1, [False] * len(layout.words))
+    assert features["speech.ratio"] > 0 and features["title.any"] == 1.0
+    assert "pattern.noun" not in features
+    assert person_model().probability(features) > 0.5
 
 
 def test_archaic_pronouns_and_words_of_worship_are_no_names() -> None:
