@@ -176,6 +176,9 @@ def _plural_of(word: str, clusters: list[NameCluster]) -> bool:
     return any(stems & c.lasts for c in clusters if not c.group)
 
 
+Form = tuple[str, tuple[str, ...]]
+
+
 def cluster_names(
     runs: list[NameRun], learned: Mapping[str, Gender] | None = None
 ) -> list[NameCluster]:
@@ -183,208 +186,261 @@ def cluster_names(
 
     ``learned`` gives the gender the book itself shows for given names the
     lexicon lacks (:func:`falsafa.extract.gender.given_name_genders`).
+
+    The passes, in order: each name form, longest first, joins a cluster
+    or starts one (full names, then titled names, then bare words); then
+    diminutives, name prefixes and clipped names are folded in, and
+    families named in the plural are marked as groups.
     """
-    known = learned or {}
+    book = _Clustering(runs, learned or {})
+    order = sorted(book.forms, key=lambda f: (-len(f[1]), f[0] == "", -book.forms[f]))
+    for form in order:
+        if len(form[1]) >= 2:
+            book.place_full(form)
+        elif book.is_saint(form):
+            # "St. Andrew", "Saint Nicholas": a saint (or his day, church or
+            # order), never an alias of a living Andrew or Nicholas.
+            book.add(book.new(NameCluster(tclass=form[0].split(":")[0])), form)
+        elif form[0]:
+            book.place_titled(form)
+        else:
+            book.place_bare(form)
+    clusters = book.clusters
+    merge_nicknames(clusters)
+    merge_name_prefixes(clusters)
+    merge_clipped_names(clusters)
+    clusters = [c for c in clusters if c.runs]
+    mark_families(clusters)
+    for c in clusters:
+        c.runs.sort(key=lambda r: r.start)
+    settle_aliases(clusters)
+    return clusters
 
-    def gender_of_first(name: str) -> Gender:
-        g = _gender_of_first(name)
-        return g if g != "unknown" else known.get(name, "unknown")
 
-    forms: Counter[tuple[str, tuple[str, ...]]] = Counter(r.form for r in runs)
-    by_form: dict[tuple[str, tuple[str, ...]], list[NameRun]] = defaultdict(list)
-    for r in runs:
-        by_form[r.form].append(r)
-    clusters: list[NameCluster] = []
-    assign: dict[tuple[str, tuple[str, ...]], NameCluster] = {}
+def mark_families(clusters: list[NameCluster]) -> None:
+    """ "The Miss Dashwoods", "the Miss Steeles": sisters, not one of them."""
+    for c in clusters:
+        if not c.group and not c.firsts and c.lasts:
+            c.group = all(_plural_of(last, clusters) for last in c.lasts)
 
-    def weight(c: NameCluster) -> int:
-        return sum(c.surfaces.values())
 
-    def add(c: NameCluster, form: tuple[str, tuple[str, ...]]) -> None:
-        assign[form] = c
-        for r in by_form[form]:
+class _Clustering:
+    """The clusters of one book while its name forms are placed."""
+
+    def __init__(self, runs: list[NameRun], learned: Mapping[str, Gender]) -> None:
+        self.learned = learned
+        self.forms: Counter[Form] = Counter(r.form for r in runs)
+        self.by_form: dict[Form, list[NameRun]] = defaultdict(list)
+        for r in runs:
+            self.by_form[r.form].append(r)
+        self.clusters: list[NameCluster] = []
+        self.assign: dict[Form, NameCluster] = {}
+        # Which surnames each title word is borne with: "Prince Bolkónski"
+        # and "Count Rostóv" tell "Prince Nicholas" from "Count Nicholas".
+        self.title_lasts: dict[str, Counter[str]] = defaultdict(Counter)
+        for r in runs:
+            if (
+                r.title
+                and (len(r.parts) >= 2 or not is_first_name(r.parts[0]))
+                and not _PATRONYMIC.search(r.parts[-1])
+            ):
+                self.title_lasts[r.title.lower().rstrip(".")][r.parts[-1]] += 1
+        self.full_first: Counter[str] = Counter()
+        self.full_last: Counter[str] = Counter()
+        for (_, parts), n in self.forms.items():
+            if len(parts) >= 2:
+                self.full_first[parts[0]] += n
+                self.full_last[parts[-1]] += n
+
+    def new(self, c: NameCluster) -> NameCluster:
+        self.clusters.append(c)
+        return c
+
+    def add(self, c: NameCluster, form: Form) -> None:
+        self.assign[form] = c
+        for r in self.by_form[form]:
             c.surfaces[r.surface] += 1
             c.runs.append(r)
 
-    def form_gender(form: tuple[str, tuple[str, ...]]) -> Gender:
-        titles = {r.title for r in by_form[form] if r.title}
-        for t in titles:
+    def gender_of_first(self, name: str) -> Gender:
+        g = _gender_of_first(name)
+        return g if g != "unknown" else self.learned.get(name, "unknown")
+
+    def form_gender(self, form: Form) -> Gender:
+        for t in {r.title for r in self.by_form[form] if r.title}:
             g = title_gender(t)
             if g != "unknown":
                 return g
         if len(form[1]) == 1 and form[0]:
             return "unknown"
-        g = gender_of_first(form[1][0])
+        g = self.gender_of_first(form[1][0])
         return g if g != "unknown" else _patronymic_gender(form[1][1:])
 
-    # Which surnames each title word is borne with: "Prince Bolkónski" and
-    # "Count Rostóv" tell "Prince Nicholas" from "Count Nicholas".
-    title_lasts: dict[str, Counter[str]] = defaultdict(Counter)
-    for r in runs:
-        if (
-            r.title
-            and (len(r.parts) >= 2 or not is_first_name(r.parts[0]))
-            and not _PATRONYMIC.search(r.parts[-1])
-        ):
-            title_lasts[r.title.lower().rstrip(".")][r.parts[-1]] += 1
+    def titles(self, form: Form) -> set[str]:
+        return {r.title.lower().rstrip(".") for r in self.by_form[form] if r.title}
 
-    full_first: Counter[str] = Counter()
-    full_last: Counter[str] = Counter()
-    for (_, parts), n in forms.items():
-        if len(parts) >= 2:
-            full_first[parts[0]] += n
-            full_last[parts[-1]] += n
-    order = sorted(forms, key=lambda f: (-len(f[1]), f[0] == "", -forms[f]))
-    for form in order:
+    def is_saint(self, form: Form) -> bool:
+        titles = self.titles(form)
+        return bool(titles) and titles <= {"st", "saint"} and is_first_name(form[1][0])
+
+    def place_full(self, form: Form) -> None:
+        """ "Elizabeth Bennet", "Mr. John Knightley": join the cluster of the
+        same surname whose given names and title fit, or start one."""
         tkey, parts = form
         tcls = tkey.split(":")[0]
-        g = form_gender(form)
-        if len(parts) >= 2:
-            first, last = parts[0], parts[-1]
-            # "Nicholas Andréevich": a given name and a patronymic, no surname.
-            patronymic = bool(_PATRONYMIC.search(last))
-            cands = [
-                c
-                for c in clusters
-                if (last in c.lasts or (patronymic and last in c.middles and first in c.firsts))
-                and (first in c.firsts or not c.firsts or _same_given(first, c.firsts))
-                and compatible(c.gender, g)
-                and (not c.tclass or not tcls or c.tclass == tcls or c.firsts)
-            ]
-            if cands:
-                c = max(cands, key=weight)
-            else:
-                c = NameCluster(tclass=tcls)
-                clusters.append(c)
-            if tcls and not c.tclass:
-                c.tclass = tcls
-            c.firsts.add(first)
-            c.middles.update(parts[1:-1])
-            (c.middles if patronymic else c.lasts).add(last)
-            if c.gender == "unknown":
-                c.gender = g
-            add(c, form)
-            continue
-        word = parts[0]
-        titles = {r.title.lower().rstrip(".") for r in by_form[form] if r.title}
-        if titles <= {"st", "saint"} and titles and is_first_name(word):
-            # "St. Andrew", "Saint Nicholas": a saint (or his day, church or
-            # order), never an alias of a living Andrew or Nicholas.
-            add(NameCluster(tclass=tcls), form)
-            clusters.append(assign[form])
-            continue
-        if tcls:
-            # "Miss Bennet", "Sir William": a surname or a given name with a title.
-            by_last = [
-                c
-                for c in clusters
-                if word in c.lasts
-                and c.firsts
-                and compatible(c.gender, g)
-                and (tcls != "miss" or c.tclass != "mrs")
-            ]
-            same_title = [
-                c for c in clusters if word in c.lasts and c.tclass == tcls and not c.firsts
-            ]
-            by_first = [c for c in clusters if word in c.firsts and compatible(c.gender, g)]
-            titled_last = [c for c in by_last if c.tclass == tcls]
-            # "Mrs Todd" is "Mrs Almira Todd", and "Mrs Pontellier" is "Edna
-            # Pontellier" unless a "Miss Pontellier" shows there are daughters.
-            has_miss = ("miss", (word,)) in forms
-            pick: NameCluster | None = None
-            if same_title:
-                pick = same_title[0]
-            elif len(titled_last) == 1:
-                pick = titled_last[0]
-            elif (
-                (bearer := _one_bearer(by_last, g, tcls, by_first)) is not None
-                and _title_fits(bearer, tcls, word, forms, has_miss)
-                and not (tcls == "miss" and _a_younger_sister(bearer, forms))
+        g = self.form_gender(form)
+        first, last = parts[0], parts[-1]
+        # "Nicholas Andréevich": a given name and a patronymic, no surname.
+        patronymic = bool(_PATRONYMIC.search(last))
+        cands = [
+            c
+            for c in self.clusters
+            if (last in c.lasts or (patronymic and last in c.middles and first in c.firsts))
+            and (first in c.firsts or not c.firsts or _same_given(first, c.firsts))
+            and compatible(c.gender, g)
+            and (not c.tclass or not tcls or c.tclass == tcls or c.firsts)
+        ]
+        c = max(cands, key=_weight) if cands else self.new(NameCluster(tclass=tcls))
+        if tcls and not c.tclass:
+            c.tclass = tcls
+        c.firsts.add(first)
+        c.middles.update(parts[1:-1])
+        (c.middles if patronymic else c.lasts).add(last)
+        if c.gender == "unknown":
+            c.gender = g
+        self.add(c, form)
+
+    def place_titled(self, form: Form) -> None:
+        """ "Miss Bennet", "Sir William": a surname or a given name with a title."""
+        tcls = form[0].split(":")[0]
+        g = self.form_gender(form)
+        pick = self._titled_bearer(form, tcls, g)
+        if pick is None:
+            pick = self.new(NameCluster(tclass=tcls, gender=g))
+            word = form[1][0]
+            title_word = (self.by_form[form][0].title or "").lower().rstrip(".")
+            if is_first_name(word) and (
+                (tcls != "mrs" and title_gender(title_word) != "unknown")
+                or (title_word in _KIN_TITLES and word.lower() in FEMALE_NAMES)
             ):
-                pick = bearer
-            elif len(by_first) == 1 and (is_first_name(word) or not by_last):
-                pick = by_first[0]
-            elif len(by_first) > 1:
-                # "Prince Nicholas" is the Nicholas of the princely family.
-                family: Counter[str] = Counter()
-                for t in titles:
-                    family.update(title_lasts.get(t, Counter()))
-                kin = sorted(
-                    (
-                        (max((family[x] for x in c.lasts), default=0), i)
-                        for i, c in enumerate(by_first)
-                    ),
-                    reverse=True,
-                )
-                if kin and kin[0][0] > 0 and (len(kin) == 1 or kin[1][0] * 3 < kin[0][0]):
-                    pick = by_first[kin[0][1]]
-            if pick is None:
-                pick = NameCluster(tclass=tcls, gender=g)
-                title_word = (by_form[form][0].title or "").lower().rstrip(".")
-                if is_first_name(word) and (
-                    (tcls != "mrs" and title_gender(title_word) != "unknown")
-                    or (title_word in _KIN_TITLES and word.lower() in FEMALE_NAMES)
-                ):
-                    pick.firsts.add(word)
-                else:
-                    pick.lasts.add(word)
-                clusters.append(pick)
-            add(pick, form)
-            continue
-        # A bare single word.
+                pick.firsts.add(word)
+            else:
+                pick.lasts.add(word)
+        self.add(pick, form)
+
+    def _titled_bearer(self, form: Form, tcls: str, g: Gender) -> NameCluster | None:
+        word = form[1][0]
+        clusters = self.clusters
+        by_last = self._named_bearers(word, tcls, g)
+        same_title = [c for c in clusters if word in c.lasts and c.tclass == tcls and not c.firsts]
+        by_first = [c for c in clusters if word in c.firsts and compatible(c.gender, g)]
+        titled_last = [c for c in by_last if c.tclass == tcls]
+        # "Mrs Todd" is "Mrs Almira Todd", and "Mrs Pontellier" is "Edna
+        # Pontellier" unless a "Miss Pontellier" shows there are daughters.
+        has_miss = ("miss", (word,)) in self.forms
+        if same_title:
+            return same_title[0]
+        if len(titled_last) == 1:
+            return titled_last[0]
+        bearer = _one_bearer(by_last, g, tcls, by_first)
+        if (
+            bearer is not None
+            and _title_fits(bearer, tcls, word, self.forms, has_miss)
+            and not (tcls == "miss" and _a_younger_sister(bearer, self.forms))
+        ):
+            return bearer
+        if len(by_first) == 1 and (is_first_name(word) or not by_last):
+            return by_first[0]
+        if len(by_first) > 1:
+            return self._of_the_family(self.titles(form), by_first)
+        return None
+
+    def _named_bearers(self, word: str, tcls: str, g: Gender) -> list[NameCluster]:
+        """Clusters with a given name whose surname is ``word`` and whose
+        gender fits ("Miss X" is never a "Mrs X")."""
+        return [
+            c
+            for c in self.clusters
+            if word in c.lasts
+            and c.firsts
+            and compatible(c.gender, g)
+            and (tcls != "miss" or c.tclass != "mrs")
+        ]
+
+    def _of_the_family(self, titles: set[str], by_first: list[NameCluster]) -> NameCluster | None:
+        """ "Prince Nicholas" is the Nicholas of the princely family."""
+        family: Counter[str] = Counter()
+        for t in titles:
+            family.update(self.title_lasts.get(t, Counter()))
+        kin = sorted(
+            ((max((family[x] for x in c.lasts), default=0), i) for i, c in enumerate(by_first)),
+            reverse=True,
+        )
+        if kin and kin[0][0] > 0 and (len(kin) == 1 or kin[1][0] * 3 < kin[0][0]):
+            return by_first[kin[0][1]]
+        return None
+
+    def place_bare(self, form: Form) -> None:
+        """A bare single word: a given name, a surname, a family or a diminutive."""
+        word = form[1][0]
+        clusters = self.clusters
         firsts = [c for c in clusters if word in c.firsts]
         lasts = [c for c in clusters if word in c.lasts]
-        if firsts and lasts and not is_first_name(word) and full_last[word] > full_first[word]:
+        if (
+            firsts
+            and lasts
+            and not is_first_name(word)
+            and self.full_last[word] > self.full_first[word]
+        ):
             # "Mrs Ashburnham Leonora" (a dash lost) made "Ashburnham" look
             # like a given name; full names mostly end with it ("Edward
             # Ashburnham"), so it is a surname.
             firsts = []
         if not firsts and _plural_of(word, clusters):
             # "the Claytons": the family as a group, never one of its members.
-            c = NameCluster(group=True)
+            c = self.new(NameCluster(group=True))
             c.lasts.add(word)
-            clusters.append(c)
-            add(c, form)
-            continue
+            self.add(c, form)
+            return
         if not firsts and lasts and all(c.tclass == "mrs" and not c.firsts for c in lasts):
             # "Fezziwig" beside "Mrs. Fezziwig" is her husband, not her.
             lasts = []
+        if len(firsts) == 1:
+            self.add(firsts[0], form)
+        elif firsts:
+            _add_by_recency(firsts, self.by_form[form], self.assign, form)
+        elif lasts:
+            self.add(_surname_bearer(lasts), form)
+        else:
+            self._place_unknown(form)
+
+    def _place_unknown(self, form: Form) -> None:
+        word = form[1][0]
         nick = [
             c
-            for c in clusters
+            for c in self.clusters
             if any(f.lower() in NICKNAMES.get(word.lower(), frozenset()) for f in c.firsts)
         ]
-        if len(firsts) == 1:
-            add(firsts[0], form)
-        elif firsts:
-            _add_by_recency(firsts, by_form[form], assign, form)
-        elif len(lasts) == 1:
-            add(lasts[0], form)
-        elif lasts:
-            # A bare surname shared by a family names its man: "Morel" is Mr
-            # Morel, never Mrs Morel or Annie Morel; else its most named
-            # bearer. Whether it is published is settle_aliases' call.
-            men = [c for c in lasts if not c.group and (c.gender == "male" or c.tclass == "mr")]
-            add(men[0] if len(men) == 1 else max(lasts, key=weight), form)
-        elif len(nick) == 1:
-            add(nick[0], form)
-        else:
-            c = NameCluster(gender=gender_of_first(word))
-            c.firsts.add(word)
-            clusters.append(c)
-            add(c, form)
-    merge_nicknames(clusters)
-    merge_name_prefixes(clusters)
-    merge_clipped_names(clusters)
-    clusters = [c for c in clusters if c.runs]
-    for c in clusters:
-        if not c.group and not c.firsts and c.lasts:
-            # "the Miss Dashwoods", "the Miss Steeles": sisters, not one of them.
-            c.group = all(_plural_of(last, clusters) for last in c.lasts)
-    for c in clusters:
-        c.runs.sort(key=lambda r: r.start)
-    settle_aliases(clusters)
-    return clusters
+        if len(nick) == 1:
+            self.add(nick[0], form)
+            return
+        c = self.new(NameCluster(gender=self.gender_of_first(word)))
+        c.firsts.add(word)
+        self.add(c, form)
+
+
+def _weight(c: NameCluster) -> int:
+    return sum(c.surfaces.values())
+
+
+def _surname_bearer(lasts: list[NameCluster]) -> NameCluster:
+    """A bare surname shared by a family names its man: "Morel" is Mr Morel,
+    never Mrs Morel or Annie Morel; else its most named bearer. Whether it
+    is published is settle_aliases' call."""
+    if len(lasts) == 1:
+        return lasts[0]
+    men = [c for c in lasts if not c.group and (c.gender == "male" or c.tclass == "mr")]
+    return men[0] if len(men) == 1 else max(lasts, key=_weight)
 
 
 _KIN_TITLES = frozenset(
