@@ -107,7 +107,8 @@ def merge_nicknames(clusters: list[NameCluster]) -> None:
     shares its sound ("Eliza": both stand for Elizabeth, and "Bessie", also
     an Elizabeth, shares no three letters with "Lizzy")."""
     for c in clusters:
-        if len(c.firsts) != 1 or c.lasts or c.tclass or not c.runs:
+        # "Miss Lizzy" and "Master Tommy" are still only a diminutive.
+        if len(c.firsts) != 1 or c.lasts or c.tclass not in ("", "miss", "master") or not c.runs:
             continue
         nick = next(iter(c.firsts)).lower()
         formal = NICKNAMES.get(nick)

@@ -340,20 +340,52 @@ class _Clustering:
         has_miss = ("miss", (word,)) in self.forms
         if same_title:
             return same_title[0]
-        if len(titled_last) == 1:
+        if len(titled_last) == 1 and not self._told_apart(titled_last[0], form):
             return titled_last[0]
         bearer = _one_bearer(by_last, g, tcls, by_first)
         if (
             bearer is not None
             and _title_fits(bearer, tcls, word, self.forms, has_miss)
             and not (tcls == "miss" and _a_younger_sister(bearer, self.forms))
+            and not self._told_apart(bearer, form)
         ):
             return bearer
-        if len(by_first) == 1 and (is_first_name(word) or not by_last):
+        if (
+            len(by_first) == 1
+            and (is_first_name(word) or not by_last)
+            and self._a_given_name_here(form, by_first[0])
+        ):
             return by_first[0]
         if len(by_first) > 1:
             return self._of_the_family(self.titles(form), by_first)
         return None
+
+    def _told_apart(self, c: NameCluster, form: Form) -> bool:
+        """Is "Mr. Knightley" someone else than "Mr. John Knightley"?
+
+        When the titled full name recurs (three times or more) and the bare
+        titled surname is said three times as often, the given name is
+        there to tell its bearer from the plain "Mr. X" of the book.
+        """
+        titled_full = sum(1 for r in c.runs if r.title and len(r.parts) >= 2)
+        return titled_full >= 3 and self.forms[form] >= 3 * titled_full
+
+    def _a_given_name_here(self, form: Form, c: NameCluster) -> bool:
+        """May a titled word join the cluster that has it as a given name?
+
+        "Sir William", "Lady Catherine", "Miss Lydia": such titles take
+        given names. After "Mr." or "Colonel" the word is a surname unless
+        its bearer goes by it as a given name at least as often
+        ("Colonel Fitzwilliam" is not "Mr. Fitzwilliam Darcy").
+        """
+        title = (self.by_form[form][0].title or "").lower().rstrip(".")
+        if title in _GIVEN_NAME_TITLES:
+            return True
+        word = form[1][0]
+        as_given = sum(
+            1 for r in c.runs if r.parts[0] == word and (len(r.parts) >= 2 or not r.title)
+        )
+        return as_given >= self.forms[form]
 
     def _named_bearers(self, word: str, tcls: str, g: Gender) -> list[NameCluster]:
         """Clusters with a given name whose surname is ``word`` and whose
@@ -386,15 +418,16 @@ class _Clustering:
         clusters = self.clusters
         firsts = [c for c in clusters if word in c.firsts]
         lasts = [c for c in clusters if word in c.lasts]
+        titled = sum(n for (t, parts), n in self.forms.items() if t and parts == (word,))
         if (
             firsts
             and lasts
             and not is_first_name(word)
-            and self.full_last[word] > self.full_first[word]
+            and max(self.full_last[word], titled) > self.full_first[word]
         ):
             # "Mrs Ashburnham Leonora" (a dash lost) made "Ashburnham" look
             # like a given name; full names mostly end with it ("Edward
-            # Ashburnham"), so it is a surname.
+            # Ashburnham"), or titles precede it, so it is a surname.
             firsts = []
         if not firsts and _plural_of(word, clusters):
             # "the Claytons": the family as a group, never one of its members.
@@ -443,6 +476,11 @@ def _surname_bearer(lasts: list[NameCluster]) -> NameCluster:
     return men[0] if len(men) == 1 else max(lasts, key=_weight)
 
 
+# Titles said before a given name as readily as before a surname.
+_GIVEN_NAME_TITLES = frozenset(
+    "sir lady lord dame miss master madame mademoiselle prince princess count countess "
+    "duke duchess king queen aunt auntie uncle cousin brother sister saint st".split()
+)
 _KIN_TITLES = frozenset(
     "aunt auntie granny grandma grandmother mother sister cousin lady madame madam dame".split()
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.extract.conftest import extract
+from tests.extract.conftest import extract, holder
 
 
 def names(text: str) -> list[str]:
@@ -227,3 +227,50 @@ def test_madame_st_aubert_is_not_monsieur_st_aubert() -> None:
     assert by_name["Monsieur St. Aubert"].mention_count == 3
     assert not any("St. Aubert" in c.aliases for c in result.characters)
     assert by_name["Madame St. Aubert"].gender == "female"
+
+
+def test_a_plain_titled_surname_said_far_more_often_is_another_man() -> None:
+    # The elder brother is "Mr. Ashcombe"; the younger needs his given name.
+    text = (
+        "“Good morning,” said Mr. Ashcombe. Mr. Ashcombe smiled. Mr. Ashcombe "
+        "walked on, and Mr. Ashcombe sat down. “Well,” said Mr. Ashcombe.\n\n"
+        "Mr. Ashcombe read; Mr. Ashcombe wrote; Mr. Ashcombe slept. "
+        "Mr. Ashcombe rose, and Mr. Ashcombe laughed.\n\n"
+        "“Brother,” said Mr. Henry Ashcombe, and Mr. Henry Ashcombe sat by "
+        "Mr. Ashcombe. Mr. Henry Ashcombe was tired.\n"
+    )
+    result = extract(text)
+    elder = holder(result, "Mr. Ashcombe")
+    younger = holder(result, "Mr. Henry Ashcombe")
+    assert elder.id != younger.id
+
+
+def test_a_titled_full_name_said_once_is_the_plain_titled_surname() -> None:
+    text = (
+        "“Good morning,” said Mr. Ashcombe. Mr. Ashcombe smiled. Mr. Ashcombe "
+        "walked on, and Mr. Ashcombe sat down. “Well,” said Mr. Ashcombe.\n\n"
+        "The letter was signed Mr. Henry Ashcombe.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Mr. Ashcombe").id == holder(result, "Mr. Henry Ashcombe").id
+
+
+def test_a_word_after_colonel_is_a_surname_not_anothers_given_name() -> None:
+    text = (
+        "Mr. Brampton Hale came in. “Sit down,” said Mr. Hale. Mr. Hale sat.\n\n"
+        "“I am glad,” said Colonel Brampton. Colonel Brampton bowed to Mr. Hale, "
+        "and Colonel Brampton left. Colonel Brampton was a soldier.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Colonel Brampton").id != holder(result, "Mr. Hale").id
+
+
+def test_a_titled_diminutive_joins_the_formal_name() -> None:
+    text = (
+        "Charlotte Vane sat by the fire. “Come here,” said Charlotte Vane. "
+        "Charlotte smiled.\n\n"
+        "“Lottie!” cried her mother. “Miss Lottie, come,” said the maid, and "
+        "Lottie went. Lottie laughed.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Lottie").id == holder(result, "Charlotte Vane").id
