@@ -319,8 +319,35 @@ def find_names(layout: Layout) -> list[NameRun]:
 def _name_from_run(
     words: tuple[Word, ...], k: int, j: int, initial: list[bool], st: _Stats
 ) -> NameRun | None:
-    idx = list(range(k, j + 1))
-    # Drop leading ordinary words ("Poor Miss Taylor", "Stately Buck Mulligan").
+    """The name in the capitalised words ``k..j``, or None when they name no
+    person: leading ordinary words and a glued place are dropped, a title
+    is taken off, then the words themselves are judged."""
+    idx = _strip_leading(words, list(range(k, j + 1)), initial, st)
+    if not idx:
+        return None
+    if idx[0] > k and k > 0 and words[k - 1].text.lower() == "the":
+        return None  # "the Trois Couronnes", "the Golden Hind": a thing's name
+    title, idx = _take_title(words, idx)
+    parts = _name_parts([strip_possessive(words[i].text) for i in idx], title, st)
+    if parts is None:
+        return None
+    norm = tuple(
+        st.case.get(p.lower(), p) if sum(ch.isupper() for ch in p) >= 3 else p for p in parts
+    )
+    start = words[idx[0]].start if title is None else words[idx[0] - 1].start
+    first_word = idx[0] - (1 if title else 0)
+    end = words[idx[-1]].start + len(parts[-1])
+    return NameRun(
+        start, end, title.rstrip(".") if title else None, norm, words[idx[0]].para, first_word
+    )
+
+
+def _strip_leading(
+    words: tuple[Word, ...], idx: list[int], initial: list[bool], st: _Stats
+) -> list[int] | None:
+    """Drop leading ordinary words ("Poor Miss Taylor", "Stately Buck
+    Mulligan") and a place glued to the name after it; None for a fixed
+    phrase ("Christmas Eve") or a place's two-word name."""
     while idx:
         t = strip_possessive(words[idx[0]].text)
         lt = t.lower().rstrip(".")
@@ -340,21 +367,27 @@ def _name_from_run(
         if st.pairs[words[idx[0]].text, strip_possessive(words[idx[1]].text)] >= 2:
             return None  # "at Selby Royal" again and again: one place's name
         idx.pop(0)  # "in Moscow Pierre had been": a place glued to the name after it
-    if not idx:
-        return None
-    if idx[0] > k and k > 0 and words[k - 1].text.lower() == "the":
-        return None  # "the Trois Couronnes", "the Golden Hind": a thing's name
+    return idx
+
+
+def _take_title(words: tuple[Word, ...], idx: list[int]) -> tuple[str | None, list[int]]:
+    """The title before the name, if any, and the name's words after it."""
     title: str | None = None
     if words[idx[0]].text.lower().rstrip(".") in HONORIFICS and len(idx) > 1:
         title = words[idx[0]].text
-        idx.pop(0)
+        idx = idx[1:]
         # "Lord High Admiral" style stacks: keep the last title only.
         while len(idx) > 1 and words[idx[0]].text.lower() in HONORIFICS:
             if words[idx[0]].text.lower() in {"st", "saint"}:
                 break  # "Madame St. Aubert": the saint is part of the surname
             title = words[idx[0]].text
-            idx.pop(0)
-    parts = [strip_possessive(words[i].text) for i in idx]
+            idx = idx[1:]
+    return title, idx
+
+
+def _name_parts(parts: list[str], title: str | None, st: _Stats) -> list[str] | None:
+    """The words of a person's name among ``parts``, or None for a place,
+    an institution, a common phrase or words no name is made of."""
     # A possessive ends the name: "Mr. Bennet's daughters".
     if any(p.lower() in PLACE_WORDS for p in parts[1:]) or (
         title is None and parts[-1].lower() in PLACE_WORDS
@@ -362,35 +395,17 @@ def _name_from_run(
         return None
     if len(parts) >= 2 and parts[-1].lower() in INSTITUTION_HEADS:
         return None  # "Periodical Review", "Light Infantry", "Michaelmas Term": no person
-    if title is None and any(_common(p, st) for p in parts):
-        parts = [p for p in parts if not _common(p, st)]
-        if not parts:
-            return None
-    if len(parts) > 4:
+    if title is not None:
+        return parts if len(parts) <= 4 and _looks_like_name(parts[-1], st, titled=True) else None
+    parts = [p for p in parts if not _common(p, st)]
+    if not parts or len(parts) > 4 or any(p.lower() in NOT_PERSON for p in parts):
         return None
-    if any(p.lower() in NOT_PERSON for p in parts) and title is None:
+    keep = [p for p in parts if _looks_like_name(p, st, False) or p.lower() in _PARTICLES]
+    if len(keep) == len(parts):
+        return parts
+    if len(parts) == 1 or not keep:
         return None
-    if title is None and not all(
-        _looks_like_name(p, st, False) or p.lower() in _PARTICLES for p in parts
-    ):
-        if len(parts) == 1:
-            return None
-        keep = [p for p in parts if _looks_like_name(p, st, False) or p.lower() in _PARTICLES]
-        if not keep:
-            return None
-        if len(keep) < len(parts) and not (len(parts) >= 2 and all(p[:1].isupper() for p in parts)):
-            parts = keep
-    if title is not None and not _looks_like_name(parts[-1], st, titled=True):
-        return None
-    norm = tuple(
-        st.case.get(p.lower(), p) if sum(ch.isupper() for ch in p) >= 3 else p for p in parts
-    )
-    start = words[idx[0]].start if title is None else words[idx[0] - 1].start
-    first_word = idx[0] - (1 if title else 0)
-    end = words[idx[-1]].start + len(parts[-1])
-    return NameRun(
-        start, end, title.rstrip(".") if title else None, norm, words[idx[0]].para, first_word
-    )
+    return parts if all(p[:1].isupper() for p in parts) else keep
 
 
 _QUOTE_MARK = re.compile('["\u201c\u201d\u2018\u2019]')
@@ -415,29 +430,9 @@ def _drop_places(
     name_ends = {r.word_index + len(r.parts) + (1 if r.title else 0) - 1 for r in runs}
     for r in runs:
         total[r.parts] += 1
-        if r.title:
-            person[r.parts] += 2
-        k = r.word_index
-        prev = words[k - 1].text.lower() if k > 0 else ""
-        if prev == "of" and not r.title and _after_name_of(words, k, name_ends):
-            place[r.parts] += 2
-        prev2 = words[k - 2].text.lower() if k > 1 else ""
-        if prev == "of" and not r.title and prev2 in PLACE_OF_NOUNS:
-            place[r.parts] += 2  # "the battle of Borodinó", "the prison of La Force"
-        last = k + len(r.parts) + (1 if r.title else 0)
-        nxt = words[last].text.lower() if last < len(words) else ""
-        if not r.title and (
-            prev in PLACE_PREPOSITIONS or prev in _LEAVE or (prev == "to" and prev2 in _MOTION)
-        ):
-            place[r.parts] += 1
-        after = text[words[last - 1].end : words[last].start] if last < len(words) else ""
-        before = text[words[k - 1].end : words[k].start] if k > 0 else ""
-        if (nxt in SPEECH_VERBS and not _QUOTE_MARK.search(after)) or (
-            prev in SPEECH_VERBS and not _QUOTE_MARK.search(before)
-        ):
-            person[r.parts] += 1
-        if r.parts[0].lower() in MALE_NAMES or r.parts[0].lower() in FEMALE_NAMES:
-            person[r.parts] += 1
+        as_place, as_person = _place_or_person(r, words, text, name_ends)
+        place[r.parts] += as_place
+        person[r.parts] += as_person
     surnames = _surnames(runs)
     out = []
     for r in runs:
@@ -448,6 +443,36 @@ def _drop_places(
             continue
         out.append(r)
     return out
+
+
+def _place_or_person(
+    r: NameRun, words: tuple[Word, ...], text: str, name_ends: set[int]
+) -> tuple[int, int]:
+    """How much one mention reads as a place, and how much as a person."""
+    place = person = 0
+    k = r.word_index
+    prev = words[k - 1].text.lower() if k > 0 else ""
+    prev2 = words[k - 2].text.lower() if k > 1 else ""
+    last = k + len(r.parts) + (1 if r.title else 0)
+    nxt = words[last].text.lower() if last < len(words) else ""
+    if r.title:
+        person += 2
+    elif prev == "of":
+        # "Jack Carter of Virginia"; "the battle of Borodinó", "the prison of La Force".
+        place += 2 * _after_name_of(words, k, name_ends) + 2 * (prev2 in PLACE_OF_NOUNS)
+    if not r.title and (
+        prev in PLACE_PREPOSITIONS or prev in _LEAVE or (prev == "to" and prev2 in _MOTION)
+    ):
+        place += 1
+    after = text[words[last - 1].end : words[last].start] if last < len(words) else ""
+    before = text[words[k - 1].end : words[k].start] if k > 0 else ""
+    if (nxt in SPEECH_VERBS and not _QUOTE_MARK.search(after)) or (
+        prev in SPEECH_VERBS and not _QUOTE_MARK.search(before)
+    ):
+        person += 1
+    if r.parts[0].lower() in MALE_NAMES or r.parts[0].lower() in FEMALE_NAMES:
+        person += 1
+    return place, person
 
 
 def _surnames(runs: list[NameRun]) -> set[str]:
