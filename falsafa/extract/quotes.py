@@ -224,22 +224,11 @@ def _single_quotes(text: str, a: int, b: int, para: int) -> list[QuoteSpan]:
             continue
         if ch not in "‘’'" or nested:
             continue
-        prev = text[i - 1] if i > a else " "
-        nxt = text[i + 1] if i + 1 < b else " "
         if open_at is None:
-            if ch in "‘'" and (i == a or prev in _OPEN_BEFORE) and not nxt.isspace():
-                word = re.match(r"[A-Za-z]+", text[i + 1 : i + 8])
-                if word and word.group().lower() in _ELISIONS and ch == "'":
-                    continue
+            if _opens_single(text, i, a, b):
                 open_at = i
             continue
-        if ch == "‘" and prev in _OPEN_BEFORE:
-            continue  # a nested single quote opening inside the speech
-        if prev.isspace() or (nxt.isalpha() and prev.isalpha()):
-            continue  # an apostrophe inside a word ("don’t")
-        if prev.isalpha() and prev in "sS" and re.match(r"\s+[a-z]", text[i + 1 : i + 3]):
-            continue  # a plural possessive ("the boys’ dog")
-        if prev.isalpha() and not nxt.isspace() and nxt not in ",.;:!?—-)" and i + 1 < b:
+        if not _closes_single(text, i, b):
             continue
         q = _close(text, open_at, i + 1, para)
         if q:
@@ -250,6 +239,32 @@ def _single_quotes(text: str, a: int, b: int, para: int) -> list[QuoteSpan]:
         if q:
             spans.append(q)
     return spans
+
+
+def _opens_single(text: str, i: int, a: int, b: int) -> bool:
+    """Does the mark at ``i`` open a single-quoted speech (not an elision
+    such as "'em" or "'tis")?"""
+    ch = text[i]
+    prev = text[i - 1] if i > a else " "
+    nxt = text[i + 1] if i + 1 < b else " "
+    if ch not in "‘'" or not (i == a or prev in _OPEN_BEFORE) or nxt.isspace():
+        return False
+    word = re.match(r"[A-Za-z]+", text[i + 1 : i + 8])
+    return not (word and word.group().lower() in _ELISIONS and ch == "'")
+
+
+def _closes_single(text: str, i: int, b: int) -> bool:
+    """Does the mark at ``i`` close the open single-quoted speech?"""
+    ch = text[i]
+    prev = text[i - 1]
+    nxt = text[i + 1] if i + 1 < b else " "
+    if ch == "‘" and prev in _OPEN_BEFORE:
+        return False  # a nested single quote opening inside the speech
+    if prev.isspace() or (nxt.isalpha() and prev.isalpha()):
+        return False  # an apostrophe inside a word ("don’t")
+    if prev.isalpha() and prev in "sS" and re.match(r"\s+[a-z]", text[i + 1 : i + 3]):
+        return False  # a plural possessive ("the boys’ dog")
+    return not (prev.isalpha() and not nxt.isspace() and nxt not in ",.;:!?—-)" and i + 1 < b)
 
 
 def _dash_quotes(text: str, a: int, b: int, para: int) -> list[QuoteSpan]:
