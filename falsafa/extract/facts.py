@@ -210,73 +210,92 @@ def _action(w: str) -> bool:
     return lw in _IRREGULAR_PAST or lw in SPEECH_VERBS or (lw.endswith("ed") and len(lw) > 4)
 
 
+class _Tally:
+    """Words counted with the offset where each was first seen."""
+
+    def __init__(self) -> None:
+        self.count: Counter[str] = Counter()
+        self.first: dict[str, int] = {}
+
+    def add(self, word: str, offset: int) -> None:
+        self.count[word] += 1
+        self.first.setdefault(word, offset)
+
+    def top(self) -> tuple[tuple[str, int], ...]:
+        return tuple((w, self.first[w]) for w, _ in self.count.most_common(20))
+
+
 def describe(
     layout: Layout, runs_by_cluster: Sequence[Sequence[NameRun]], in_quote: list[bool]
 ) -> tuple[list[tuple[tuple[str, int], ...]], list[tuple[tuple[str, int], ...]]]:
     """Descriptors and actions per cluster: ``(word, first_offset)``, most frequent first."""
-    words = layout.words
-    text = layout.text
     descs: list[tuple[tuple[str, int], ...]] = []
     acts: list[tuple[tuple[str, int], ...]] = []
     for runs in runs_by_cluster:
-        dcount: Counter[str] = Counter()
-        acount: Counter[str] = Counter()
-        first: dict[str, int] = {}
-        afirst: dict[str, int] = {}
+        desc, act = _Tally(), _Tally()
         for r in runs:
-            k = r.word_index
-            if in_quote[k]:
+            if in_quote[r.word_index]:
                 continue
-            last = k + len(r.parts) + (1 if r.title else 0) - 1
-            for back in (1, 2):
-                j = k - back
-                if j < 0 or words[j].para != r.para:
-                    break
-                cand = words[j].text
-                if not (_adjective(cand) or (back == 1 and cand.lower() in _ADJECTIVES)):
-                    break
-                dcount[cand.lower()] += 1
-                first.setdefault(cand.lower(), words[j].start)
-            nxt = last + 1
-            if nxt >= len(words) or words[nxt].para != r.para:
-                continue
-            gap = text[words[last].end : words[nxt].start]
-            if gap.strip() == "," and words[nxt].text.lower() in {"a", "an", "the"}:
-                # Appositive: ", a tall young man," -> "tall", "young", "man".
-                for j in range(nxt + 1, min(nxt + 5, len(words))):
-                    if text[words[j - 1].end : words[j].start].strip():
-                        break
-                    w = words[j].text
-                    if not w.islower() or (w in _FUNCTION and w not in _ADJECTIVES):
-                        break
-                    dcount[w] += 1
-                    first.setdefault(w, words[j].start)
-                continue
-            if gap.strip():
-                continue
-            w = words[nxt].text
-            if w.lower() in _COPULA and nxt + 1 < len(words):
-                j = nxt + 1
-                if words[j].text.lower() in {
-                    "very",
-                    "so",
-                    "rather",
-                    "quite",
-                    "too",
-                    "not",
-                } and j + 1 < len(words):
-                    j += 1
-                if _adjective(words[j].text) or words[j].text in _ADJECTIVES:
-                    dcount[words[j].text] += 1
-                    first.setdefault(words[j].text, words[j].start)
-            if w.endswith("ly") and nxt + 1 < len(words):
-                w = words[nxt + 1].text
-            if _action(w):
-                acount[w.lower()] += 1
-                afirst.setdefault(w.lower(), words[nxt].start)
-        descs.append(tuple((w, first[w]) for w, _ in dcount.most_common(20)))
-        acts.append(tuple((w, afirst[w]) for w, _ in acount.most_common(20)))
+            _epithets_before(layout, r, desc)
+            _words_after(layout, r, desc, act)
+        descs.append(desc.top())
+        acts.append(act.top())
     return descs, acts
+
+
+def _epithets_before(layout: Layout, r: NameRun, desc: _Tally) -> None:
+    """ "poor Tom", "the tall young Tom": up to two adjectives before the name."""
+    words = layout.words
+    for back in (1, 2):
+        j = r.word_index - back
+        if j < 0 or words[j].para != r.para:
+            break
+        cand = words[j].text
+        if not (_adjective(cand) or (back == 1 and cand.lower() in _ADJECTIVES)):
+            break
+        desc.add(cand.lower(), words[j].start)
+
+
+_DEGREE = frozenset("very so rather quite too not".split())
+
+
+def _words_after(layout: Layout, r: NameRun, desc: _Tally, act: _Tally) -> None:
+    """An appositive (", a tall young man,"), a predicate ("was tall") or
+    an act ("laughed", "quickly ran") after the name."""
+    words, text = layout.words, layout.text
+    last = r.word_index + len(r.parts) + (1 if r.title else 0) - 1
+    nxt = last + 1
+    if nxt >= len(words) or words[nxt].para != r.para:
+        return
+    gap = text[words[last].end : words[nxt].start]
+    if gap.strip() == "," and words[nxt].text.lower() in {"a", "an", "the"}:
+        _appositive(layout, nxt, desc)
+        return
+    if gap.strip():
+        return
+    w = words[nxt].text
+    if w.lower() in _COPULA and nxt + 1 < len(words):
+        j = nxt + 1
+        if words[j].text.lower() in _DEGREE and j + 1 < len(words):
+            j += 1
+        if _adjective(words[j].text) or words[j].text in _ADJECTIVES:
+            desc.add(words[j].text, words[j].start)
+    if w.endswith("ly") and nxt + 1 < len(words):
+        w = words[nxt + 1].text
+    if _action(w):
+        act.add(w.lower(), words[nxt].start)
+
+
+def _appositive(layout: Layout, article: int, desc: _Tally) -> None:
+    """ ", a tall young man," -> "tall", "young", "man"."""
+    words, text = layout.words, layout.text
+    for j in range(article + 1, min(article + 5, len(words))):
+        if text[words[j - 1].end : words[j].start].strip():
+            break
+        w = words[j].text
+        if not w.islower() or (w in _FUNCTION and w not in _ADJECTIVES):
+            break
+        desc.add(w, words[j].start)
 
 
 def relate(
