@@ -8,4 +8,5 @@ scripts/setup.sh
 export FALSAFA_TEST_PG_DSN=${FALSAFA_TEST_PG_DSN:-$(scripts/postgres.sh)}
 echo "== ruff" && .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy" && .venv/bin/mypy falsafa
+echo "== complexity" && .venv/bin/python scripts/complexity.py
 echo "== pytest" && .venv/bin/pytest "$@"
