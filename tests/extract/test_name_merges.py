@@ -13,6 +13,7 @@ from falsafa.extract.name_merges import (
     merge_nicknames,
 )
 from falsafa.extract.names import NameCluster, NameRun
+from tests.extract.conftest import extract, holder
 
 
 def _cluster(*names: str, times: int = 1, gender: Gender = "unknown") -> NameCluster:
@@ -79,3 +80,39 @@ def test_a_clipped_name_needs_three_mentions_and_one_full_name() -> None:
     peterkin = _cluster("Peterkin Smith", times=1)
     merge_clipped_names([peter, peterkin])
     assert peter.runs  # a known given name is nobody's clipping
+
+
+def test_a_name_that_begins_a_longer_name_is_that_person() -> None:
+    text = (
+        "“Wendy Moira Angela Darling,” she replied with some satisfaction.\n\n"
+        "“I’m so sorry,” said Wendy Moira Angela. Wendy smiled. Wendy sat down. "
+        "Peter looked at Wendy. Wendy laughed.\n"
+    )
+    result = extract(text)
+    wendy = [c for c in result.characters if "Wendy" in c.name or "Wendy" in c.aliases]
+    assert len(wendy) == 1
+    assert wendy[0].name == "Wendy"
+
+
+def test_a_diminutive_goes_to_the_one_dominant_bearer_of_the_name() -> None:
+    lord = "Lord Henry smiled. " * 8
+    text = (
+        f"{lord}\n\n"
+        "“Harry, you are wicked,” said Basil. Harry laughed. Harry lit a cigarette.\n\n"
+        "“Good evening,” said Sir Henry Ashton. Sir Henry Ashton sat down.\n\n"
+        "Lady Henry came in. Lady Henry smiled at everyone.\n"
+    )
+    result = extract(text)
+    henry = next(c for c in result.characters if c.name == "Lord Henry")
+    assert "Harry" in henry.aliases
+    assert "Harry" not in [c.name for c in result.characters]
+
+
+def test_a_clipped_name_is_the_full_name_it_begins() -> None:
+    text = (
+        "Tinker Bell flew in. Then Tink hid in the jug, and Tink was cross. "
+        "Peter looked for Tink everywhere, and Tinker Bell laughed at him.\n\n"
+        "“Where is she?” said Peter.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Tink") is holder(result, "Tinker Bell")

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from falsafa.extract.name_runs import find_names, is_first_name, strip_possessive
 from falsafa.extract.text import Layout
+from tests.extract.conftest import extract
+
+
+def _names(text: str) -> list[str]:
+    return [c.name for c in extract(text).characters]
 
 
 def test_titled_and_possessive_names_are_runs() -> None:
@@ -33,3 +38,27 @@ def test_possessives_and_given_names() -> None:
     assert strip_possessive("Bennets’") == "Bennets"
     assert is_first_name("Elizabeth")
     assert not is_first_name("Bennet")
+
+
+def test_a_place_one_goes_to_and_leaves_is_no_person() -> None:
+    text = (
+        "Elinor and Marianne lived at Norland with their mother. "
+        "“Dear, dear Norland!” said Marianne. “When shall we leave Norland?”\n\n"
+        "They went to Norland in the spring, and came back to Norland in June. "
+        "Elinor wrote from Norland; Marianne walked at Norland every day. "
+        "They were to leave Norland in September.\n\n"
+        "“I shall miss Norland,” said Elinor.\n"
+    )
+    names = _names(text)
+    assert "Norland" not in names
+    assert {"Elinor", "Marianne"} <= set(names)
+
+
+def test_a_speech_verb_across_a_quote_mark_is_not_the_name_speaking() -> None:
+    text = (
+        "Edward came in with Elinor. “Do you like London?” said Edward. "
+        "“We shall go round by London,” cried Marianne. “Not by London,” said Elinor.\n\n"
+        "Their friends lived in London, and the letters came from London, "
+        "and they stayed in London all winter.\n"
+    )
+    assert "London" not in _names(text)

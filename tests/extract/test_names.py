@@ -274,3 +274,95 @@ def test_a_titled_diminutive_joins_the_formal_name() -> None:
     )
     result = extract(text)
     assert holder(result, "Lottie").id == holder(result, "Charlotte Vane").id
+
+
+def test_bare_surname_of_the_main_bearer_counts_for_him_but_is_no_alias() -> None:
+    text = (
+        "Tom Mulligan came up the stairs. Tom Mulligan laughed. Mulligan shaved.\n\n"
+        "Tom Mulligan sang a song, and Mulligan whistled. Mulligan waved.\n\n"
+        "His cousin Harry Mulligan was far away.\n"
+    )
+    result = extract(text)
+    tom = next(c for c in result.characters if c.name == "Tom Mulligan")
+    assert tom.mention_count == 6
+    # "Mulligan" also names Harry, so listing it would make Tom the family.
+    assert "Mulligan" not in tom.aliases
+
+
+def test_bare_surname_of_the_only_bearer_is_an_alias() -> None:
+    text = (
+        "Tom Mulligan came up the stairs. Tom Mulligan laughed. Mulligan shaved.\n\n"
+        "Mulligan whistled.\n"
+    )
+    tom = next(c for c in extract(text).characters if c.name == "Tom Mulligan")
+    assert "Mulligan" in tom.aliases
+
+
+def test_bare_surname_shared_with_a_woman_stays_ambiguous() -> None:
+    text = (
+        "Mr. Morel came home late. Morel sat down. Morel ate. Morel slept.\n\n"
+        "Mrs. Morel said nothing to him.\n"
+    )
+    result = extract(text)
+    assert not any("Morel" in c.aliases for c in result.characters)
+
+
+def test_titled_plural_sisters_are_a_group_that_no_pronoun_stands_for() -> None:
+    text = (
+        "Lucy Steele came to Barton. Lucy Steele smiled.\n\n"
+        "Miss Steeles laughed. “How charming,” said Miss Steeles. Miss Steeles nodded.\n\n"
+        "“How very charming,” she cried.\n"
+    )
+    result = extract(text)
+    groups = {c.id for c in result.characters if c.name.endswith("Steeles")}
+    assert groups
+    she = next(q for q in result.quotes if "very charming" in q.text)
+    assert she.speaker not in groups
+
+
+def test_a_russian_patronymic_tells_the_gender() -> None:
+    text = (
+        "Sofya Semyonovna Marmeladov came in. Sofya Semyonovna sat down.\n\n"
+        "“I am the daughter,” said Sofya Semyonovna.\n\n"
+        "Mr. Marmeladov was drunk. “I am a pig,” said Marmeladov. Marmeladov wept.\n\n"
+        "“Sit down, Semyon Zaharovitch,” said Sofya Semyonovna. Semyon Zaharovitch sat down.\n"
+    )
+    result = extract(text)
+    daughter = holder(result, "Sofya Semyonovna")
+    assert daughter.pronouns == "she/her/hers"
+    assert "Mr. Marmeladov" not in daughter.aliases
+    assert holder(result, "Semyon Zaharovitch").pronouns == "he/him/his"
+
+
+def test_miss_and_a_surname_is_the_one_woman_of_that_surname() -> None:
+    text = (
+        "Lucie Manette came in. Then Lucie sat down, and she smiled. Doctor Manette rose.\n\n"
+        "“Father!” said Lucie. Alexandre Manette was her father. Then Lucie wept, and "
+        "she hid her face.\n\n"
+        "“You are tired,” said Doctor Manette. Lucie Manette nodded.\n\n"
+        "“I am not,” said Miss Manette. Miss Manette went out.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Miss Manette") is holder(result, "Lucie")
+
+
+def test_a_woman_called_miss_and_her_given_name_is_not_miss_and_the_surname() -> None:
+    text = (
+        "Marianne Dashwood came in. Then Marianne sat down, and she smiled.\n\n"
+        "“Come, Miss Marianne,” said John Dashwood. Then Miss Marianne rose, and she went.\n\n"
+        "“Where is she?” said Miss Dashwood. Miss Dashwood looked out.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Miss Dashwood") is not holder(result, "Marianne")
+
+
+def test_mister_and_a_surname_is_not_the_master_of_the_family() -> None:
+    text = (
+        "Bob Cratchit came home, and Bob kissed his wife. Master Peter Cratchit "
+        "plunged a fork into the pan, and Master Peter laughed. Then Peter sat down, "
+        "and he smiled.\n\n"
+        "“Welcome home, Mr. Cratchit,” said Mrs. Cratchit.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Mr. Cratchit") is holder(result, "Bob")
+    assert holder(result, "Master Peter") is not holder(result, "Bob")

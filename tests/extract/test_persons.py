@@ -190,3 +190,69 @@ def test_a_two_word_place_said_again_and_again_leaves_no_half_name() -> None:
     names = _names(text)
     assert not names & {"Royal", "Selby Royal", "Selby"}
     assert "Lord Henry" in names
+
+
+def test_a_name_only_spoken_of_is_a_person_when_a_pronoun_follows_it() -> None:
+    text = (
+        "Stephen sat on the parapet.\n\n"
+        "“How long is Haines going to stay? If he stays, I go,” said Stephen.\n\n"
+        "“Is it Haines? He is harmless,” said Stephen again.\n"
+    )
+    result = extract(text)
+    assert any(c.name == "Haines" for c in result.characters)
+
+
+def test_a_name_mostly_read_as_a_possessive_is_a_firm() -> None:
+    text = (
+        "Mr. Lorry worked for Tellson's Bank. Tellson's clerks were old. Tellson's paid him.\n\n"
+        "Tellson's, who shook hands badly, never changed. Tellson's knew him. Tellson trusted him.\n\n"
+        "“Tellson's knows this,” said Mr. Lorry.\n"
+    )
+    names = _names(text)
+    assert "Tellson" not in names
+    assert "Mr. Lorry" in names
+
+
+def test_letters_after_a_name_are_no_person() -> None:
+    text = (
+        "The card read JAMES MORTIMER, M.R.C.S., and Holmes turned it over. "
+        "M.R.C.S. meant a surgeon, said Holmes. Holmes smiled at M.R.C.S. again.\n"
+    )
+    names = [c.name for c in extract(text).characters]
+    assert not any(set(n.replace(" ", "").replace(".", "")) <= set("MRCS") for n in names)
+    assert "Holmes" in names
+
+
+def test_a_state_of_the_union_is_a_place_not_a_person() -> None:
+    text = (
+        "John Ferrier looked down on the broad valley of Utah. She was the happiest "
+        "girl in all Utah. She sang.\n\n"
+        "“She has grown to be the flower of Utah,” said the leader.\n\n"
+        "“We had best shin out of Utah,” said Ferrier.\n\n"
+        "“Leave Utah!” she cried.\n\n"
+        "A cloud lay over the State of Utah. It spread, and they had left Utah before the spring.\n"
+    )
+    names = {n for c in extract(text).characters for n in (c.name, *c.aliases)}
+    assert "John Ferrier" in names
+    assert "Utah" not in names
+
+
+def test_a_nationality_said_twice_as_a_name_stays_an_adjective_elsewhere() -> None:
+    adjectives = " ".join(
+        f"Mr. Lorry met a French {noun} and spoke of French {thing}."
+        for noun, thing in [
+            ("gentleman", "credit"),
+            ("lady", "law"),
+            ("family", "houses"),
+            ("banker", "coast"),
+            ("officer", "wine"),
+        ]
+    )
+    text = (
+        f"{adjectives}\n\n"
+        "“Guilty,” said French Lewis. “Of what?” asked Mr. Lorry.\n\n"
+        "“Of everything,” said French Lewis.\n"
+    )
+    names = {n for c in extract(text).characters for n in (c.name, *c.aliases)}
+    assert "Mr. Lorry" in names
+    assert "French" not in names
