@@ -34,6 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
 from falsafa.extract.builtin import _quote_words
 from falsafa.extract.cast import candidates
 from falsafa.extract.descriptions import described_person
@@ -102,9 +105,6 @@ def read_cast(book: GoldBook) -> BookCast:
 
 
 def _fit(casts: Sequence[BookCast]) -> LinearModel:
-    from sklearn.feature_extraction import DictVectorizer  # type: ignore[import-untyped]
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-
     rows = [f for bc in casts for f in bc.features]
     labels = [y for bc in casts for y in bc.labels]
     # Each corpus weighs alike (PDNC's nine novels have ten times LitBank's
