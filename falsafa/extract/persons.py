@@ -170,6 +170,9 @@ def person_features(
         "pronouns.log": math.log1p(max(0, pronoun_votes)),
         "pronouns.ratio": min(1.0, max(0, pronoun_votes) / n),
         "group": float(c.group),
+        # A name said often that never speaks and is never spoken to
+        # ("at Highbury" a hundred times) is a setting, not a character.
+        "silent.log": 0.0 if ctx.speech or ctx.addressed else math.log1p(n),
         **_name_features(c),
     }
     f.update(_patterns(f, n))
