@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from falsafa.config import markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
