@@ -20,6 +20,7 @@ differ.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from falsafa.extract.frames import explicit_speaker
@@ -128,7 +129,7 @@ def _recent(book: SpeakerBook, qi: int) -> list[int]:
     ctx = book.state
     w0 = ctx.quote_words[qi][0]
     out: list[int] = []
-    k = _bisect(ctx.mkeys, w0) - 1
+    k = bisect.bisect_left(ctx.mkeys, w0) - 1
     while k >= 0 and len(out) < _RECENT_CLUSTERS:
         m = ctx.mentions[k]
         if w0 - m.w0 > _RECENT_REACH:
@@ -150,12 +151,6 @@ def _recent_speakers(book: SpeakerBook, qi: int) -> list[int]:
             if len(out) == _RECENT_CLUSTERS:
                 break
     return out
-
-
-def _bisect(keys: list[int], x: int) -> int:
-    import bisect
-
-    return bisect.bisect_left(keys, x)
 
 
 def candidates(book: SpeakerBook, qi: int, frame: Frame) -> list[tuple[int, dict[str, float]]]:
@@ -243,13 +238,24 @@ class _Local:
 
 def _features(book: SpeakerBook, qi: int, c: int, x: _Local) -> dict[str, float]:
     f: dict[str, float] = {}
-    ctx = book.state
-    t = x.turns
     if x.frame.kind:
-        if c == x.frame.who:
-            f["frame." + x.frame.kind] = 1.0
-        else:
-            f["frame.other"] = 1.0
+        f["frame." + x.frame.kind if c == x.frame.who else "frame.other"] = 1.0
+    _turn_features(f, c, x.turns)
+    _ahead(f, book, qi, c)
+    if book.chain_frames.get(qi) == c:
+        f["chain.frame"] = 1.0
+    if c == book.vocatives[qi]:
+        f["vocative.self"] = 1.0
+    elif c in x.in_quote:
+        f["named_in_quote"] = 1.0
+    _narration_features(f, c, x)
+    _who_features(f, book, c, x)
+    if not x.frame.kind:
+        f.update({"nf." + k: v for k, v in list(f.items())})
+    return f
+
+
+def _turn_features(f: dict[str, float], c: int, t: Turns) -> None:
     if t.same_para is not None and c == t.same_para:
         f["turn.same_para"] = 1.0
     if c == t.first:
@@ -260,14 +266,12 @@ def _features(book: SpeakerBook, qi: int, c: int, x: _Local) -> dict[str, float]
         f["turn.second.chained" if t.chained else "turn.second.gap"] = 1.0
     if c == t.addressed:
         f["turn.addressed"] = 1.0
-    _ahead(f, book, qi, c)
-    if book.chain_frames.get(qi) == c:
-        f["chain.frame"] = 1.0
-    if c == book.vocatives[qi]:
-        f["vocative.self"] = 1.0
-    elif c in x.in_quote:
-        f["named_in_quote"] = 1.0
-    _narration_features(f, c, x)
+
+
+def _who_features(f: dict[str, float], book: SpeakerBook, c: int, x: _Local) -> None:
+    """The candidate as the book knows them: narrator, gender, group, how often
+    named and how often they have spoken so far."""
+    ctx = book.state
     if c == NARRATOR:
         f["narrator"] = 1.0
         f["narrator.rate"] = min(1.0, 20 * book.first_person_rate)
@@ -285,9 +289,6 @@ def _features(book: SpeakerBook, qi: int, c: int, x: _Local) -> dict[str, float]
     f["talker"] = min(1.0, spoken / 20)
     if spoken == 0:
         f["talker.never"] = 1.0
-    if not x.frame.kind:
-        f.update({"nf." + k: v for k, v in list(f.items())})
-    return f
 
 
 def _ahead(f: dict[str, float], book: SpeakerBook, qi: int, c: int) -> None:
