@@ -73,6 +73,7 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--no-cv", action="store_true", help="fit the weights only")
+    ap.add_argument("--dump", type=Path, default=None, help="write held-out extractions here")
     ap.add_argument("--limit", type=int, default=None, help="books per corpus (smoke runs)")
     ap.add_argument("--weights", type=Path, default=ROOT / "falsafa/extract/weights")
     ap.add_argument("--results", type=Path, default=ROOT / "bench/results/extraction_cv.json")
@@ -89,7 +90,7 @@ def main(argv: list[str]) -> int:
     figures: dict[str, object] | None = None
     if not args.no_cv:
         folds = min(9, max(2, len(books) // 2))
-        figures = summarise(cross_validate(prepared, folds), prepared)
+        figures = summarise(cross_validate(prepared, folds, dump=args.dump), prepared)
         for name, row in sorted(figures.items()):
             print(f"{name:24} {json.dumps(row)}")
     model = fit(prepared)

@@ -16,9 +16,11 @@ rules, overall and by quote type.
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from falsafa.extract.builtin import CastReading, finish, read_cast, speaker_state
@@ -149,9 +151,16 @@ def score_quotes(book: GoldBook, pred: dict[str, Any]) -> Counter[str]:
 
 
 def cross_validate(
-    prepared: Sequence[Prepared], folds: int = 9, c: float = C, rounds: int = ROUNDS
+    prepared: Sequence[Prepared],
+    folds: int = 9,
+    c: float = C,
+    rounds: int = ROUNDS,
+    dump: Path | None = None,
 ) -> dict[str, Counter[str]]:
-    """Per book, the counts of :func:`score_quotes` with the book held out."""
+    """Per book, the counts of :func:`score_quotes` with the book held out;
+    with ``dump``, each held-out extraction is written there as
+    ``<book>.json`` (``Extraction.to_json``), for benches that score what the
+    extractor does on books it was not trained on."""
     out: dict[str, Counter[str]] = {}
     keys = fold_keys(prepared, folds)
     for k in range(folds):
@@ -159,8 +168,12 @@ def cross_validate(
         model = fit(train, c, rounds)
         for p, f in zip(prepared, keys, strict=True):
             if f == k:
-                pred = extract_with(p, model).to_score_json()
-                out[p.book.fold_key] = score_quotes(p.book, pred)
+                extraction = extract_with(p, model)
+                out[p.book.fold_key] = score_quotes(p.book, extraction.to_score_json())
+                if dump is not None:
+                    dump.mkdir(parents=True, exist_ok=True)
+                    doc = json.dumps(extraction.to_json(), ensure_ascii=False)
+                    (dump / f"{p.book.name}.json").write_text(doc, encoding="utf-8")
     return out
 
 
