@@ -9,21 +9,6 @@ from __future__ import annotations
 from tests.extract.conftest import addressee_name, extract, speaker_name
 
 
-def test_unframed_dialogue_opens_with_the_subject_of_the_narration_before_it() -> None:
-    text = (
-        "Tom Ford was sprawling in a deep chair, eating candy. Tom was a fat boy.\n\n"
-        "Mr. Pett was sniffing suspiciously.\n\n"
-        "“You've been smoking.”\n\n"
-        "“Me!”\n\n"
-        "“Smoking cigarettes.”\n\n"
-        "“No, sir!”\n"
-    )
-    result = extract(text)
-    assert speaker_name(result, "been smoking") == "Mr. Pett"
-    assert speaker_name(result, "Me!") == "Tom Ford"
-    assert speaker_name(result, "Smoking cigarettes") == "Mr. Pett"
-
-
 def test_pronoun_frame_in_a_dialogue_is_the_other_party() -> None:
     text = (
         "Lord Henry lay on the divan, and Basil Hallward stood by his easel.\n\n"
@@ -51,21 +36,6 @@ def test_pronoun_prefers_the_sentence_subject_over_a_nearer_aside() -> None:
         "Mrs. Hall looked at the guest. “Can I take your hat?” she said.\n"
     )
     assert speaker_name(extract(text), "take your hat") == "Mrs. Hall"
-
-
-def test_conversation_is_anchored_backwards_too() -> None:
-    text = (
-        "Emma Woodhouse sat with Harriet Smith by the fire.\n\n"
-        "This was invitation enough.\n\n"
-        "“Who is coming to dinner?”\n\n"
-        "“Nobody at all.”\n\n"
-        "“Then we shall be dull.”\n\n"
-        "“Not at all, my dear,” said Harriet.\n"
-    )
-    result = extract(text)
-    assert speaker_name(result, "Nobody at all") == "Harriet Smith"
-    assert speaker_name(result, "Who is coming") == "Emma Woodhouse"
-    assert speaker_name(result, "we shall be dull") == "Emma Woodhouse"
 
 
 def test_paragraph_narration_names_the_speaker() -> None:
@@ -160,20 +130,6 @@ def test_a_title_said_alone_names_a_narrator_through_the_one_bearer() -> None:
         "Holmes looked up from his test-tubes.\n\n" + turns
     )
     assert speaker_name(extract(text), "Point 1 of mine") == "Dr. Watson"
-
-
-def test_a_speech_over_several_paragraphs_is_one_turn() -> None:
-    story = "".join(
-        f"“Part {k} of my long story went on and on about the machine.\n\n" for k in range(4)
-    )
-    text = (
-        "Filby and Hillyer sat by the fire with George.\n\n"
-        "“Tell us,” said Filby.\n\n" + story + "“And that is all,” said George.\n\n"
-        "“Nonsense,” said Filby.\n"
-    )
-    result = extract(text)
-    for k in range(4):
-        assert speaker_name(result, f"Part {k} of") == "George"
 
 
 def test_a_name_answering_what_name_is_not_addressed() -> None:

@@ -191,3 +191,18 @@ def test_the_last_name_of_a_long_narration_is_marked() -> None:
     seen = _candidates(text, ["Hillyer"])[1]
     assert seen["George"]["prev_para.last"] == 1.0
     assert seen["Hillyer"]["turn.first.adjacent"] == 1.0 and "prev_para.last" not in seen["Hillyer"]
+
+
+def test_unframed_dialogue_after_narration_alternates_from_its_subject() -> None:
+    text = (
+        "Tom Ford was sprawling in a deep chair, eating candy. Tom was a fat boy.\n\n"
+        "Mr. Pett was sniffing suspiciously.\n\n"
+        "“You've been smoking.”\n\n"
+        "“Me!”\n\n"
+        "“Smoking cigarettes.”\n"
+    )
+    seen = _candidates(text, ["Mr. Pett", "Tom Ford"])
+    assert seen[0]["Mr. Pett"]["nf.prev_para.last"] == 1.0
+    assert seen[1]["Mr. Pett"]["nf.turn.first.adjacent"] == 1.0
+    assert seen[2]["Mr. Pett"]["nf.turn.second.chained"] == 1.0
+    assert "nf.turn.second.chained" not in seen[2]["Tom Ford"]
