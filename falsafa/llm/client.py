@@ -50,7 +50,7 @@ DRAIN_TIMEOUT = 0.5
 # After a finish_reason, ``[DONE]`` and the body's end usually follow at once;
 # waiting longer would delay ``done`` (the reply is complete): the connection
 # is closed instead of reused.
-FINISH_DRAIN_TIMEOUT = 0.05
+FINISH_DRAIN_TIMEOUT = 0.02
 # How much of an error answer's body is logged, and how long it may take.
 ERROR_BODY_BYTES = 2048
 ERROR_BODY_TIMEOUT = 1.0
@@ -70,15 +70,17 @@ async def _drain(chunks: AsyncIterator[bytes], timeout: float) -> None:
             pass
 
 
-async def _error_text(chunks: AsyncIterator[bytes]) -> str:
-    """The start of an error answer's body, for the log (never the client)."""
+async def _error_text(chunks: AsyncIterator[bytes], api_key: str) -> str:
+    """The start of an error answer's body, for the log (never the client),
+    without the API key: a 401 body may quote it."""
     text = b""
     with trio.move_on_after(ERROR_BODY_TIMEOUT):
         async for chunk in chunks:
             text += chunk
             if len(text) >= ERROR_BODY_BYTES:
                 break
-    return text[:ERROR_BODY_BYTES].decode("utf-8", "replace")
+    detail = text[:ERROR_BODY_BYTES].decode("utf-8", "replace")
+    return detail.replace(api_key, "***") if api_key else detail
 
 
 def _no_answer(timeout: float) -> str:
@@ -179,7 +181,7 @@ class LLMResponder:
             raise LLMError("connection", str(exc)) from None
         try:
             if response.status >= 400:
-                detail = await _error_text(response.body())
+                detail = await _error_text(response.body(), self.settings.openai_api_key)
                 raise LLMError("status", detail, status=response.status)
             stream = TokenStream()
             stream.tokens = self._tokens(response.body(), stream, first_token_by)
@@ -203,7 +205,7 @@ class LLMResponder:
             raise LLMError("connection", f"{type(exc).__name__}: {exc}") from None
         try:
             if response.status_code >= 400:
-                detail = await _error_text(response.aiter_raw())
+                detail = await _error_text(response.aiter_raw(), self.settings.openai_api_key)
                 raise LLMError("status", detail, status=response.status_code)
             stream = TokenStream()
             stream.tokens = self._tokens(response.aiter_raw(), stream, first_token_by)
