@@ -204,7 +204,12 @@ async def _converse(
         metrics.CHAT_STREAM_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "chat stream ended",
-            extra={"outcome": outcome, "tokens": reply.tokens, "status": status},
+            extra={
+                "outcome": outcome,
+                "tokens": reply.tokens,
+                "status": status,
+                "finish_reason": reply.finish_reason,
+            },
         )
 
 
