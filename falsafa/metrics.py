@@ -29,6 +29,7 @@ __all__ = [
     "ACTIVE_STREAMS",
     "BOOK_REPAIRS",
     "CHAT_DISCONNECTS",
+    "CHAT_FINISH_REASONS",
     "CHAT_STREAM_SECONDS",
     "CHAT_TTFT_SECONDS",
     "HTTP_REQUESTS",
@@ -97,9 +98,16 @@ CHAT_DISCONNECTS = Counter(
     "Chat streams the client left before the end.",
     registry=REGISTRY,
 )
+CHAT_FINISH_REASONS = Counter(
+    "falsafa_chat_finish_reasons_total",
+    "Complete replies by why the model stopped (stop, length, content_filter, tool_calls, "
+    "function_call, other; none: [DONE] without a reason).",
+    ["reason"],
+    registry=REGISTRY,
+)
 LLM_ERRORS = Counter(
     "falsafa_llm_errors_total",
-    "LLM failures by kind (status, timeout, connection, dropped).",
+    "LLM failures by kind (status, timeout, idle, connection, dropped, stream_error, completion).",
     ["kind"],
     registry=REGISTRY,
 )

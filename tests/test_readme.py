@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from falsafa.config import markdown_table
+from falsafa.llm import PUBLIC_MESSAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -90,3 +91,10 @@ def test_the_extraction_summary_quotes_the_recorded_figures(name: str) -> None:
         rates = {"attribution": rates["attribution"]}
     for key, value in rates.items():
         assert f"{value:.3f}" in summary, (name, key)
+
+
+def test_every_message_of_a_502_event_is_in_the_event_table() -> None:
+    for kind, message in PUBLIC_MESSAGES.items():
+        if kind == "completion":
+            continue  # persona refinement's: never a chat event
+        assert f"| `{message.format(status='<status>')}` |" in README, message

@@ -16,7 +16,9 @@ Usage (the chat endpoint does this after validating the session)::
    and the lock is not touched again;
 3. build the prompt (persona for the reading position, the history written
    at or before it, passages before it);
-4. stream tokens; LLM failure -> ``code: 502`` event;
+4. stream tokens until the model's finish_reason or ``[DONE]``; LLM
+   failure -> ``code: 502`` event with a public message (the upstream's
+   detail is logged with the request id);
 5. save the exchange (``complete``, ``interrupted`` when the client left,
    ``failed``; a few tries within the store timeout) and release the lock,
    shielded from cancellation; a complete reply's ``done`` event is sent
@@ -29,7 +31,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +45,7 @@ from falsafa.chat.lockkeeper import LockKeeper
 from falsafa.chat.reply import ReplyText
 from falsafa.chat.sse import done_event, error_event, token_event
 from falsafa.chat.streams import ChatStream
-from falsafa.llm import LLMError, Responder
+from falsafa.llm import LLMError, Responder, TokenStream
 from falsafa.locks import SessionLock, SessionLocks
 from falsafa.persona import render_persona
 from falsafa.redisio import RedisUnavailable
@@ -55,7 +57,7 @@ __all__ = ["ChatRequest", "Conversations", "PositionOutOfRange", "reading_offset
 log = logging.getLogger("falsafa.chat")
 
 # A reply's tokens, as the responder hands them out (see ``Responder.stream``).
-Tokens = AbstractAsyncContextManager[AsyncIterator[str]]
+Tokens = AbstractAsyncContextManager[TokenStream]
 
 # Seconds allowed to release a session lock after a reply (it expires anyway).
 RELEASE_TIMEOUT = 5.0
@@ -196,7 +198,9 @@ async def _converse(
             error = group.exceptions[0]
             assert isinstance(error, LLMError)
             metrics.LLM_ERRORS.labels(kind=error.kind).inc()
-            log.warning("llm failed", extra={"kind": error.kind, "error": str(error)})
+            # The upstream's own words (host, port, its error text) go to the
+            # log, with the request id; the reader gets the public message.
+            log.warning("llm failed", extra={"kind": error.kind, "detail": error.detail})
             outcome = "llm_error"
             await stream.emit_final(error_event(str(error), 502))
         except* StoreError as group:
@@ -215,7 +219,12 @@ async def _converse(
         metrics.CHAT_STREAM_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "chat stream ended",
-            extra={"outcome": outcome, "tokens": reply.tokens, "status": status},
+            extra={
+                "outcome": outcome,
+                "tokens": reply.tokens,
+                "status": status,
+                "finish_reason": reply.finish_reason,
+            },
         )
 
 
@@ -311,7 +320,9 @@ async def _relay(
                 )
             reply.add(token)
             await stream.emit(token_event(token))
+        reply.finish_reason = tokens.finish_reason
     metrics.TOKENS_STREAMED.labels(responder=responder.name).inc(reply.tokens)
+    metrics.CHAT_FINISH_REASONS.labels(reason=reply.finish_reason or "none").inc()
 
 
 async def _finish(
@@ -335,6 +346,7 @@ async def _finish(
             reply=reply.text(),
             status=status,
             reading_offset=before,
+            finish_reason=reply.finish_reason if status == "complete" else None,
         )
         saved = await _save(chat, exchange)
     if not lock_lost:
