@@ -11,16 +11,19 @@ Usage (the chat endpoint does this after validating the session)::
 1. take the session lock (``SET NX PX``); held -> ``code: 429`` event;
    Redis down -> ``code: 503`` event;
 2. the lock keeper (``falsafa.chat.lockkeeper``, one task for all streams)
-   renews it every TTL/3; if it is lost (expired, taken over, Redis flushed)
-   the reply is cancelled at once, the client gets a ``code: 409`` event,
-   and the lock is not touched again;
+   checks and renews it every second; if it is lost (expired, taken over,
+   Redis flushed) the reply is cancelled within about a second, the client
+   gets a ``code: 409`` event, and the lock is not touched again;
 3. build the prompt (persona for the reading position, the history written
    at or before it, passages before it);
 4. stream tokens; LLM failure -> ``code: 502`` event;
 5. save the exchange (``complete``, ``interrupted`` when the client left,
    ``failed``) and release the lock, shielded from cancellation; a complete
    reply's ``done`` event is sent after both, so the next message can follow
-   it at once.
+   it at once. The save is fenced: only while Redis confirms the lock is
+   still ours (``LockKeeper.still_ours``), so a stream that lost its lock
+   never saves over the new owner's exchange (the same message at the same
+   position has the same exchange ids).
 """
 
 from __future__ import annotations
@@ -38,12 +41,12 @@ import trio
 from falsafa import metrics
 from falsafa.book import BookLayout
 from falsafa.chat.context import HISTORY_MESSAGES, PASSAGES_RETRIEVED, build_prompt
-from falsafa.chat.lockkeeper import LockKeeper
+from falsafa.chat.lockkeeper import HeldLock, LockKeeper
 from falsafa.chat.reply import ReplyText
 from falsafa.chat.sse import done_event, error_event, token_event
 from falsafa.chat.streams import ChatStream
 from falsafa.llm import LLMError, Responder
-from falsafa.locks import SessionLock, SessionLocks
+from falsafa.locks import SessionLocks
 from falsafa.persona import render_persona
 from falsafa.redisio import RedisUnavailable
 from falsafa.store import Exchange, Message, Store, StoreError, exchange_ids
@@ -56,6 +59,7 @@ log = logging.getLogger("falsafa.chat")
 # A reply's tokens, as the responder hands them out (see ``Responder.stream``).
 Tokens = AbstractAsyncContextManager[AsyncIterator[str]]
 
+LOCK_LOST = "the session lock expired or was taken over; reply stopped"
 # Seconds allowed to release a session lock after a reply (it expires anyway).
 RELEASE_TIMEOUT = 5.0
 
@@ -148,15 +152,15 @@ async def _converse(
         metrics.CHAT_STREAM_SECONDS.labels(outcome="conflict").observe(0)
         return
 
-    lock_lost = False
     finished = False
+    held = chat.keeper.hold(lock)
     reply = ReplyText()
     status: MessageStatus = "failed"
     ids: tuple[uuid.UUID, uuid.UUID] | None = None
     try:
         try:
             # The keeper cancels ``held.scope`` at once if the lock is lost.
-            with chat.keeper.hold(lock) as held, held.scope:
+            with held, held.scope:
                 ids, tokens = await _prepare(chat, request, character, before)
                 # The character's facts (~20 KB parsed) are not needed while
                 # the reply streams (the registry dropped its own reference).
@@ -164,19 +168,20 @@ async def _converse(
                 await _relay(chat.responder, tokens, stream, reply, started)
                 status = "complete"
             if held.scope.cancelled_caught:
-                lock_lost = True
                 outcome = "lock_lost"
-                await stream.emit_final(
-                    error_event("the session lock expired or was taken over; reply stopped", 409)
-                )
+                await stream.emit_final(error_event(LOCK_LOST, 409))
             elif status == "complete":
                 # ``done`` goes out once the exchange is saved and the lock is
                 # free: a client that sends its next message on ``done`` finds
                 # the session ready (no 429) and its history complete.
                 finished = True
                 with trio.CancelScope(shield=True):
-                    await _finish(chat, request, lock, lock_lost, ids, reply, status, before)
-                await stream.emit(done_event(reply.text()))
+                    saved = await _finish(chat, held, request, ids, reply, status, before)
+                if saved:
+                    await stream.emit(done_event(reply.text()))
+                else:
+                    outcome = "lock_lost"
+                    await stream.emit_final(error_event(LOCK_LOST, 409))
         except* LLMError as group:
             error = group.exceptions[0]
             assert isinstance(error, LLMError)
@@ -196,7 +201,7 @@ async def _converse(
             status, outcome = "interrupted", "shutdown"
         if not finished:
             with trio.CancelScope(shield=True):
-                await _finish(chat, request, lock, lock_lost, ids, reply, status, before)
+                await _finish(chat, held, request, ids, reply, status, before)
         metrics.CHAT_STREAM_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "chat stream ended",
@@ -301,14 +306,21 @@ async def _relay(
 
 async def _finish(
     chat: Conversations,
+    held: HeldLock,
     request: ChatRequest,
-    lock: SessionLock,
-    lock_lost: bool,
     ids: tuple[uuid.UUID, uuid.UUID] | None,
     reply: ReplyText,
     status: MessageStatus,
     before: int | None,
-) -> None:
+) -> bool:
+    """Save the exchange if the lock is still ours, then release it; False
+    when the lock was no longer ours (nothing saved)."""
+    if ids is not None and not await chat.keeper.still_ours(held):
+        log.warning(
+            "the session lock is no longer ours; the exchange is not saved",
+            extra={"status": status},
+        )
+        return False
     if ids is not None:
         exchange = Exchange(
             session_id=request.session_id,
@@ -329,9 +341,10 @@ async def _finish(
                 "saving the exchange timed out; it is lost",
                 extra={"timeout_s": chat.store_timeout, "status": status},
             )
-    if not lock_lost:
+    if not held.lost:
         with trio.move_on_after(RELEASE_TIMEOUT):
             try:
-                await chat.locks.release(lock)
+                await chat.locks.release(held.lock)
             except RedisUnavailable:
                 log.warning("could not release the session lock; it will expire")
+    return True
