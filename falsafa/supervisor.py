@@ -36,6 +36,7 @@ from quart_trio import QuartTrio
 
 from falsafa.app import create_app
 from falsafa.config import Settings
+from falsafa.jobs.extraction_processes import configure_extraction_processes
 from falsafa.jobs.worker import run_consumer, run_reaper
 from falsafa.logs import configure_logging
 from falsafa.services import Services, open_services
@@ -182,4 +183,5 @@ def _freeze_startup_objects() -> None:
 def run(settings: Settings) -> int:
     configure_logging(settings.log_level)
     sys.setswitchinterval(SWITCH_INTERVAL)
+    configure_extraction_processes(settings.log_level)
     return trio.run(supervise, serve_service, settings)
