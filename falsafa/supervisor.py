@@ -39,6 +39,7 @@ from falsafa.config import Settings
 from falsafa.jobs.extraction_processes import configure_extraction_processes
 from falsafa.jobs.worker import run_consumer, run_reaper
 from falsafa.logs import configure_logging
+from falsafa.memory import limit_malloc_arenas
 from falsafa.services import Services, open_services
 from falsafa.serving import hypercorn_config, serve_http
 
@@ -183,5 +184,6 @@ def _freeze_startup_objects() -> None:
 def run(settings: Settings) -> int:
     configure_logging(settings.log_level)
     sys.setswitchinterval(SWITCH_INTERVAL)
+    limit_malloc_arenas()  # before any thread: see falsafa.memory
     configure_extraction_processes(settings.log_level)
     return trio.run(supervise, serve_service, settings)
