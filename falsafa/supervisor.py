@@ -27,6 +27,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import trio
@@ -97,7 +98,10 @@ async def serve_service(
                 for index in range(settings.consumers):
                     children.start_soon(run_consumer, services.processor, services.stopping, index)
                 children.start_soon(
-                    run_reaper, services.queue, services.stopping, settings.job_visibility
+                    partial(run_reaper, store=services.store),
+                    services.queue,
+                    services.stopping,
+                    settings.job_visibility,
                 )
             children.start_soon(_drain_streams_on_stop, services)
             log.info(
