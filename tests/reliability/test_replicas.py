@@ -16,6 +16,9 @@ persona refinement is not what is tested here). In order:
   (as attempt 1) and the book completes; the depths still sum right;
 - SIGTERM of one API replica with streams open on both: it exits 0, its
   streams end with an event, and the other replica's streams all finish.
+
+And, apart: workers that each live less than the visibility timeout still
+reclaim a stranded job, as the reaper's memory is in Redis.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -33,6 +37,8 @@ import redis
 import trio
 
 from falsafa.config import Settings
+from falsafa.jobs.queue import JobQueue
+from falsafa.redisio import RedisIO
 from falsafa.store import Book, BookStatus, ChatSession, SqliteStore
 from tests.chat.conftest import ReadyBook
 from tests.conftest import free_port
@@ -330,3 +336,47 @@ class _StoreHandle:
 
     def __init__(self, store: SqliteStore) -> None:
         self.services = type("services", (), {"store": store})()
+
+
+async def test_workers_restarting_faster_than_the_visibility_still_reclaim(
+    make_settings: Callable[..., Settings], redis_client: redis.Redis, tmp_path: Path
+) -> None:
+    # Each worker lives less than the visibility timeout, as when they crash
+    # in a loop: what one reaper saw, the next one goes on from.
+    settings = make_settings(job_visibility=3.0)
+    store = SqliteStore(settings.sqlite_path)
+    book = await create_book(store, title="stranded")
+    queue = JobQueue(RedisIO.from_url(settings.redis_url), settings)
+    await queue.enqueue(str(book.id), str(book.user_id), "http://storage/b.txt", CAROL[:5_000])
+    stranded = await queue.claim(timeout=1.0)
+    assert stranded is not None
+    redis_client.delete(queue.heartbeat_key(stranded.job_id))  # its worker died
+    reclaimed = "job without heartbeat returned to the queue"
+    workers: list[ServiceProcess] = []
+    try:
+        for n in range(6):
+            worker = ServiceProcess(
+                env_for(settings, FALSAFA_ROLES="worker"), log=tmp_path / f"w{n}.log"
+            )
+            workers.append(worker)
+            worker.start()
+            await poll_until(partial(_logged, worker, "service started"), timeout=30)
+            with trio.move_on_after(1.5):
+                await poll_until(partial(_logged, worker, reclaimed), timeout=1.5)
+            if _logged(worker, reclaimed):
+                break
+            worker.kill_group()
+        assert _logged(workers[-1], reclaimed), (
+            f"not reclaimed by {len(workers)} short-lived workers"
+        )
+        assert len(workers) <= 3, "reclaimed within visibility + a round (+ a lapsed lease)"
+        done = await wait_for_status(store, book.id, {"completed", "failed"}, 60)
+        assert done.processing_status == "completed", done.processing_error
+    finally:
+        for worker in workers:
+            worker.stop()
+        await store.aclose()
+
+
+def _logged(worker: ServiceProcess, message: str) -> bool:
+    return any(line.get("msg") == message for line in worker.log_lines())
