@@ -78,10 +78,12 @@ redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[4])
 redis.call('lpush', KEYS[3], ARGV[3])
 return 1
 """
-# KEYS: book key; ARGV: job id. A claim given up before its job was queued.
+# KEYS: book key, text key; ARGV: job id. A claim given up before its job
+# was queued (a job already pushed, its reply lost to a cancel, stays).
 _ABANDON = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('exists', KEYS[2]) == 1 then return 0 end
+return redis.call('del', KEYS[1])
 """
 # KEYS: processing, book key, text key, heartbeat; ARGV: raw job, job id
 _COMPLETE = """
@@ -260,9 +262,12 @@ class JobQueue:
         return bool(pushed)
 
     async def abandon(self, book_id: str, job_id: str) -> None:
-        """Give the book back: its claimed job will not be queued."""
+        """Give the book back: its claimed job will not be queued (a no-op
+        once that job was pushed)."""
         await self.redis.call(
-            lambda r: self._abandon(keys=[self.book_key(book_id)], args=[job_id], client=r)
+            lambda r: self._abandon(
+                keys=[self.book_key(book_id), self.text_key(job_id)], args=[job_id], client=r
+            )
         )
 
     async def enqueue(
