@@ -151,13 +151,16 @@ class Intake:
         job = self.queue.new_job(
             job_id, str(request.book_id), str(request.user_id), request.file_url
         )
+        pushed: bool | None = None  # None: Redis failed, or the request was cancelled
         try:
             pushed = await self.queue.push(job, text)
         except RedisUnavailable:
-            pushed = None
+            pass
+        finally:
+            if not pushed:
+                # Put the status back so the book does not look queued forever.
+                await self._restore(book)
         if not pushed:
-            # Put the status back so the book does not look queued forever.
-            await self._restore(book)
             return _QUEUE_DOWN if pushed is None else _LAPSED
         log.info("book accepted", extra={"job_id": job_id, "new_job": True, "chars": len(text)})
         return Accepted(job_id, created=True)

@@ -42,37 +42,38 @@ async def parts(
             await store.aclose()
 
 
-async def submission(
-    parts: tuple[SqliteStore, Callable[[Settings], Intake]],
-    settings: Settings,
-    storage: StoragePeer,
-    status: BookStatus,
-    delay: float = 0.0,
-) -> tuple[
+Submission = tuple[
     SqliteStore,
     Callable[[ProcessingRequest], Awaitable[Accepted | Rejected]],
     Book,
     ProcessingRequest,
-]:
-    """A book of ``status`` in the store, its text in storage, and the request."""
-    store, intake = parts
-    book = Book(id=uuid.uuid4(), user_id=uuid.uuid4(), processing_status=status)
-    await store.create_book(book)
-    request = ProcessingRequest(
-        book.id, storage.put("books/b.txt", TEXT, delay=delay), book.user_id
-    )
-    return store, intake(settings).submit, book, request
+]
 
 
-async def test_a_valid_book_is_accepted_once_and_marked_pending(
+@pytest.fixture
+def submission(
     parts: tuple[SqliteStore, Callable[[Settings], Intake]],
     make_settings: Callable[..., Settings],
     storage: StoragePeer,
-    redis_client: redis.Redis,
+) -> Callable[..., Awaitable[Submission]]:
+    """``await submission(status, delay=0)``: a book of ``status`` in the
+    store, its text in storage (served after ``delay`` s), and the request."""
+
+    async def make(status: BookStatus, delay: float = 0.0) -> Submission:
+        store, intake = parts
+        book = Book(id=uuid.uuid4(), user_id=uuid.uuid4(), processing_status=status)
+        await store.create_book(book)
+        url = storage.put("books/b.txt", TEXT, delay=delay)
+        submit = intake(make_settings(storage=storage)).submit
+        return store, submit, book, ProcessingRequest(book.id, url, book.user_id)
+
+    return make
+
+
+async def test_a_valid_book_is_accepted_once_and_marked_pending(
+    submission: Callable[..., Awaitable[Submission]], redis_client: redis.Redis
 ) -> None:
-    store, submit, book, request = await submission(
-        parts, make_settings(storage=storage), storage, "completed"
-    )
+    store, submit, book, request = await submission("completed")
 
     first = await submit(request)
     assert isinstance(first, Accepted) and first.created
@@ -106,14 +107,11 @@ async def test_rejections_say_whether_to_retry(
 
 
 async def test_concurrent_submissions_download_once_and_share_one_job(
-    parts: tuple[SqliteStore, Callable[[Settings], Intake]],
-    make_settings: Callable[..., Settings],
+    submission: Callable[..., Awaitable[Submission]],
     storage: StoragePeer,
     redis_client: redis.Redis,
 ) -> None:
-    store, submit, book, request = await submission(
-        parts, make_settings(storage=storage), storage, "completed", delay=0.5
-    )
+    store, submit, book, request = await submission("completed", delay=0.5)
     outcomes: list[Accepted | Rejected] = []
 
     async def post() -> None:
@@ -132,14 +130,11 @@ async def test_concurrent_submissions_download_once_and_share_one_job(
 
 
 async def test_a_failed_intake_gives_the_book_back(
-    parts: tuple[SqliteStore, Callable[[Settings], Intake]],
-    make_settings: Callable[..., Settings],
+    submission: Callable[..., Awaitable[Submission]],
     storage: StoragePeer,
     redis_client: redis.Redis,
 ) -> None:
-    store, submit, book, request = await submission(
-        parts, make_settings(storage=storage), storage, "failed"
-    )
+    store, submit, book, request = await submission("failed")
     storage.fail_next(1, status=503)
 
     failed = await submit(request)
@@ -149,3 +144,17 @@ async def test_a_failed_intake_gives_the_book_back(
     retried = await submit(request)
     assert isinstance(retried, Accepted) and retried.created
     assert redis_client.llen("processing_queue") == 1
+
+
+async def test_a_request_cancelled_mid_download_gives_the_book_back(
+    submission: Callable[..., Awaitable[Submission]], redis_client: redis.Redis
+) -> None:
+    # The client left: its claim must not make the next submission wait out
+    # the claim's hold.
+    store, submit, book, request = await submission("completed", delay=1.0)
+    with trio.move_on_after(0.3):
+        await submit(request)
+    assert redis_client.get(f"falsafa:book:{book.id}:job") is None
+    assert (await store.get_book(book.id)).processing_status == "completed"  # type: ignore[union-attr]
+    again = await submit(request)
+    assert isinstance(again, Accepted) and again.created
