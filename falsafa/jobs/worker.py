@@ -3,7 +3,7 @@
 Usage (the supervisor does this)::
 
     nursery.start_soon(run_consumer, processor, stopping, 0)   # processor: BookProcessor
-    nursery.start_soon(run_reaper, queue, stopping, settings.job_visibility, store=store)
+    nursery.start_soon(partial(run_reaper, store=store), queue, stopping, visibility)
 
 A consumer claims a job (``BLMOVE`` with a 1 s timeout, interrupted at once
 by a stop), heartbeats while the BookProcessor works, and then completes,
