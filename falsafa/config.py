@@ -117,6 +117,13 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise ValueError("must be a number, 0 or more")
+    return number
+
+
 def _positive_int(value: str) -> int:
     number = int(value)
     if number <= 0:
@@ -334,6 +341,13 @@ class Settings:
         _positive_float,
         f"Seconds before the first retry; x{BACKOFF_FACTOR} each retry, "
         f"max {BACKOFF_MAX_SECONDS:g}.",
+    )
+    job_retry_window: float = setting(
+        "FALSAFA_JOB_RETRY_WINDOW",
+        "60",
+        _non_negative_float,
+        "Seconds a job's retries span at least: the backoff is stretched to cover an outage "
+        "(0: no floor). A store or Redis outage spends no attempt.",
     )
     text_ttl: int = setting(
         "FALSAFA_TEXT_TTL",

@@ -33,6 +33,7 @@ from prometheus_client.registry import Collector
 
 __all__ = [
     "ACTIVE_STREAMS",
+    "BOOK_REPAIRS",
     "CHAT_DISCONNECTS",
     "CHAT_STREAM_SECONDS",
     "CHAT_TTFT_SECONDS",
@@ -111,8 +112,15 @@ LLM_ERRORS = Counter(
 )
 JOBS = Counter(
     "falsafa_jobs_total",
-    "Processing jobs by outcome (completed, retried, failed, requeued).",
+    "Processing jobs by outcome (completed, retried, failed, requeued, reaped, outage).",
     ["outcome"],
+    registry=REGISTRY,
+)
+BOOK_REPAIRS = Counter(
+    "falsafa_book_repairs_total",
+    "Books left pending or processing without a live job, repaired by the sweeper "
+    "(action: requeued, failed).",
+    ["action"],
     registry=REGISTRY,
 )
 JOB_STAGE_SECONDS = Histogram(

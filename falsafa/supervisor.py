@@ -37,6 +37,7 @@ from quart_trio import QuartTrio
 
 from falsafa.app import create_app
 from falsafa.config import Settings
+from falsafa.jobs.sweeper import BookSweeper
 from falsafa.jobs.worker import run_consumer, run_reaper
 from falsafa.logs import configure_logging
 from falsafa.services import Services, open_services
@@ -98,7 +99,13 @@ async def serve_service(
                 for index in range(settings.consumers):
                     children.start_soon(run_consumer, services.processor, services.stopping, index)
                 children.start_soon(
-                    partial(run_reaper, store=services.store),
+                    partial(
+                        run_reaper,
+                        store=services.store,
+                        books=BookSweeper.configured(
+                            services.store, services.queue, services.intake, settings
+                        ),
+                    ),
                     services.queue,
                     services.stopping,
                     settings.job_visibility,

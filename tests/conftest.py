@@ -155,6 +155,8 @@ def make_settings(tmp_path: Path, redis_url: str) -> Callable[..., Settings]:
             llm_idle_timeout=5.0,
             store_timeout=5.0,
             download_timeout=10.0,
+            # Retries at once: tests that measure the window set it.
+            job_retry_window=0.0,
         )
         return dataclasses.replace(base, **overrides)
 

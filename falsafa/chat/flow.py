@@ -18,9 +18,10 @@ Usage (the chat endpoint does this after validating the session)::
    at or before it, passages before it);
 4. stream tokens; LLM failure -> ``code: 502`` event;
 5. save the exchange (``complete``, ``interrupted`` when the client left,
-   ``failed``) and release the lock, shielded from cancellation; a complete
-   reply's ``done`` event is sent after both, so the next message can follow
-   it at once.
+   ``failed``; a few tries within the store timeout) and release the lock,
+   shielded from cancellation; a complete reply's ``done`` event is sent
+   after both, so the next message can follow it at once, and only if the
+   exchange was saved: otherwise a ``code: 503`` event says to retry.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ Tokens = AbstractAsyncContextManager[AsyncIterator[str]]
 
 # Seconds allowed to release a session lock after a reply (it expires anyway).
 RELEASE_TIMEOUT = 5.0
+# Saving an exchange: this many tries (each with the store's own retries),
+# SAVE_PAUSE seconds apart, all within the store timeout.
+SAVE_TRIES = 3
+SAVE_PAUSE = 0.5
+UNSAVED = "the reply could not be saved; please retry"
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +181,17 @@ async def _converse(
                 # the session ready (no 429) and its history complete.
                 finished = True
                 with trio.CancelScope(shield=True):
-                    await _finish(chat, request, lock, lock_lost, ids, reply, status, before)
-                await stream.emit(done_event(reply.text()))
+                    saved = await _finish(
+                        chat, request, lock, lock_lost, ids, reply, status, before
+                    )
+                if saved:
+                    await stream.emit(done_event(reply.text()))
+                else:
+                    # ``done`` promises the reply is in the history: without
+                    # it, the client sends the message again (same ids: the
+                    # retry saves the exchange once).
+                    outcome = "save_failed"
+                    await stream.emit_final(error_event(UNSAVED, 503))
         except* LLMError as group:
             error = group.exceptions[0]
             assert isinstance(error, LLMError)
@@ -308,7 +323,9 @@ async def _finish(
     reply: ReplyText,
     status: MessageStatus,
     before: int | None,
-) -> None:
+) -> bool:
+    """Save the exchange and release the lock; True when the exchange is saved."""
+    saved = False
     if ids is not None:
         exchange = Exchange(
             session_id=request.session_id,
@@ -319,19 +336,32 @@ async def _finish(
             status=status,
             reading_offset=before,
         )
-        with trio.move_on_after(chat.store_timeout) as scope:
-            try:
-                await chat.store.save_exchange(exchange)
-            except StoreError as exc:
-                log.error("could not save the exchange", extra={"error": str(exc)})
-        if scope.cancelled_caught:
-            log.error(
-                "saving the exchange timed out; it is lost",
-                extra={"timeout_s": chat.store_timeout, "status": status},
-            )
+        saved = await _save(chat, exchange)
     if not lock_lost:
         with trio.move_on_after(RELEASE_TIMEOUT):
             try:
                 await chat.locks.release(lock)
             except RedisUnavailable:
                 log.warning("could not release the session lock; it will expire")
+    return saved
+
+
+async def _save(chat: Conversations, exchange: Exchange) -> bool:
+    # A store that refuses connections fails in milliseconds, within its own
+    # retries: a few more tries, spaced out, outlast a blip; all of them stay
+    # within the store timeout, so the client is never held longer.
+    error = "timed out"
+    with trio.move_on_after(chat.store_timeout):
+        for attempt in range(SAVE_TRIES):
+            if attempt:
+                await trio.sleep(SAVE_PAUSE * attempt)
+            try:
+                await chat.store.save_exchange(exchange)
+                return True
+            except StoreError as exc:
+                error = str(exc)
+    log.error(
+        "could not save the exchange",
+        extra={"error": error, "timeout_s": chat.store_timeout, "status": exchange.status},
+    )
+    return False

@@ -2,10 +2,13 @@
 
 Usage::
 
-    data = await download_book(client, url, allowed_origins=..., max_bytes=..., timeout=120)
+    data = await download_book(client, url, allowed_origins=..., max_bytes=..., timeout=120,
+                               credentials=lambda url: None)   # headers for one hop's URL
 
 The URL is checked against the allowed origins before any request; redirects
-are followed by hand, each hop checked the same way (at most 3). The body is
+are followed by hand, each hop checked the same way (at most 3) and given
+the headers ``credentials`` returns for its own URL, so a key meant for one
+origin never follows a redirect to another. The body is
 streamed and the size cap enforced while reading, so a huge or endless
 response costs at most ``max_bytes``. The whole download runs under one
 deadline (the spec's 120 s).
@@ -13,6 +16,7 @@ deadline (the spec's 120 s).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urljoin
 
 import httpx
@@ -37,12 +41,13 @@ async def download_book(
     allowed_origins: frozenset[str],
     max_bytes: int,
     timeout: float,
-    headers: dict[str, str] | None = None,
+    credentials: Callable[[str], dict[str, str] | None] | None = None,
 ) -> bytes:
     check_storage_url(url, allowed_origins)
     try:
         with trio.fail_after(timeout):
             for _hop in range(_MAX_REDIRECTS + 1):
+                headers = credentials(url) if credentials is not None else None
                 async with client.stream("GET", url, headers=headers) as response:
                     if response.is_redirect:
                         location = response.headers.get("location", "")

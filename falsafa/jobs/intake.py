@@ -32,12 +32,14 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import trio
 
-from falsafa.config import Settings
+from falsafa.config import Settings, origin_of
 from falsafa.jobs.book_text import Rejected as BadBook
 from falsafa.jobs.book_text import check_extension, check_storage_url, decode_book
 from falsafa.jobs.download import DownloadFailed, download_book
@@ -46,7 +48,14 @@ from falsafa.jobs.status import mark, restore
 from falsafa.redisio import RedisUnavailable
 from falsafa.store import Book, Store, StoreError
 
-__all__ = ["Accepted", "Intake", "ProcessingRequest", "Rejected", "hold_seconds"]
+__all__ = [
+    "Accepted",
+    "Intake",
+    "ProcessingRequest",
+    "Rejected",
+    "hold_seconds",
+    "storage_credentials",
+]
 
 log = logging.getLogger("falsafa.processing")
 
@@ -134,7 +143,7 @@ class Intake:
                 allowed_origins=settings.storage_origins,
                 max_bytes=settings.max_book_bytes,
                 timeout=settings.download_timeout,
-                headers=self._storage_headers(),
+                credentials=partial(storage_credentials, settings),
             )
             text = decode_book(data)
         except BadBook as exc:
@@ -182,9 +191,29 @@ class Intake:
             except RedisUnavailable:
                 log.warning("could not give the book's claim back; it lapses by itself")
 
-    def _storage_headers(self) -> dict[str, str] | None:
-        # Private Supabase buckets need the service key; public URLs ignore it.
-        key = self.settings.supabase_key
-        if key and self.settings.store == "supabase":
-            return {"Authorization": f"Bearer {key}", "apikey": key}
+
+# Supabase Storage's object API; ``public/`` objects need no credentials.
+_STORAGE_OBJECTS = "/storage/v1/object/"
+_PUBLIC_OBJECTS = "/storage/v1/object/public/"
+
+
+def storage_credentials(settings: Settings, url: str) -> dict[str, str] | None:
+    """The headers a download of ``url`` carries: the service-role key for a
+    private object of the Supabase project itself (the origin of
+    ``SUPABASE_URL``, its storage object paths), nothing anywhere else. The
+    key reads every table and bucket: other allowed origins, public URLs and
+    a redirect's next hop never see it (SECURITY.md)."""
+    key = settings.supabase_key
+    if settings.store != "supabase" or not key or not settings.supabase_url:
         return None
+    parts = urlsplit(url)
+    if origin_of(url) != origin_of(settings.supabase_url) or parts.username or parts.password:
+        return None
+    path = parts.path
+    if not path.startswith(_STORAGE_OBJECTS) or path.startswith(_PUBLIC_OBJECTS):
+        return None
+    # ``/storage/v1/object/../../rest/v1/books`` is the project's REST API,
+    # which the key reads whole: no dot segment, however encoded.
+    if any(segment in {".", ".."} for segment in unquote(path).split("/")):
+        return None
+    return {"Authorization": f"Bearer {key}", "apikey": key}

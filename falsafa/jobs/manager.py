@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from functools import partial
+from typing import Literal
 
 import trio
 import trio_parallel
@@ -40,20 +41,28 @@ from falsafa.jobs.status import InvalidTransition, check_transition, mark
 from falsafa.llm import Completer
 from falsafa.persona import REFINE_MAX_TOKENS, REFINE_TEMPERATURE, refine_records
 from falsafa.redisio import RedisUnavailable
-from falsafa.store import NotFound, Store, StoreError
+from falsafa.store import NotFound, Store, StoreError, StoreUnavailable
 
-__all__ = ["BookProcessor", "JobFailed"]
+__all__ = ["BookProcessor", "JobFailed", "Outage"]
+
+# What a job could not reach: not the job's fault, and no attempt is spent on it.
+Outage = Literal["store", "redis"]
 
 log = logging.getLogger("falsafa.jobs")
 
 
 class JobFailed(Exception):
     """The job did not complete. ``permanent`` failures skip the retries
-    (the book was deleted, its text expired, the extractor is missing)."""
+    (the book was deleted, its text expired, the extractor is missing);
+    ``outage`` names what could not be reached (``store``, ``redis``): the
+    worker waits for it before it spends an attempt."""
 
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, permanent: bool = False, outage: Outage | None = None
+    ) -> None:
         super().__init__(reason)
         self.permanent = permanent
+        self.outage = outage
 
 
 @dataclass(eq=False, slots=True)
@@ -78,10 +87,12 @@ async def _process_job(processor: BookProcessor, job: ProcessingJob) -> None:
         raise
     except ExtractorMissing as exc:
         raise JobFailed(str(exc), permanent=True) from None
+    except StoreUnavailable as exc:
+        raise JobFailed(f"store error: {exc}", outage="store") from exc
     except StoreError as exc:
         raise JobFailed(f"store error: {exc}") from exc
     except RedisUnavailable as exc:
-        raise JobFailed(f"redis unavailable: {exc}") from exc
+        raise JobFailed(f"redis unavailable: {exc}", outage="redis") from exc
     except Exception as exc:
         # A bug on one book must not take the worker down (it would crash
         # again on the same job after every restart): retry, then dead-letter.

@@ -12,6 +12,7 @@ Usage::
     await queue.complete(job)                     # only after results are saved
     await queue.fail(job, "reason")               # retry later, or dead-letter
     await queue.release(job)                      # shutdown: back to the head
+    jobs = await queue.book_jobs()                # BookJobs: books with live / dead jobs
 
 Keys (``Q`` is ``FALSAFA_QUEUE``, the spec's ``processing_queue``; with
 ``FALSAFA_REDIS_PREFIX=P`` every key below starts ``P:``, so two checkouts on
@@ -38,7 +39,9 @@ wall clock, which every process shares; tests pass trio's clock).
 Retries wait ``backoff_seconds(attempt)``: ``FALSAFA_JOB_BACKOFF`` for the
 first, ``BACKOFF_FACTOR`` times more for each next one, at most
 ``BACKOFF_MAX_SECONDS`` (both in ``falsafa.config``, which also writes them
-into the variable's documentation).
+into the variable's documentation); the whole schedule is then stretched so
+that the retries span at least ``FALSAFA_JOB_RETRY_WINDOW`` (a job whose
+attempts all fit in a store outage of ten seconds would fail for good).
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ import trio
 from falsafa.config import BACKOFF_FACTOR, BACKOFF_MAX_SECONDS, Settings
 from falsafa.redisio import RedisIO
 
-__all__ = ["BookClaim", "JobQueue", "ProcessingJob", "backoff_seconds"]
+__all__ = ["BookClaim", "BookJobs", "JobQueue", "ProcessingJob", "backoff_seconds"]
 
 # Seconds allowed to hand back a job whose claim was cancelled half-way.
 UNDO_TIMEOUT = 5.0
@@ -134,10 +137,23 @@ def _text(raw: bytes | str) -> str:
     return raw.decode("utf-8") if isinstance(raw, bytes) else raw
 
 
-def backoff_seconds(attempt: int, base: float = 2.0) -> float:
+def backoff_seconds(
+    attempt: int, base: float = 2.0, *, window: float = 0.0, attempts: int = 1
+) -> float:
     """Delay before retry number ``attempt`` (1-based): ``base``, then
-    ``BACKOFF_FACTOR`` times the last, at most ``BACKOFF_MAX_SECONDS``."""
-    return float(min(BACKOFF_MAX_SECONDS, base * BACKOFF_FACTOR ** max(0, attempt - 1)))
+    ``BACKOFF_FACTOR`` times the last, at most ``BACKOFF_MAX_SECONDS``; with
+    a ``window``, every delay is scaled by one factor so that the retries of
+    a job of ``attempts`` attempts add up to at least ``window`` seconds
+    (``backoff_seconds(1, 2, window=60, attempts=3)`` is 12, then 48)."""
+
+    def plain(n: int) -> float:
+        return float(min(BACKOFF_MAX_SECONDS, base * BACKOFF_FACTOR ** max(0, n - 1)))
+
+    retries = attempts - 1
+    if window <= 0 or retries <= 0:
+        return plain(attempt)
+    total = sum(plain(n) for n in range(1, retries + 1))
+    return plain(attempt) * max(1.0, window / total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +201,16 @@ class BookClaim:
     created: bool
 
 
+@dataclass(frozen=True, slots=True)
+class BookJobs:
+    """Which books have jobs, read from all four lists at one instant."""
+
+    live: frozenset[str]
+    """Book ids with a job pending, in progress or waiting for a retry."""
+    dead: dict[str, str]
+    """Book id -> the last error of its newest dead-lettered job."""
+
+
 class JobQueue:
     def __init__(
         self, redis: RedisIO, settings: Settings, *, clock: Callable[[], float] = time.time
@@ -200,6 +226,7 @@ class JobQueue:
         self.visibility_ms = int(settings.job_visibility * 1000)
         self.text_ttl = settings.text_ttl
         self.backoff = settings.job_backoff
+        self.retry_window = settings.job_retry_window
         client = redis.client
         self._claim_book = client.register_script(_CLAIM_BOOK)
         self._push = client.register_script(_PUSH)
@@ -333,7 +360,10 @@ class JobQueue:
             await self.bury(job, reason)
             return False
         retry = replace(job, attempt=attempt, last_error=reason[:500])
-        due = self.clock() + backoff_seconds(attempt, self.backoff)
+        delay = backoff_seconds(
+            attempt, self.backoff, window=self.retry_window, attempts=self.max_attempts
+        )
+        due = self.clock() + delay
         await self.redis.call(
             lambda r: self._retry(
                 keys=[self.processing, self.delayed],
@@ -393,3 +423,27 @@ class JobQueue:
     async def dead_jobs(self) -> list[ProcessingJob]:
         raws = await self.redis.call(lambda r: r.lrange(self.dead, 0, -1))
         return [ProcessingJob.from_raw(raw) for raw in raws]
+
+    async def book_jobs(self, dead_limit: int = 1000) -> BookJobs:
+        """The books of every live job and of the newest ``dead_limit`` dead
+        ones, read in one MULTI: a job moving between lists is seen once. A
+        book claimed by a submission still downloading it has no job in any
+        list yet: ``existing_job`` tells."""
+
+        def read(r: Any) -> list[list[bytes]]:
+            pipe = r.pipeline(transaction=True)
+            pipe.lrange(self.name, 0, -1)
+            pipe.lrange(self.processing, 0, -1)
+            pipe.zrange(self.delayed, 0, -1)
+            pipe.lrange(self.dead, 0, dead_limit - 1)
+            return list(pipe.execute())
+
+        pending, processing, delayed, dead = await self.redis.call(read)
+        live = frozenset(
+            ProcessingJob.from_raw(raw).book_id for raw in (*pending, *processing, *delayed)
+        )
+        reasons: dict[str, str] = {}
+        for raw in dead:  # newest first (LPUSH)
+            job = ProcessingJob.from_raw(raw)
+            reasons.setdefault(job.book_id, job.last_error or "the job failed")
+        return BookJobs(live, reasons)

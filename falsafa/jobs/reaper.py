@@ -10,6 +10,8 @@ Any number of worker processes run a reaper; one acts at a time. A sweep
 first takes or renews a short lease in Redis (``Q:reaper``, ``lease``
 seconds); a process without it does nothing and exports no queue depths,
 so summing ``falsafa_queue_depth`` over every replica gives the true depth.
+``holds_lease`` tells the worker's reaper loop whether to run the book
+sweeper (``falsafa.jobs.sweeper``) too.
 
 When a job's heartbeat went missing is kept in Redis (the hash
 ``Q:missing``: job id -> time first seen without one, by ``clock``, the
@@ -117,6 +119,9 @@ class Reaper:
         self.lease_ms = max(1, int(lease * 1000))
         self.gauges = gauges
         self.token = uuid.uuid4().hex
+        # Whether the last round took or renewed the lease (False while Redis
+        # is unreachable): the book sweeper runs only while it is True.
+        self.holds_lease = False
         self.missing_key = f"{queue.name}:missing"
         self.lease_key = f"{queue.name}:reaper"
         client = queue.redis.client
@@ -127,9 +132,11 @@ class Reaper:
 
     async def sweep(self) -> int:
         """One round; returns how many jobs were reclaimed (requeued or buried)."""
+        self.holds_lease = False
         if not await self._hold_lease():
             self.gauges.withdraw()
             return 0
+        self.holds_lease = True
         queue = self.queue
         await queue.promote_due()
         reaped = 0
@@ -143,6 +150,7 @@ class Reaper:
 
     async def resign(self) -> None:
         """Give up the lease (a clean stop): the next reaper acts at once."""
+        self.holds_lease = False
         await self.queue.redis.call(
             lambda r: self._resign(keys=[self.lease_key], args=[self.token], client=r)
         )

@@ -3,7 +3,9 @@
 Usage (the supervisor does this)::
 
     nursery.start_soon(run_consumer, processor, stopping, 0)   # processor: BookProcessor
-    nursery.start_soon(partial(run_reaper, store=store), queue, stopping, visibility)
+    nursery.start_soon(
+        partial(run_reaper, store=store, books=sweeper), queue, stopping, visibility
+    )
 
 A consumer claims a job (``BLMOVE`` with a 1 s timeout, interrupted at once
 by a stop), heartbeats while the BookProcessor works, and then completes,
@@ -14,7 +16,11 @@ nothing to lose.
 
 The reaper (``falsafa.jobs.reaper``, one acting at a time across every
 worker process) returns jobs whose worker died and promotes retries whose
-backoff has passed; ``run_reaper`` runs it every second or so.
+backoff has passed; ``run_reaper`` runs it every second or so. In the
+process that holds the reaper's lease, the same loop runs the book sweeper
+(``falsafa.jobs.sweeper``), which repairs books left ``pending`` or
+``processing`` without a live job: one sweeper acts at a time, like the
+reaper, and a process that loses the lease forgets what its sweeper saw.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ import trio
 
 from falsafa import metrics
 from falsafa.jobs.manager import BookProcessor, JobFailed
+from falsafa.jobs.outage import wait_out_outage
 from falsafa.jobs.queue import JobQueue, ProcessingJob
 from falsafa.jobs.reaper import Reaper
 from falsafa.jobs.status import mark_failed
+from falsafa.jobs.sweeper import BookSweeper
 from falsafa.logs import log_context
 from falsafa.redisio import RedisUnavailable
 from falsafa.store import Store
@@ -93,6 +101,7 @@ async def _work(processor: BookProcessor, stopping: trio.Event, job: ProcessingJ
     with log_context(job_id=job.job_id, book_id=job.book_id, attempt=job.attempt):
         log.info("job claimed")
         outcome = "completed"
+        reason = ""
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_heartbeat, queue, job, processor.settings.job_visibility)
             work_scope = trio.CancelScope()
@@ -105,13 +114,16 @@ async def _work(processor: BookProcessor, stopping: trio.Event, job: ProcessingJ
             except JobFailed as exc:
                 outcome = "failed" if exc.permanent else "retried"
                 reason = str(exc)
+                # An outage spends no attempt: wait for it to end, heartbeat on.
+                if exc.outage and await wait_out_outage(processor, job, exc.outage, stopping):
+                    outcome = "outage"
             nursery.cancel_scope.cancel()
         with trio.CancelScope(shield=True), trio.move_on_after(ACK_TIMEOUT):
             if outcome == "completed":
                 await queue.complete(job)
-            elif outcome == "requeued":
+            elif outcome in ("requeued", "outage"):
                 await queue.release(job)
-                log.info("job put back on the queue (shutting down)")
+                log.info("job put back on the queue", extra={"why": outcome, "reason": reason})
             elif outcome == "retried":
                 retried = await queue.fail(job, reason)
                 if not retried:
@@ -157,10 +169,12 @@ async def run_reaper(
     *,
     clock: Callable[[], float] | None = None,
     store: Store | None = None,
+    books: BookSweeper | None = None,
 ) -> None:
     """Sweep (reclaim stranded jobs, promote due retries, sample depths) until
     stopped, then hand the lease on. ``store``: where a job dead-lettered by
-    the reaper marks its book ``failed``."""
+    the reaper marks its book ``failed``; ``books``: the sweeper run after
+    each round while this process holds the lease."""
     reaper = Reaper(queue, visibility, clock=clock, store=store)
     while not stopping.is_set():
         try:
@@ -168,6 +182,11 @@ async def run_reaper(
                 await reaper.sweep()
         except RedisUnavailable:
             pass  # the depths exported stay, and their age says how stale
+        if books is not None:
+            if reaper.holds_lease:
+                await books.maybe_sweep()  # its own interval and deadline; never raises
+            else:
+                books.forget()  # another process sweeps; what this one saw goes stale
         with trio.move_on_after(min(REAPER_INTERVAL, visibility / 4)):
             await stopping.wait()
     # Shielded: a stopping worker still hands the lease on (else it lapses).

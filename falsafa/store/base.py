@@ -19,6 +19,7 @@ Errors are typed so that endpoints can map them to the spec's codes:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -229,6 +230,14 @@ class Store(Protocol):
     name: str
 
     async def get_book(self, book_id: uuid.UUID) -> Book | None: ...
+
+    async def books_with_status(
+        self, statuses: Collection[BookStatus], limit: int = 500
+    ) -> list[Book]:
+        """Books whose status is one of ``statuses``, least recently updated
+        first, at most ``limit``: what the book sweeper checks against the
+        queue (``falsafa.jobs.sweeper``)."""
+        ...
 
     async def create_book(self, book: Book) -> None:
         """Insert or replace a book row (the frontend does this in production;

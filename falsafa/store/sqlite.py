@@ -23,7 +23,7 @@ import os
 import re
 import sqlite3
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -398,6 +398,23 @@ class SqliteStore:
     async def get_book(self, book_id: uuid.UUID) -> Book | None:
         key = _id(book_id)
         return await self._read(lambda conn: _select_book(conn, key))
+
+    async def books_with_status(
+        self, statuses: Collection[BookStatus], limit: int = 500
+    ) -> list[Book]:
+        wanted = sorted(set(statuses))
+        if not wanted or limit <= 0:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        query = (
+            f"SELECT * FROM books WHERE processing_status IN ({marks})"  # placeholders only
+            " ORDER BY updated_at, id LIMIT ?"
+        )
+
+        def q(conn: sqlite3.Connection) -> list[Book]:
+            return [book_from_row(row) for row in conn.execute(query, (*wanted, limit))]
+
+        return await self._read(q)
 
     async def create_book(self, book: Book) -> None:
         now = _now()

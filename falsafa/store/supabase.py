@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from functools import partial
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -197,6 +197,27 @@ class SupabaseStore:
             return _one(_rows(r), book_from_row)
 
         return await self._call("get_book", q)
+
+    async def books_with_status(
+        self, statuses: Collection[BookStatus], limit: int = 500
+    ) -> list[Book]:
+        wanted = sorted(set(statuses))
+        if not wanted or limit <= 0:
+            return []
+
+        async def q(c: AsyncClient) -> list[Book]:
+            r = await (
+                c.table("books")
+                .select("*")
+                .in_("processing_status", wanted)
+                .order("updated_at")
+                .order("id")
+                .limit(limit)
+                .execute()
+            )
+            return [book_from_row(row) for row in _rows(r)]
+
+        return await self._call("books_with_status", q)
 
     async def create_book(self, book: Book) -> None:
         row: dict[str, Any] = {

@@ -96,6 +96,16 @@ def test_backoff_grows_and_is_capped() -> None:
     assert [backoff_seconds(n) for n in (1, 2, 3, 10)] == [2.0, 8.0, 32.0, 300.0]
 
 
+def test_backoff_is_stretched_over_the_retry_window() -> None:
+    # Three attempts: 2 s + 8 s would fit in a ten-second outage.
+    assert [backoff_seconds(n, 2.0, window=60, attempts=3) for n in (1, 2)] == [12.0, 48.0]
+    # A schedule already longer than the window is kept as it is.
+    assert [backoff_seconds(n, 2.0, window=30, attempts=4) for n in (1, 2, 3)] == [2, 8, 32]
+    # No floor, or no retry to stretch.
+    assert backoff_seconds(1, 2.0, window=0, attempts=3) == 2.0
+    assert backoff_seconds(1, 2.0, window=60, attempts=1) == 2.0
+
+
 async def test_release_puts_the_job_at_the_head(queue: JobQueue) -> None:
     await queue.enqueue("b1", "u", "u", "t")
     await queue.enqueue("b2", "u", "u", "t")

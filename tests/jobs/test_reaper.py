@@ -4,11 +4,12 @@ A real Redis holds the queue and the reaper's state; time is trio's autojump
 clock, given to both the queue (retry due times) and the reaper (how long a
 heartbeat has been missing). The scenario: a worker claims a job and dies
 (its heartbeat key expires); the reaper returns the job after the visibility
-timeout, not before, as attempt 1; a failed attempt waits out 8 s of
-backoff; the third attempt's failure buries the job in the dead letters.
-Then: a job that kills every worker is buried by the reaper itself, the
-reaper's memory survives its process, one reaper acts at a time, and a
-reclaim cannot repeat.
+timeout, not before, as attempt 1; a failed attempt waits out 48 s of
+backoff (the second retry's 8 s, stretched over the 60 s retry window); the
+third attempt's failure buries the job in the dead letters. Then: a job that
+kills every worker is buried by the reaper itself, the reaper's memory
+survives its process, one reaper acts at a time (and only its process runs
+the book sweeper), and a reclaim cannot repeat.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ from falsafa.redisio import RedisIO, RedisUnavailable
 from falsafa.store import Book, SqliteStore
 
 VISIBILITY = 60.0
+WINDOW = 60.0
 
 
 def open_queue(make_settings: Callable[..., Settings]) -> JobQueue:
-    settings = make_settings(job_attempts=3, job_backoff=2.0, job_visibility=VISIBILITY)
+    settings = make_settings(
+        job_attempts=3, job_backoff=2.0, job_visibility=VISIBILITY, job_retry_window=WINDOW
+    )
     return JobQueue(RedisIO.from_url(settings.redis_url), settings, clock=trio.current_time)
 
 
@@ -81,8 +85,8 @@ async def test_visibility_timeout_then_backoff_then_dead_letter(
     assert (job.job_id, job.attempt) == (job_id, 1), "a reclaim counts as an attempt"
     assert "heartbeats" in str(job.last_error)
     assert await queue.fail(job, "boom 2")
-    wait = backoff_seconds(2, 2.0)
-    assert wait == 8.0
+    wait = backoff_seconds(2, 2.0, window=WINDOW, attempts=3)
+    assert wait == 48.0  # 8 s stretched over the retry window
     await trio.sleep(wait - 0.1)
     await reaper.sweep()
     assert (await queue.depths())["delayed"] == 1, "promoted before its backoff"
@@ -97,7 +101,7 @@ async def test_visibility_timeout_then_backoff_then_dead_letter(
     assert [(d.job_id, d.attempt, d.last_error) for d in dead] == [(job_id, 3, "boom 3")]
     assert await queue.depths() == {"pending": 0, "processing": 0, "delayed": 0, "dead": 1}
     assert await queue.existing_job("b1") is None
-    assert trio.current_time() >= VISIBILITY + 8.0
+    assert trio.current_time() >= VISIBILITY + 48.0
 
 
 async def test_run_reaper_keeps_a_live_job_and_stops(

@@ -9,6 +9,8 @@ Usage (inside a trio test or fixture)::
         peer.drop_next(1)                # the next one: connection closed, no answer
         peer.garble_next(1)              # the next one: 200 with malformed JSON
         peer.delay = 0.5                 # every request waits first
+        peer.stop()                      # down: connections refused, open ones closed
+        await peer.start()               # up again, same port
         assert peer.requests[-1].path == "/rest/v1/rpc/search_book_passages"
         nursery.cancel_scope.cancel()
 
@@ -39,7 +41,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -129,6 +130,35 @@ class PostgrestPeer:
         self._limiter = trio.CapacityLimiter(8)
         self._catalog: dict[str, dict[str, str]] = {}
         self._pkeys: dict[str, list[str]] = {}
+        self._nursery: trio.Nursery | None = None
+        self._listening: trio.CancelScope | None = None
+        self._port = 0
+
+    # -- up and down --------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen (again, on the same port after :meth:`stop`)."""
+        assert self._nursery is not None, "serve_postgrest starts the peer"
+        assert self._listening is None, "already listening"
+        scope = trio.CancelScope()
+
+        async def listen(task_status: trio.TaskStatus[list[trio.SocketListener]]) -> None:
+            with scope:
+                await trio.serve_tcp(
+                    self.handle_connection, self._port, host="127.0.0.1", task_status=task_status
+                )
+
+        listeners: list[trio.SocketListener] = await self._nursery.start(listen)
+        self._port = listeners[0].socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self._port}"
+        self._listening = scope
+
+    def stop(self) -> None:
+        """Go down like a stopped PostgREST: new connections are refused and
+        open ones closed, answered or not (requests under way are lost)."""
+        if self._listening is not None:
+            self._listening.cancel()
+            self._listening = None
 
     # -- fault injection ----------------------------------------------------
 
@@ -670,11 +700,9 @@ async def serve_postgrest(
     peer = PostgrestPeer(dsn, api_key)
     try:
         async with trio.open_nursery() as nursery:
-            listeners = await nursery.start(
-                partial(trio.serve_tcp, peer.handle_connection, 0, host="127.0.0.1")
-            )
-            port = listeners[0].socket.getsockname()[1]
-            peer.url = f"http://127.0.0.1:{port}"
+            peer._nursery = nursery
+            await peer.start()
             task_status.started(peer)
+            await trio.sleep_forever()  # stopped or not, until cancelled
     finally:
         peer.close()

@@ -61,6 +61,7 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
         OPENAI_MODEL=settings.openai_model,
         FALSAFA_JOB_VISIBILITY=f"{settings.job_visibility:g}",
         FALSAFA_JOB_BACKOFF=f"{settings.job_backoff:g}",
+        FALSAFA_JOB_RETRY_WINDOW=f"{settings.job_retry_window:g}",
         FALSAFA_LOCK_TTL=f"{settings.lock_ttl:g}",
         FALSAFA_GRACEFUL_TIMEOUT=f"{settings.graceful_timeout:g}",
         FALSAFA_LLM_TIMEOUT=f"{settings.llm_timeout:g}",

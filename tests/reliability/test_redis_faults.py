@@ -4,19 +4,23 @@ Figures: while Redis is down, processing answers 500 with a JSON body, chat
 answers a ``code: 503`` SSE event, /health stays 200; once Redis is back on
 the same port the same service process answers 202 again without a restart,
 and every job that was queued when Redis died (persisted by its append-only
-file) completes exactly once.
+file) completes exactly once. A book whose job Redis lost altogether is
+queued again by the worker's book sweeper and completes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+import redis
 import trio
 
+from falsafa import metrics
 from falsafa.config import Settings
 from falsafa.locks import lock_key
 from tests.chat.conftest import ReadyBook
@@ -163,3 +167,32 @@ async def test_redis_restarted_mid_run(
     finally:
         r.close()
         server.stop()
+
+
+async def test_a_book_whose_queue_redis_lost_is_queued_again(
+    make_settings: Callable[..., Settings],
+    start_service: StartService,
+    storage: StoragePeer,
+    redis_client: redis.Redis,
+) -> None:
+    # A Redis restarted without persistence: the book reads pending, and no
+    # list holds its job. The worker's sweeper submits it again from its file.
+    settings = make_settings(storage=storage, roles=frozenset({"api"}))
+    api = await start_service(settings)
+    store = api.services.store
+    name, text = small_books()[0]
+    url = storage.put(f"books/{name}", text.encode())
+    book = await create_book(store, title=name)
+    await store.create_book(dataclasses.replace(book, file_url=url))
+    async with httpx.AsyncClient(base_url=str(api.url), timeout=30) as client:
+        response = await client.post("/character/processing", json=processing_body(book, url))
+        assert response.status_code == 202, response.text
+    redis_client.flushall()
+    before = metrics.BOOK_REPAIRS.labels(action="requeued")._value.get()
+
+    started = trio.current_time()
+    await start_service(dataclasses.replace(settings, roles=frozenset({"worker"})))
+    done = await wait_for_status(store, book.id, {"completed", "failed"}, 60)
+    assert done.processing_status == "completed", done.processing_error
+    assert metrics.BOOK_REPAIRS.labels(action="requeued")._value.get() == before + 1
+    print(f"lost job: book completed {trio.current_time() - started:.1f} s after a worker started")

@@ -124,6 +124,25 @@ async def test_the_whole_cast_is_stored_on_the_book(store: Store) -> None:
         await store.set_book_cast(uuid.uuid4(), cast)
 
 
+async def test_books_with_status_finds_the_unfinished_ones(store: Store) -> None:
+    # The Supabase store's database is shared by the session's tests: look
+    # only at this test's books.
+    books = {status: make_book(status) for status in ("pending", "processing", "completed")}
+    books["failed"] = make_book("failed")
+    for status, book in books.items():
+        await store.create_book(book)
+        await store.set_book_status(book.id, status)  # type: ignore[arg-type]
+    ours = {book.id: status for status, book in books.items()}
+
+    found = await store.books_with_status(("pending", "processing"), limit=10_000)
+    assert {ours[b.id] for b in found if b.id in ours} == {"pending", "processing"}
+    assert all(b.processing_status in {"pending", "processing"} for b in found)
+    failed = await store.books_with_status(["failed"], limit=10_000)
+    assert [b.title for b in failed if b.id in ours] == ["failed"]
+    assert len(await store.books_with_status(("pending", "processing"), limit=1)) == 1
+    assert await store.books_with_status((), limit=10) == []
+
+
 async def test_set_status_of_missing_book_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         await store.set_book_status(uuid.uuid4(), "processing")

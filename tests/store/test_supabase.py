@@ -40,6 +40,21 @@ async def test_transient_5xx_are_retried(peer: PostgrestPeer) -> None:
     await store.aclose()
 
 
+async def test_a_stopped_peer_refuses_and_comes_back_on_the_same_url(peer: PostgrestPeer) -> None:
+    store = supabase_store(peer, retries=1)
+    book = make_book()
+    await store.create_book(book)
+    url = peer.url
+    peer.stop()
+    with trio.fail_after(2), pytest.raises(StoreUnavailable, match="ConnectError"):
+        await store.get_book(book.id)
+    await peer.start()
+    assert peer.url == url
+    got = await store.get_book(book.id)
+    assert got is not None and got.id == book.id
+    await store.aclose()
+
+
 async def test_persistent_5xx_give_up_after_bounded_retries(peer: PostgrestPeer) -> None:
     store = supabase_store(peer, retries=2)
     peer.fail_next(10, status=503)
