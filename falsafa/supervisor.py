@@ -91,13 +91,14 @@ async def serve_service(
                 children.start_soon(
                     partial(
                         run_reaper,
-                        services.queue,
-                        services.stopping,
-                        settings.job_visibility,
+                        store=services.store,
                         books=BookSweeper.configured(
                             services.store, services.queue, services.intake, settings
                         ),
-                    )
+                    ),
+                    services.queue,
+                    services.stopping,
+                    settings.job_visibility,
                 )
             children.start_soon(_drain_streams_on_stop, services, http_stop)
             log.info(

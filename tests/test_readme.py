@@ -72,7 +72,7 @@ def test_falsafa_config_prints_the_table() -> None:
         timeout=60,
         check=True,
     )
-    # The README holds the same table (tests/test_packaging.py compares them).
+    # docs/configuration.md holds the same table (tests/test_packaging.py compares them).
     assert done.stdout.strip() == markdown_table()
 
 
