@@ -28,7 +28,7 @@ from falsafa.errors import ApiError, error_body, json_response
 from falsafa.logs import log_context
 from falsafa.services import Services
 
-__all__ = ["create_app"]
+__all__ = ["METRIC_METHODS", "SHUTTING_DOWN", "create_app", "method_label"]
 
 log = logging.getLogger("falsafa.http")
 
@@ -37,6 +37,11 @@ _SECRET_HEADER = "X-Falsafa-Secret"
 # Routes that must answer for probes and scrapers even when a shared secret
 # protects the business endpoints.
 _OPEN_ROUTES = {"/health", "/metrics"}
+# Label values of ``method`` in /metrics: a fixed set, so a client sending
+# made-up methods cannot create series (every series is kept for the
+# process's life). The route label is the matched rule or ``unmatched``.
+METRIC_METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS"})
+SHUTTING_DOWN = "the server is shutting down; try again shortly"
 # Seconds. SSE responses set their own timeout (None); everything else is short.
 RESPONSE_TIMEOUT = 60
 BODY_TIMEOUT = 30
@@ -48,6 +53,19 @@ def _clean_request_id(raw: str | None) -> str:
     if raw and len(raw) <= 64 and all(c.isalnum() or c in "-_." for c in raw):
         return raw
     return uuid.uuid4().hex
+
+
+def method_label(method: str) -> str:
+    """``method`` as a metric label: itself when in ``METRIC_METHODS``, else ``other``."""
+    return method if method in METRIC_METHODS else "other"
+
+
+def _shutting_down() -> Response:
+    # Connection: close moves a kept-alive client to another replica.
+    response = json_response(error_body(503, SHUTTING_DOWN), 503)
+    response.headers["Connection"] = "close"
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def create_app(services: Services, *, business: bool = True) -> QuartTrio:
@@ -72,6 +90,8 @@ def create_app(services: Services, *, business: bool = True) -> QuartTrio:
         g.started = time.perf_counter()
         g.log_context = log_context(request_id=g.request_id)
         g.log_context.__enter__()
+        if services.stopping.is_set() and request.path not in _OPEN_ROUTES:
+            return _shutting_down()
         secret = services.settings.api_secret
         if secret and request.path not in _OPEN_ROUTES:
             given = request.headers.get(_SECRET_HEADER, "")
@@ -83,10 +103,11 @@ def create_app(services: Services, *, business: bool = True) -> QuartTrio:
     async def finish_request(response: Response) -> Response:
         rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
         status = str(response.status_code)
-        metrics.HTTP_REQUESTS.labels(route=rule, method=request.method, status=status).inc()
+        method = method_label(request.method)
+        metrics.HTTP_REQUESTS.labels(route=rule, method=method, status=status).inc()
         started = getattr(g, "started", None)
         elapsed = time.perf_counter() - started if started is not None else 0.0
-        metrics.HTTP_REQUEST_SECONDS.labels(route=rule, method=request.method).observe(elapsed)
+        metrics.HTTP_REQUEST_SECONDS.labels(route=rule, method=method).observe(elapsed)
         response.headers[_REQUEST_ID_HEADER] = getattr(g, "request_id", "")
         if rule != "/health" and rule != "/metrics":
             log.info(

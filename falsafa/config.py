@@ -299,13 +299,16 @@ class Settings:
         "OPENAI_MODEL", "gpt-4o-mini", _text, "Chat model name.", empty_is_default=True
     )
     llm_timeout: float = setting(
-        "FALSAFA_LLM_TIMEOUT", "30", _positive_float, "Seconds to wait for the LLM's first token."
+        "FALSAFA_LLM_TIMEOUT",
+        "30",
+        _positive_float,
+        "Seconds from a chat request to the LLM's first token (comment lines do not count).",
     )
     llm_idle_timeout: float = setting(
         "FALSAFA_LLM_IDLE_TIMEOUT",
         "30",
         _positive_float,
-        "Seconds of LLM silence mid-stream before a 502 event.",
+        "Seconds without a new LLM token mid-reply before a 502 event.",
     )
     sse_keepalive: float = setting(
         "FALSAFA_SSE_KEEPALIVE",

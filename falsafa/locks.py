@@ -6,6 +6,7 @@ Usage::
     lock = await locks.acquire(session_id)      # None when another request holds it
     if lock is not None:
         await locks.renew_many([lock])           # [True]; False once expired or taken over
+        await locks.confirm(lock)                # True: still ours (and renewed)
         await locks.release(lock)                # deletes only if still ours
 
 A lock is ``SET key token NX PX ttl`` with a random token. Renewal and
@@ -79,6 +80,11 @@ class SessionLocks:
         if not locks:
             return []
         return [bool(result) for result in await self.redis.call(renew)]
+
+    async def confirm(self, lock: SessionLock) -> bool:
+        """Whether ``lock`` is still ours, renewing it if so (one round trip):
+        the fence before a write that only the lock's owner may make."""
+        return (await self.renew_many([lock]))[0]
 
     async def release(self, lock: SessionLock) -> bool:
         result = await self.redis.call(

@@ -80,7 +80,12 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key in _RESERVED or key.startswith("_"):
                 continue
-            doc[key] = "***" if _is_secret(key, value) else value
+            if _is_secret(key, value):
+                value = "***"
+            elif isinstance(value, str):
+                # Upstream text (an LLM's error body) may echo a credential.
+                value = redact(value)
+            doc[key] = value
         if record.exc_info:
             doc["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(doc, default=str, ensure_ascii=False)

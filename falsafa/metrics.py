@@ -8,10 +8,14 @@ Usage::
 
 Names follow Prometheus conventions: ``falsafa_`` prefix, base units
 (seconds, bytes), ``_total`` on counters. Metrics are per process; scale by
-replicas and let Prometheus sum them.
+replicas and let Prometheus sum them. The queue's depths are the exception
+made to fit that rule: one process exports them (see ``QueueGauges``).
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import (
     CollectorRegistry,
@@ -20,15 +24,18 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
 
 __all__ = [
     "ACTIVE_STREAMS",
     "BOOK_REPAIRS",
     "CHAT_DISCONNECTS",
+    "CHAT_FINISH_REASONS",
     "CHAT_STREAM_SECONDS",
     "CHAT_TTFT_SECONDS",
     "HTTP_REQUESTS",
@@ -41,6 +48,7 @@ __all__ = [
     "QUEUE_DEPTH",
     "REGISTRY",
     "TOKENS_STREAMED",
+    "QueueGauges",
     "render",
 ]
 
@@ -97,9 +105,16 @@ CHAT_DISCONNECTS = Counter(
     "Chat streams the client left before the end.",
     registry=REGISTRY,
 )
+CHAT_FINISH_REASONS = Counter(
+    "falsafa_chat_finish_reasons_total",
+    "Complete replies by why the model stopped (stop, length, content_filter, tool_calls, "
+    "function_call, other; none: [DONE] without a reason).",
+    ["reason"],
+    registry=REGISTRY,
+)
 LLM_ERRORS = Counter(
     "falsafa_llm_errors_total",
-    "LLM failures by kind (status, timeout, connection, dropped).",
+    "LLM failures by kind (status, timeout, idle, connection, dropped, stream_error, completion).",
     ["kind"],
     registry=REGISTRY,
 )
@@ -130,12 +145,56 @@ JOBS_IN_STAGE = Gauge(
     ["stage"],
     registry=REGISTRY,
 )
-QUEUE_DEPTH = Gauge(
-    "falsafa_queue_depth",
-    "Jobs waiting, in progress and dead-lettered (sampled by the workers).",
-    ["list"],
-    registry=REGISTRY,
-)
+
+
+class QueueGauges(Collector):
+    """The queue's cluster-wide gauges, exported by one process at a time.
+
+    Usage (the reaper that holds the lease does this)::
+
+        QUEUE_DEPTH.sample({"pending": 3, "processing": 1, "delayed": 0, "dead": 0})
+        QUEUE_DEPTH.withdraw()      # another process exports them now
+
+    The depths are the whole queue's, not this process's share, so only the
+    holder of the reaper's lease exports them: summed over every replica
+    they give the true depth. ``falsafa_queue_depth_age_seconds`` is the age
+    of the last reading: it grows while Redis is unreachable, marking the
+    depths as stale instead of letting them freeze unnoticed.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._depths: dict[str, int] | None = None
+        self._sampled_at = 0.0
+
+    def sample(self, depths: Mapping[str, int]) -> None:
+        self._depths = dict(depths)
+        self._sampled_at = self.clock()
+
+    def withdraw(self) -> None:
+        self._depths = None
+
+    def collect(self) -> Iterator[Metric]:
+        depth = GaugeMetricFamily(
+            "falsafa_queue_depth",
+            "Jobs waiting, in progress, delayed and dead-lettered, in the whole queue "
+            "(exported by one process: the reaper holding the lease).",
+            labels=["list"],
+        )
+        age = GaugeMetricFamily(
+            "falsafa_queue_depth_age_seconds",
+            "Seconds since falsafa_queue_depth was read from Redis (grows while it is unreachable).",
+        )
+        if self._depths is not None:
+            for name, value in sorted(self._depths.items()):
+                depth.add_metric([name], value)
+            age.add_metric([], max(0.0, self.clock() - self._sampled_at))
+        yield depth
+        yield age
+
+
+QUEUE_DEPTH = QueueGauges()
+REGISTRY.register(QUEUE_DEPTH)
 
 
 def render() -> tuple[bytes, str]:

@@ -9,10 +9,12 @@ Usage::
     runner.url, runner.services
     runner.stop()                         # the same path as SIGTERM
 
-Shutdown (SIGTERM/SIGINT, or ``stop()``): the stop event is set; Hypercorn
-stops accepting and drains; chat streams get until half the graceful timeout
-to finish, then are cancelled with an error event; consumers put the job in
-progress back on the queue; the nursery closes. Past the graceful timeout
+Shutdown (SIGTERM/SIGINT, or ``stop()``): the stop event is set; every new
+business request is answered ``503`` (the app checks the event) while chat
+streams get until half the graceful timeout to finish, then are cancelled
+with an error event; then Hypercorn stops accepting, closes idle keep-alive
+connections at once and drains the requests in flight; consumers put the
+job in progress back on the queue; the nursery closes. Past the graceful timeout
 everything left is cancelled. A crash of any child cancels the others and
 ``run`` returns 1 with the reason logged: no task dies silently while HTTP
 keeps answering.
@@ -31,16 +33,17 @@ from functools import partial
 from typing import Any
 
 import trio
-from hypercorn.config import Config as HypercornConfig
-from hypercorn.trio import serve as hypercorn_serve
 from quart_trio import QuartTrio
 
 from falsafa.app import create_app
 from falsafa.config import Settings
+from falsafa.jobs.extraction_processes import configure_extraction_processes
 from falsafa.jobs.sweeper import BookSweeper
 from falsafa.jobs.worker import run_consumer, run_reaper
 from falsafa.logs import configure_logging
+from falsafa.memory import limit_malloc_arenas
 from falsafa.services import Services, open_services
+from falsafa.serving import hypercorn_config, serve_http
 
 __all__ = ["ServiceHandle", "run", "serve_service", "supervise"]
 
@@ -59,20 +62,6 @@ class ServiceHandle:
         self.services.stopping.set()
 
 
-def _hypercorn_config(settings: Settings) -> HypercornConfig:
-    config = HypercornConfig()
-    host = f"[{settings.bind_host}]" if ":" in settings.bind_host else settings.bind_host
-    config.bind = [f"{host}:{settings.bind_port}"]
-    config.graceful_timeout = settings.graceful_timeout
-    config.keep_alive_timeout = 75
-    config.accesslog = None
-    config.errorlog = logging.getLogger("hypercorn.error")
-    # Request bodies are capped by the app (FALSAFA_MAX_BODY_BYTES); this is
-    # the outer limit Hypercorn applies before the app sees anything.
-    config.h11_max_incomplete_size = 64 * 1024
-    return config
-
-
 async def serve_service(
     settings: Settings, *, task_status: trio.TaskStatus[ServiceHandle] = trio.TASK_STATUS_IGNORED
 ) -> None:
@@ -80,19 +69,20 @@ async def serve_service(
     async with trio.open_nursery() as nursery, open_services(settings, nursery) as services:
         url: str | None = None
         app: QuartTrio | None = None  # a worker-only process has none
+        # Set once the chat streams are drained: the listener stays open
+        # until then, so a request that arrives meanwhile gets a 503.
+        http_stop = trio.Event()
         async with trio.open_nursery() as children:
             if "api" in settings.roles:
                 app = create_app(services)
-                binds = await children.start(
-                    _serve_http, app, _hypercorn_config(settings), services
-                )
+                binds = await children.start(serve_http, app, hypercorn_config(settings), http_stop)
                 url = binds[0] if binds else None
             elif settings.metrics_bind is not None:
                 # A worker-only process still answers probes and scrapes.
                 host, port = settings.metrics_bind
-                ops_config = _hypercorn_config(dataclasses.replace(settings, bind=(host, port)))
+                ops_config = hypercorn_config(dataclasses.replace(settings, bind=(host, port)))
                 binds = await children.start(
-                    _serve_http, create_app(services, business=False), ops_config, services
+                    serve_http, create_app(services, business=False), ops_config, http_stop
                 )
                 url = binds[0] if binds else None
             if "worker" in settings.roles:
@@ -101,15 +91,16 @@ async def serve_service(
                 children.start_soon(
                     partial(
                         run_reaper,
-                        services.queue,
-                        services.stopping,
-                        settings.job_visibility,
+                        store=services.store,
                         books=BookSweeper.configured(
                             services.store, services.queue, services.intake, settings
                         ),
-                    )
+                    ),
+                    services.queue,
+                    services.stopping,
+                    settings.job_visibility,
                 )
-            children.start_soon(_drain_streams_on_stop, services)
+            children.start_soon(_drain_streams_on_stop, services, http_stop)
             log.info(
                 "service started",
                 extra={
@@ -129,25 +120,11 @@ async def serve_service(
     log.info("stopped")
 
 
-async def _serve_http(
-    app: object,
-    config: HypercornConfig,
-    services: Services,
-    *,
-    task_status: trio.TaskStatus[list[str]] = trio.TASK_STATUS_IGNORED,
-) -> None:
-    await hypercorn_serve(
-        app,  # type: ignore[arg-type]
-        config,
-        shutdown_trigger=services.stopping.wait,
-        task_status=task_status,
-    )
-
-
-async def _drain_streams_on_stop(services: Services) -> None:
+async def _drain_streams_on_stop(services: Services, http_stop: trio.Event) -> None:
     await services.stopping.wait()
     grace = services.settings.graceful_timeout / 2
     await services.streams.drain(grace)
+    http_stop.set()
 
 
 async def _watch_signals(signals: Any, stop: Callable[[], None]) -> None:
@@ -218,4 +195,6 @@ def _freeze_startup_objects() -> None:
 def run(settings: Settings) -> int:
     configure_logging(settings.log_level)
     sys.setswitchinterval(SWITCH_INTERVAL)
+    limit_malloc_arenas()  # before any thread: see falsafa.memory
+    configure_extraction_processes(settings.log_level)
     return trio.run(supervise, serve_service, settings)

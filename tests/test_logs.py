@@ -51,3 +51,11 @@ def test_counts_under_secret_sounding_names_are_shown() -> None:
     doc = _format(_record("chat stream ended", tokens=42, access_token="abc", key_count=3.5))
     assert doc["tokens"] == 42 and doc["key_count"] == 3.5
     assert doc["access_token"] == "***"
+
+
+def test_credentials_inside_text_fields_are_masked() -> None:
+    # An LLM's 401 body, logged as the failure's detail, quotes the key.
+    detail = '{"error": {"message": "Incorrect API key provided: sk-live-9bXq2LmN4pRt."}}'
+    doc = _format(_record("llm failed", detail=detail, kind="status"))
+    assert doc["detail"] == '{"error": {"message": "Incorrect API key provided: sk-***."}}'
+    assert doc["kind"] == "status"

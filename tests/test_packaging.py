@@ -127,15 +127,16 @@ def test_compose_matches_the_compose_spec() -> None:
 
 def test_compose_services_and_roles(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"api", "worker", "redis", "prometheus"}
+    assert set(services) == {"proxy", "api", "worker", "redis", "prometheus"}
     api, worker = services["api"], services["worker"]
     assert api["image"] == worker["image"] and api["build"] == worker["build"], "one image"
     assert api["environment"]["FALSAFA_ROLES"] == "api"
     assert worker["environment"]["FALSAFA_ROLES"] == "worker"
-    assert api["ports"] == ["8000:8000"]
     assert api["environment"]["FALSAFA_BIND"] == "0.0.0.0:8000"
-    # Scalable with --scale worker=N: no fixed name, no host port.
-    assert "container_name" not in worker and "ports" not in worker
+    # The scaled shape: replicas of each, no fixed name, no host port.
+    for service in (api, worker):
+        assert service["deploy"]["replicas"] == 2
+        assert "container_name" not in service and "ports" not in service
     for service in (api, worker):
         env = service["environment"]
         assert env["FALSAFA_STORE"] == "supabase", "SQLite cannot be shared by containers"
@@ -161,6 +162,20 @@ def test_compose_healthchecks(compose: dict[str, Any]) -> None:
     assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     prometheus = services["prometheus"]
     assert prometheus["depends_on"] == {"api": {"condition": "service_healthy"}}
+
+
+def test_compose_proxy_spreads_requests_over_the_api_replicas(compose: dict[str, Any]) -> None:
+    proxy = compose["services"]["proxy"]
+    assert proxy["ports"] == ["8000:8000"]
+    assert proxy["depends_on"] == {"api": {"condition": "service_healthy"}}
+    mount = next(v for v in proxy["volumes"] if "nginx.conf" in v)
+    conf = (ROOT / mount.split(":")[0]).read_text()
+    directives = {line.strip().rstrip(";") for line in conf.splitlines()}
+    assert "server api:8000" in directives and "listen 8000" in directives
+    assert "proxy_pass http://falsafa_api" in directives
+    # Server-sent events pass token by token, and may idle between keep-alives.
+    assert {"proxy_buffering off", "proxy_http_version 1.1"} <= directives
+    assert "proxy_buffering on" not in directives
 
 
 def test_compose_redis_keeps_the_queue(compose: dict[str, Any]) -> None:
@@ -216,13 +231,13 @@ def test_dev_sh_names_only_known_variables() -> None:
 
 def _block(text: str, name: str) -> str:
     match = re.search(rf"<!-- {name}:begin -->\n(.*?)<!-- {name}:end -->", text, re.S)
-    assert match, f"README has no {name} block"
+    assert match, f"no {name} block"
     return match.group(1)
 
 
-def test_readme_config_table_is_the_code_s() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert _block(readme, "config").strip() == markdown_table()
+def test_the_configuration_table_is_the_code_s() -> None:
+    doc = (ROOT / "docs" / "configuration.md").read_text()
+    assert _block(doc, "config").strip() == markdown_table()
 
 
 def test_deployment_packaging_block() -> None:
@@ -236,6 +251,9 @@ def test_deployment_packaging_block() -> None:
         "FALSAFA_EXTRACTOR=booknlp",
         "FALSAFA_BOOKNLP_MODELS",
         "--profile monitoring",
+        "deploy.replicas: 2",
+        "SQLite (the default) serves several processes",
+        "tests/reliability/test_replicas.py",
     ):
         assert needle in block, needle
     assert set(CONFIG_NAME.findall(block)) <= KNOWN, set(CONFIG_NAME.findall(block)) - KNOWN

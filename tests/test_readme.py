@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from falsafa.config import markdown_table
+from falsafa.llm import PUBLIC_MESSAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -69,7 +70,7 @@ def test_falsafa_config_prints_the_table() -> None:
         timeout=60,
         check=True,
     )
-    # The README holds the same table (tests/test_packaging.py compares them).
+    # docs/configuration.md holds the same table (tests/test_packaging.py compares them).
     assert done.stdout.strip() == markdown_table()
 
 
@@ -85,3 +86,10 @@ def test_the_extraction_summary_quotes_the_cross_validated_figures() -> None:
     cv = json.loads((ROOT / "bench" / "results" / "extraction_cv.json").read_text())["cv"]
     for group in ("pdnc", "litbank", "litbank.first_person"):
         assert f"{cv[group]['attribution']:.3f}" in summary, group
+
+
+def test_every_message_of_a_502_event_is_in_the_event_table() -> None:
+    for kind, message in PUBLIC_MESSAGES.items():
+        if kind == "completion":
+            continue  # persona refinement's: never a chat event
+        assert f"| `{message.format(status='<status>')}` |" in README, message

@@ -11,17 +11,22 @@ Usage (the chat endpoint does this after validating the session)::
 1. take the session lock (``SET NX PX``); held -> ``code: 429`` event;
    Redis down -> ``code: 503`` event;
 2. the lock keeper (``falsafa.chat.lockkeeper``, one task for all streams)
-   renews it every TTL/3; if it is lost (expired, taken over, Redis flushed)
-   the reply is cancelled at once, the client gets a ``code: 409`` event,
-   and the lock is not touched again;
+   checks and renews it every second; if it is lost (expired, taken over,
+   Redis flushed) the reply is cancelled within about a second, the client
+   gets a ``code: 409`` event, and the lock is not touched again;
 3. build the prompt (persona for the reading position, the history written
    at or before it, passages before it);
-4. stream tokens; LLM failure -> ``code: 502`` event;
+4. stream tokens until the model's finish_reason or ``[DONE]``; LLM
+   failure -> ``code: 502`` event with a public message (the upstream's
+   detail is logged with the request id);
 5. save the exchange (``complete``, ``interrupted`` when the client left,
    ``failed``; a few tries within the store timeout) and release the lock,
    shielded from cancellation; a complete reply's ``done`` event is sent
    after both, so the next message can follow it at once, and only if the
-   exchange was saved: otherwise a ``code: 503`` event says to retry.
+   exchange was saved: otherwise a ``code: 503`` event says to retry. The
+   save is fenced: only while Redis confirms the lock is still ours
+   (``LockKeeper.still_ours``), so a stream that lost its lock never saves
+   over the new owner's exchange (``code: 409``).
 """
 
 from __future__ import annotations
@@ -29,22 +34,22 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import trio
 
 from falsafa import metrics
 from falsafa.book import BookLayout
 from falsafa.chat.context import HISTORY_MESSAGES, PASSAGES_RETRIEVED, build_prompt
-from falsafa.chat.lockkeeper import LockKeeper
+from falsafa.chat.lockkeeper import HeldLock, LockKeeper
 from falsafa.chat.reply import ReplyText
 from falsafa.chat.sse import done_event, error_event, token_event
 from falsafa.chat.streams import ChatStream
-from falsafa.llm import LLMError, Responder
-from falsafa.locks import SessionLock, SessionLocks
+from falsafa.llm import LLMError, Responder, TokenStream
+from falsafa.locks import SessionLocks
 from falsafa.persona import render_persona
 from falsafa.redisio import RedisUnavailable
 from falsafa.store import Exchange, Message, Store, StoreError, exchange_ids
@@ -55,8 +60,9 @@ __all__ = ["ChatRequest", "Conversations", "PositionOutOfRange", "reading_offset
 log = logging.getLogger("falsafa.chat")
 
 # A reply's tokens, as the responder hands them out (see ``Responder.stream``).
-Tokens = AbstractAsyncContextManager[AsyncIterator[str]]
+Tokens = AbstractAsyncContextManager[TokenStream]
 
+LOCK_LOST = "the session lock expired or was taken over; reply stopped"
 # Seconds allowed to release a session lock after a reply (it expires anyway).
 RELEASE_TIMEOUT = 5.0
 # Saving an exchange: this many tries (each with the store's own retries),
@@ -64,6 +70,7 @@ RELEASE_TIMEOUT = 5.0
 SAVE_TRIES = 3
 SAVE_PAUSE = 0.5
 UNSAVED = "the reply could not be saved; please retry"
+SaveOutcome = Literal["saved", "unsaved", "lock_lost"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,15 +161,15 @@ async def _converse(
         metrics.CHAT_STREAM_SECONDS.labels(outcome="conflict").observe(0)
         return
 
-    lock_lost = False
     finished = False
+    held = chat.keeper.hold(lock)
     reply = ReplyText()
     status: MessageStatus = "failed"
     ids: tuple[uuid.UUID, uuid.UUID] | None = None
     try:
         try:
             # The keeper cancels ``held.scope`` at once if the lock is lost.
-            with chat.keeper.hold(lock) as held, held.scope:
+            with held, held.scope:
                 ids, tokens = await _prepare(chat, request, character, before)
                 # The character's facts (~20 KB parsed) are not needed while
                 # the reply streams (the registry dropped its own reference).
@@ -170,22 +177,20 @@ async def _converse(
                 await _relay(chat.responder, tokens, stream, reply, started)
                 status = "complete"
             if held.scope.cancelled_caught:
-                lock_lost = True
                 outcome = "lock_lost"
-                await stream.emit_final(
-                    error_event("the session lock expired or was taken over; reply stopped", 409)
-                )
+                await stream.emit_final(error_event(LOCK_LOST, 409))
             elif status == "complete":
                 # ``done`` goes out once the exchange is saved and the lock is
                 # free: a client that sends its next message on ``done`` finds
                 # the session ready (no 429) and its history complete.
                 finished = True
                 with trio.CancelScope(shield=True):
-                    saved = await _finish(
-                        chat, request, lock, lock_lost, ids, reply, status, before
-                    )
-                if saved:
+                    saved = await _finish(chat, held, request, ids, reply, status, before)
+                if saved == "saved":
                     await stream.emit(done_event(reply.text()))
+                elif saved == "lock_lost":
+                    outcome = "lock_lost"
+                    await stream.emit_final(error_event(LOCK_LOST, 409))
                 else:
                     # ``done`` promises the reply is in the history: without
                     # it, the client sends the message again (same ids: the
@@ -196,7 +201,9 @@ async def _converse(
             error = group.exceptions[0]
             assert isinstance(error, LLMError)
             metrics.LLM_ERRORS.labels(kind=error.kind).inc()
-            log.warning("llm failed", extra={"kind": error.kind, "error": str(error)})
+            # The upstream's own words (host, port, its error text) go to the
+            # log, with the request id; the reader gets the public message.
+            log.warning("llm failed", extra={"kind": error.kind, "detail": error.detail})
             outcome = "llm_error"
             await stream.emit_final(error_event(str(error), 502))
         except* StoreError as group:
@@ -211,11 +218,16 @@ async def _converse(
             status, outcome = "interrupted", "shutdown"
         if not finished:
             with trio.CancelScope(shield=True):
-                await _finish(chat, request, lock, lock_lost, ids, reply, status, before)
+                await _finish(chat, held, request, ids, reply, status, before)
         metrics.CHAT_STREAM_SECONDS.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "chat stream ended",
-            extra={"outcome": outcome, "tokens": reply.tokens, "status": status},
+            extra={
+                "outcome": outcome,
+                "tokens": reply.tokens,
+                "status": status,
+                "finish_reason": reply.finish_reason,
+            },
         )
 
 
@@ -311,21 +323,30 @@ async def _relay(
                 )
             reply.add(token)
             await stream.emit(token_event(token))
+        reply.finish_reason = tokens.finish_reason
     metrics.TOKENS_STREAMED.labels(responder=responder.name).inc(reply.tokens)
+    metrics.CHAT_FINISH_REASONS.labels(reason=reply.finish_reason or "none").inc()
 
 
 async def _finish(
     chat: Conversations,
+    held: HeldLock,
     request: ChatRequest,
-    lock: SessionLock,
-    lock_lost: bool,
     ids: tuple[uuid.UUID, uuid.UUID] | None,
     reply: ReplyText,
     status: MessageStatus,
     before: int | None,
-) -> bool:
-    """Save the exchange and release the lock; True when the exchange is saved."""
-    saved = False
+) -> SaveOutcome:
+    """Save the exchange if the lock is still ours, then release it: whether
+    it was ``saved``, ``unsaved`` (the store failed) or not saved because the
+    lock was no longer ours (``lock_lost``)."""
+    if ids is not None and not await chat.keeper.still_ours(held):
+        log.warning(
+            "the session lock is no longer ours; the exchange is not saved",
+            extra={"status": status},
+        )
+        return "lock_lost"
+    saved: SaveOutcome = "unsaved"
     if ids is not None:
         exchange = Exchange(
             session_id=request.session_id,
@@ -335,12 +356,13 @@ async def _finish(
             reply=reply.text(),
             status=status,
             reading_offset=before,
+            finish_reason=reply.finish_reason if status == "complete" else None,
         )
-        saved = await _save(chat, exchange)
-    if not lock_lost:
+        saved = "saved" if await _save(chat, exchange) else "unsaved"
+    if not held.lost:
         with trio.move_on_after(RELEASE_TIMEOUT):
             try:
-                await chat.locks.release(lock)
+                await chat.locks.release(held.lock)
             except RedisUnavailable:
                 log.warning("could not release the session lock; it will expire")
     return saved

@@ -3,16 +3,21 @@
 Usage::
 
     keeper = LockKeeper(locks, nursery)
-    with keeper.hold(lock) as held:      # renewed every TTL/3 while inside
+    with keeper.hold(lock) as held:      # checked and renewed every second while inside
         with held.scope:                 # cancelled at once if the lock is lost
             ...                          # stream the reply
     if held.lost:
         ...                              # tell the client (409); do not release
+    elif await keeper.still_ours(held):  # the fence before saving the reply
+        ...
 
-One task renews all held locks in one Redis round trip (a pipeline) every
-TTL/3, instead of a task per stream: a task with its sleeping coroutine
-stack, context and nursery is ~4 KB per open stream, and 1,000 streams
-made 100 thread hops a second for renewals.
+One task checks and renews all held locks in one Redis round trip (a
+pipeline) every ``CHECK_PERIOD`` (or TTL/3 when the TTL is shorter than
+three periods), instead of a task per stream: a task with its sleeping
+coroutine stack, context and nursery is ~4 KB per open stream. The check
+runs every second, not just often enough to renew, so a lock deleted or
+taken over stops its stream within about a second: two replies must never
+stream for one session.
 
 A lock is lost when the renewal says it is no longer ours (expired, taken
 over, Redis flushed), or when Redis has not confirmed it for a whole TTL
@@ -28,7 +33,12 @@ import trio
 from falsafa.locks import SessionLock, SessionLocks
 from falsafa.redisio import RedisUnavailable
 
-__all__ = ["HeldLock", "LockKeeper"]
+__all__ = ["CHECK_PERIOD", "CONFIRM_TIMEOUT", "HeldLock", "LockKeeper"]
+
+# Seconds between two ownership checks (each one also renews).
+CHECK_PERIOD = 1.0
+# Seconds the fence before a save waits for Redis.
+CONFIRM_TIMEOUT = 2.0
 
 
 class HeldLock:
@@ -63,6 +73,10 @@ class LockKeeper:
         self._held: set[HeldLock] = set()
         self._running = False
 
+    @property
+    def ttl(self) -> float:
+        return self._locks.ttl_ms / 1000
+
     def hold(self, lock: SessionLock) -> HeldLock:
         """Keep ``lock`` alive while inside the returned context manager."""
         if not self._running:
@@ -70,16 +84,36 @@ class LockKeeper:
             self._nursery.start_soon(self._renew_all, name="session lock keeper")
         return HeldLock(lock, self._held)
 
+    async def still_ours(self, held: HeldLock) -> bool:
+        """Whether ``held`` may still write as the session's owner (renewing
+        it): Redis says so, or, with Redis unreachable, the keeper confirmed
+        it within the TTL (no one else can have taken it since). A lost lock
+        never is: its stream must not save over the new owner's exchange."""
+        if held.lost:
+            return False
+        with trio.move_on_after(CONFIRM_TIMEOUT):
+            try:
+                ours = await self._locks.confirm(held.lock)
+            except RedisUnavailable:
+                return trio.current_time() - held.last_ok < self.ttl
+            if ours:
+                held.last_ok = trio.current_time()
+            else:
+                held.lost = True
+            return ours
+        return trio.current_time() - held.last_ok < self.ttl
+
     async def _renew_all(self) -> None:
-        ttl = self._locks.ttl_ms / 1000
+        ttl = self.ttl
+        period = min(CHECK_PERIOD, ttl / 3)
         try:
             while self._held:
-                await trio.sleep(ttl / 3)
+                await trio.sleep(period)
                 held = list(self._held)
                 if not held:
                     break
                 alive: list[bool] | None = None
-                with trio.move_on_after(ttl / 3), contextlib.suppress(RedisUnavailable):
+                with trio.move_on_after(period), contextlib.suppress(RedisUnavailable):
                     alive = await self._locks.renew_many([h.lock for h in held])
                 now = trio.current_time()
                 for index, h in enumerate(held):

@@ -24,6 +24,10 @@ cancel scope per token), so a comment goes out between ``keepalive`` and
 
 The body joins every event already queued into one write: when a stream
 falls behind, the server sends one chunk instead of one per token.
+
+After a burst (``TRIM_AFTER_STREAMS`` or more open at once), once three
+quarters of it have closed, the heap's free pages are handed back to the
+kernel (``falsafa.memory``): otherwise RSS stays at the burst's peak.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from falsafa import metrics
 from falsafa.chat.events import EventQueue
 from falsafa.chat.sse import KEEPALIVE, error_event
 from falsafa.errors import ApiError
+from falsafa.memory import release_free_heap
 
 __all__ = ["ChatStream", "StreamBody", "StreamRegistry"]
 
@@ -53,6 +58,11 @@ STALLED_CLIENT_SECONDS = 60.0
 FINAL_EVENT_TIMEOUT = 1.0
 # Seconds aborted streams get to save their replies and free their locks.
 ABORT_GRACE = 2.0
+# After a burst of at least this many streams, once no more than a quarter
+# of its peak are still open, freed heap pages go back to the kernel.
+TRIM_AFTER_STREAMS = 100
+# Seconds to the second trim: trio's idle worker threads exit after 10 s.
+LATE_TRIM_DELAY = 12.0
 
 
 class ChatStream:
@@ -197,6 +207,9 @@ class StreamRegistry:
         self.closing = False
         self._idle = trio.Event()
         self._ticking = False
+        # the most streams open at once since the heap was last trimmed
+        self._peak = 0
+        self.trims = 0
 
     def open(self, producer: Callable[[ChatStream], Awaitable[None]]) -> StreamBody:
         if self.closing:
@@ -206,6 +219,7 @@ class StreamRegistry:
         events = EventQueue(32)
         stream = ChatStream(events)
         self.active.add(stream)
+        self._peak = max(self._peak, len(self.active))
         self._idle = trio.Event()
         metrics.ACTIVE_STREAMS.inc()
         # A constant name: the default is a new string per task.
@@ -252,6 +266,19 @@ class StreamRegistry:
             metrics.ACTIVE_STREAMS.dec()
             if not self.active:
                 self._idle.set()
+            if self._peak >= TRIM_AFTER_STREAMS and len(self.active) <= self._peak // 4:
+                self._nursery.start_soon(self._trim, self._peak, name="heap trim")
+                self._peak = len(self.active)
+
+    async def _trim(self, peak: int) -> None:
+        # In a thread: malloc_trim walks the whole heap (ms for 150 MB).
+        # Again once the burst's worker threads have idled out: a thread
+        # that exits hands back the memory it cached for itself.
+        if await trio.to_thread.run_sync(release_free_heap):
+            self.trims += 1
+            log.info("freed heap returned to the system", extra={"peak_streams": peak})
+            await trio.sleep(LATE_TRIM_DELAY)
+            await trio.to_thread.run_sync(release_free_heap)
 
     async def drain(self, grace: float) -> None:
         """Refuse new streams, let running ones finish for ``grace`` seconds,

@@ -10,11 +10,21 @@ Usage::
         case Rejected(reason=r, kind="unavailable"): ...  # 500: try again later
 
 The order follows the spec: confirm the book exists (and is the user's),
-check the URL and extension, download (size-capped, storage origin only),
-check the bytes are a readable text, then mark the book ``pending`` and push
-the job with its validated text. A book that already has a live job gets
-that job back instead of a second one. If the job cannot be queued after
-the book was marked, its previous status is put back.
+check the URL and extension, then claim the book in Redis in one atomic step
+(``JobQueue.claim_book``): a book that has a live job, or a submission still
+downloading it, gets that job's id back at once, without a download. Only
+the claim's holder downloads (size-capped, storage origin only), checks the
+bytes are a readable text, marks the book ``pending`` and pushes the job with
+its validated text. ``pending`` is so written only by the request that
+created the job, before the job exists for any worker: never over a job that
+runs, and never by a late duplicate after a job completed. A holder that
+fails gives the claim back (and puts the book's previous status back if it
+had marked it); one that dies mid-way leaves a claim that lapses after
+``hold_seconds(settings)``.
+
+A duplicate that arrived during the holder's download is answered with the
+same job id even if that download then fails: the book's status says what
+became of it.
 """
 
 from __future__ import annotations
@@ -36,9 +46,16 @@ from falsafa.jobs.download import DownloadFailed, download_book
 from falsafa.jobs.queue import JobQueue
 from falsafa.jobs.status import mark, restore
 from falsafa.redisio import RedisUnavailable
-from falsafa.store import Store, StoreError
+from falsafa.store import Book, Store, StoreError
 
-__all__ = ["Accepted", "Intake", "ProcessingRequest", "Rejected", "storage_credentials"]
+__all__ = [
+    "Accepted",
+    "Intake",
+    "ProcessingRequest",
+    "Rejected",
+    "hold_seconds",
+    "storage_credentials",
+]
 
 log = logging.getLogger("falsafa.processing")
 
@@ -65,6 +82,16 @@ class Rejected:
 
 _STORE_DOWN = Rejected("store unavailable, try again later", "unavailable")
 _QUEUE_DOWN = Rejected("queue unavailable, try again later", "unavailable")
+_LAPSED = Rejected("the book's intake took too long; try again", "unavailable")
+
+# Seconds beyond the download and two store calls that a claim is held, so a
+# live holder never outlasts its claim.
+CLAIM_MARGIN = 30.0
+
+
+def hold_seconds(settings: Settings) -> float:
+    """How long a book's claim waits for its holder to queue the job."""
+    return settings.download_timeout + 2 * settings.store_timeout + CLAIM_MARGIN
 
 
 @dataclass(eq=False, slots=True)
@@ -90,15 +117,25 @@ class Intake:
         except BadBook as exc:
             return Rejected(str(exc), "invalid")
 
-        book_id = str(request.book_id)
         try:
-            existing = await self.queue.existing_job(book_id)
+            claim = await self.queue.claim_book(str(request.book_id), hold=hold_seconds(settings))
         except RedisUnavailable:
             return _QUEUE_DOWN
-        if existing is not None:
-            log.info("book already queued", extra={"job_id": existing})
-            return Accepted(existing, created=False)
+        if not claim.created:
+            log.info("book already queued", extra={"job_id": claim.job_id})
+            return Accepted(claim.job_id, created=False)
+        outcome: Accepted | Rejected | None = None
+        try:
+            outcome = await self._create(request, book, claim.job_id)
+        finally:
+            if not isinstance(outcome, Accepted):  # rejected, failed or cancelled
+                await self._abandon(request.book_id, claim.job_id)
+        return outcome
 
+    async def _create(
+        self, request: ProcessingRequest, book: Book, job_id: str
+    ) -> Accepted | Rejected:
+        settings = self.settings
         try:
             data = await download_book(
                 self.downloads,
@@ -120,21 +157,39 @@ class Intake:
         except StoreError as exc:
             log.error("store unavailable", extra={"error": str(exc)})
             return _STORE_DOWN
+        job = self.queue.new_job(
+            job_id, str(request.book_id), str(request.user_id), request.file_url
+        )
+        pushed: bool | None = None  # None: Redis failed, or the request was cancelled
         try:
-            job_id, created = await self.queue.enqueue(
-                book_id, str(request.user_id), request.file_url, text
-            )
+            pushed = await self.queue.push(job, text)
         except RedisUnavailable:
-            # Put the status back so the book does not look queued forever.
-            with trio.move_on_after(settings.store_timeout) as scope:
-                scope.shield = True
-                try:
-                    await restore(self.store, book.id, book.processing_status)
-                except StoreError:
-                    log.warning("could not restore book status after queue failure")
-            return _QUEUE_DOWN
-        log.info("book accepted", extra={"job_id": job_id, "new_job": created, "chars": len(text)})
-        return Accepted(job_id, created)
+            pass
+        finally:
+            if not pushed:
+                # Put the status back so the book does not look queued forever.
+                await self._restore(book)
+        if not pushed:
+            return _QUEUE_DOWN if pushed is None else _LAPSED
+        log.info("book accepted", extra={"job_id": job_id, "new_job": True, "chars": len(text)})
+        return Accepted(job_id, created=True)
+
+    async def _restore(self, book: Book) -> None:
+        with trio.move_on_after(self.settings.store_timeout) as scope:
+            scope.shield = True
+            try:
+                await restore(self.store, book.id, book.processing_status)
+            except StoreError:
+                log.warning("could not restore book status after queue failure")
+
+    async def _abandon(self, book_id: uuid.UUID, job_id: str) -> None:
+        # Shielded: a cancelled request (client gone) still gives the book back.
+        with trio.move_on_after(self.settings.store_timeout) as scope:
+            scope.shield = True
+            try:
+                await self.queue.abandon(str(book_id), job_id)
+            except RedisUnavailable:
+                log.warning("could not give the book's claim back; it lapses by itself")
 
 
 # Supabase Storage's object API; ``public/`` objects need no credentials.

@@ -3,12 +3,16 @@
 Usage::
 
     queue = JobQueue(redis, settings)               # clock: time.time, shared by processes
-    job, created = await queue.enqueue(book_id, user_id, file_url, text)
+    claim = await queue.claim_book(book_id, hold=180.0)   # BookClaim(job_id, created)
+    await queue.push(job, text)                   # the claimer's job, once its text is read
+    await queue.abandon(book_id, claim.job_id)    # the claimer gave up (bad file, outage)
+    job_id, created = await queue.enqueue(book_id, user_id, file_url, text)  # all three
     job = await queue.claim(timeout=1.0)          # None when nothing came
     await queue.heartbeat(job)                    # while working
     await queue.complete(job)                     # only after results are saved
     await queue.fail(job, "reason")               # retry later, or dead-letter
     await queue.release(job)                      # shutdown: back to the head
+    jobs = await queue.book_jobs()                # BookJobs: books with live / dead jobs
 
 Keys (``Q`` is ``FALSAFA_QUEUE``, the spec's ``processing_queue``; with
 ``FALSAFA_REDIS_PREFIX=P`` every key below starts ``P:``, so two checkouts on
@@ -20,7 +24,11 @@ one Redis keep apart while replicas that share the prefix share the queue):
 - ``Q:processing``: jobs being worked on, each with a heartbeat key;
 - ``Q:delayed``: a sorted set of retries waiting for their backoff;
 - ``Q:dead``: jobs that failed every attempt, with the last reason;
-- ``falsafa:book:{id}:job``: the book's live job id (one job per book);
+- ``falsafa:book:{id}:job``: the book's live job id (one job per book),
+  set by ``claim_book`` before the book is downloaded (for ``hold`` seconds,
+  then for ``FALSAFA_TEXT_TTL`` once ``push`` queued the job), so concurrent
+  submissions of one book get one job id and one download;
+- ``Q:missing`` and ``Q:reaper``: the reaper's state (``falsafa.jobs.reaper``);
 - ``falsafa:job:{id}:text``: the validated text, so the job never depends on
   the download URL staying valid (expires after ``FALSAFA_TEXT_TTL``).
 
@@ -50,18 +58,35 @@ import trio
 from falsafa.config import BACKOFF_FACTOR, BACKOFF_MAX_SECONDS, Settings
 from falsafa.redisio import RedisIO
 
-__all__ = ["BookJobs", "JobQueue", "ProcessingJob", "backoff_seconds"]
+__all__ = ["BookClaim", "BookJobs", "JobQueue", "ProcessingJob", "backoff_seconds"]
 
 # Seconds allowed to hand back a job whose claim was cancelled half-way.
 UNDO_TIMEOUT = 5.0
 
-_ENQUEUE = """
+# KEYS: book key; ARGV: new job id, hold (ms). The book's live job id, or
+# false when this caller now holds the book under the new id.
+_CLAIM_BOOK = """
 local existing = redis.call('get', KEYS[1])
 if existing then return existing end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+"""
+# KEYS: book key, text key, queue; ARGV: job id, text, raw job, text ttl (s).
+# Only the claim's holder queues its job, once.
+_PUSH = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('exists', KEYS[2]) == 1 then return 0 end
 redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[4])
 redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[4])
 redis.call('lpush', KEYS[3], ARGV[3])
-return false
+return 1
+"""
+# KEYS: book key, text key; ARGV: job id. A claim given up before its job
+# was queued (a job already pushed, its reply lost to a cancel, stays).
+_ABANDON = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('exists', KEYS[2]) == 1 then return 0 end
+return redis.call('del', KEYS[1])
 """
 # KEYS: processing, book key, text key, heartbeat; ARGV: raw job, job id
 _COMPLETE = """
@@ -164,6 +189,19 @@ class ProcessingJob:
 
 
 @dataclass(frozen=True, slots=True)
+class BookClaim:
+    """What ``claim_book`` found: the book's live job, or a new one.
+
+    ``created``: the caller holds the book under ``job_id`` and must
+    ``push`` that job or ``abandon`` the claim; otherwise ``job_id`` is the
+    job another submission created (queued, running, or still downloading).
+    """
+
+    job_id: str
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
 class BookJobs:
     """Which books have jobs, read from all four lists at one instant."""
 
@@ -190,7 +228,9 @@ class JobQueue:
         self.backoff = settings.job_backoff
         self.retry_window = settings.job_retry_window
         client = redis.client
-        self._enqueue = client.register_script(_ENQUEUE)
+        self._claim_book = client.register_script(_CLAIM_BOOK)
+        self._push = client.register_script(_PUSH)
+        self._abandon = client.register_script(_ABANDON)
         self._complete = client.register_script(_COMPLETE)
         self._retry = client.register_script(_RETRY)
         self._dead = client.register_script(_DEAD)
@@ -211,28 +251,61 @@ class JobQueue:
         raw = await self.redis.call(lambda r: r.get(self.book_key(book_id)))
         return _text(raw) if raw else None
 
-    async def enqueue(
-        self, book_id: str, user_id: str, file_url: str, text: str
-    ) -> tuple[str, bool]:
-        """Queue a job for the book; returns (job id, created). A book with a
-        live job gets that job's id back and nothing is queued."""
-        job = ProcessingJob(
-            job_id=str(uuid.uuid4()),
+    async def claim_book(self, book_id: str, *, hold: float) -> BookClaim:
+        """Take the book for a new job, atomically, unless it has a live one.
+
+        A claim not pushed within ``hold`` seconds lapses (its holder died
+        mid-download), so the book is never blocked for longer."""
+        job_id = str(uuid.uuid4())
+        hold_ms = max(1, int(hold * 1000))
+        existing = await self.redis.call(
+            lambda r: self._claim_book(
+                keys=[self.book_key(book_id)], args=[job_id, hold_ms], client=r
+            )
+        )
+        if existing:
+            return BookClaim(_text(existing), created=False)
+        return BookClaim(job_id, created=True)
+
+    def new_job(self, job_id: str, book_id: str, user_id: str, file_url: str) -> ProcessingJob:
+        return ProcessingJob(
+            job_id=job_id,
             book_id=book_id,
             user_id=user_id,
             file_url=file_url,
             enqueued_at=self.clock(),
         )
-        existing = await self.redis.call(
-            lambda r: self._enqueue(
-                keys=[self.book_key(book_id), self.text_key(job.job_id), self.name],
+
+    async def push(self, job: ProcessingJob, text: str) -> bool:
+        """Queue the claimed ``job`` with the book's validated text; False
+        (nothing queued) when the claim lapsed or the job was queued already."""
+        pushed = await self.redis.call(
+            lambda r: self._push(
+                keys=[self.book_key(job.book_id), self.text_key(job.job_id), self.name],
                 args=[job.job_id, text.encode("utf-8"), job.to_json(), self.text_ttl],
                 client=r,
             )
         )
-        if existing:
-            return existing.decode(), False
-        return job.job_id, True
+        return bool(pushed)
+
+    async def abandon(self, book_id: str, job_id: str) -> None:
+        """Give the book back: its claimed job will not be queued (a no-op
+        once that job was pushed)."""
+        await self.redis.call(
+            lambda r: self._abandon(
+                keys=[self.book_key(book_id), self.text_key(job_id)], args=[job_id], client=r
+            )
+        )
+
+    async def enqueue(
+        self, book_id: str, user_id: str, file_url: str, text: str, *, hold: float = 60.0
+    ) -> tuple[str, bool]:
+        """Claim, then push: (job id, created). A book with a live job gets
+        that job's id back and nothing is queued."""
+        claim = await self.claim_book(book_id, hold=hold)
+        if claim.created:
+            await self.push(self.new_job(claim.job_id, book_id, user_id, file_url), text)
+        return claim.job_id, claim.created
 
     async def claim(self, timeout: float = 1.0) -> ProcessingJob | None:
         # A cancelled claim is unblocked at once, and a job it had already
@@ -353,7 +426,9 @@ class JobQueue:
 
     async def book_jobs(self, dead_limit: int = 1000) -> BookJobs:
         """The books of every live job and of the newest ``dead_limit`` dead
-        ones, read in one MULTI: a job moving between lists is seen once."""
+        ones, read in one MULTI: a job moving between lists is seen once. A
+        book claimed by a submission still downloading it has no job in any
+        list yet: ``existing_job`` tells."""
 
         def read(r: Any) -> list[list[bytes]]:
             pipe = r.pipeline(transaction=True)

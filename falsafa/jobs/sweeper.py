@@ -1,10 +1,11 @@
 """Books that read ``pending`` or ``processing`` without a live job: found and repaired.
 
-Usage (the worker's reaper loop does this, every round)::
+Usage (the worker's reaper loop does this, every round it holds the reaper's lease)::
 
     sweeper = BookSweeper.configured(store, queue, intake, settings)   # or BookSweeper(..., grace=30)
     await sweeper.maybe_sweep()    # a round every SWEEP_INTERVAL s; never raises
     repaired = await sweeper.sweep()   # one round, now (tests)
+    sweeper.forget()               # the lease went to another process
 
 The queue is what moves a book on; the book's status is only what a reader
 sees. The two part when a write is lost: the store was down when the worker
@@ -14,7 +15,9 @@ touch such a book again. Each round compares the books the store has in
 those states with every job in the queue, processing, delayed and dead
 lists, and repairs a book seen without a live job for ``grace`` seconds
 (an intake marks the book before it queues the job, and a job that has
-just completed leaves a stale read behind):
+just completed leaves a stale read behind) unless a submission holds the
+book's claim (``JobQueue.claim_book``: it is downloading the book, or has
+just queued its job):
 
 - its newest job is dead-lettered: ``failed`` with that job's reason;
 - no job at all: submitted again through the intake (the book's
@@ -23,8 +26,11 @@ just completed leaves a stale read behind):
   submitted: it is left alone.
 
 A repair that fails (the store still down) is tried again next round.
-``falsafa_book_repairs_total{action}`` counts repairs; a second worker's
-sweeper repeating one is harmless (one job per book; ``failed`` once).
+``falsafa_book_repairs_total{action}`` counts repairs. One sweeper acts at a
+time: the worker runs it only while its reaper holds the lease
+(``falsafa.jobs.reaper``). Two repeating a repair, as when a round outlasts
+the lease, is harmless all the same (the claim gives one job per book;
+``failed`` is written once).
 """
 
 from __future__ import annotations
@@ -127,10 +133,18 @@ class BookSweeper:
             first = self._jobless_since.setdefault(book_id, now)
             if now - first < self.grace:
                 continue
+            if await self.queue.existing_job(str(book_id)) is not None:
+                del self._jobless_since[book_id]  # a submission holds it: not jobless
+                continue
             if await self._repair(book, jobs.dead.get(str(book_id))):
                 del self._jobless_since[book_id]
                 repaired += 1
         return repaired
+
+    def forget(self) -> None:
+        """Drop what earlier rounds saw: another process sweeps meanwhile, so
+        a book seen jobless then is no evidence when this one sweeps again."""
+        self._jobless_since.clear()
 
     async def _repair(self, book: Book, dead_reason: str | None) -> bool:
         context = {"book_id": str(book.id), "status": book.processing_status}
@@ -141,10 +155,12 @@ class BookSweeper:
             return True  # or it moved on meanwhile: nothing left to repair
         outcome = await self.intake.submit(ProcessingRequest(book.id, book.file_url, book.user_id))
         if isinstance(outcome, Accepted):
-            metrics.BOOK_REPAIRS.labels(action="requeued").inc()
-            log.warning(
-                "book without a live job queued again", extra={**context, "job_id": outcome.job_id}
-            )
+            if outcome.created:  # else a submission claimed the book since: not ours
+                metrics.BOOK_REPAIRS.labels(action="requeued").inc()
+                log.warning(
+                    "book without a live job queued again",
+                    extra={**context, "job_id": outcome.job_id},
+                )
             return True
         if outcome.kind == "unavailable":
             log.warning(

@@ -3,7 +3,9 @@
 Usage (the supervisor does this)::
 
     nursery.start_soon(run_consumer, processor, stopping, 0)   # processor: BookProcessor
-    nursery.start_soon(run_reaper, queue, stopping, settings.job_visibility, books=sweeper)
+    nursery.start_soon(
+        partial(run_reaper, store=store, books=sweeper), queue, stopping, visibility
+    )
 
 A consumer claims a job (``BLMOVE`` with a 1 s timeout, interrupted at once
 by a stop), heartbeats while the BookProcessor works, and then completes,
@@ -12,15 +14,18 @@ head of the queue for another worker. Redis outages are waited out with
 backoff instead of crashing the process: a worker that cannot reach Redis has
 nothing to lose.
 
-The reaper returns jobs whose worker died (no heartbeat for the visibility
-timeout) and promotes retries whose backoff has passed; its loop also runs
-the book sweeper (``falsafa.jobs.sweeper``), which repairs books left
-``pending`` or ``processing`` without a live job. It measures time
-with ``clock`` (trio's by default), so tests run it under the autojump clock.
+The reaper (``falsafa.jobs.reaper``, one acting at a time across every
+worker process) returns jobs whose worker died and promotes retries whose
+backoff has passed; ``run_reaper`` runs it every second or so. In the
+process that holds the reaper's lease, the same loop runs the book sweeper
+(``falsafa.jobs.sweeper``), which repairs books left ``pending`` or
+``processing`` without a live job: one sweeper acts at a time, like the
+reaper, and a process that loses the lease forgets what its sweeper saw.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -31,12 +36,14 @@ from falsafa import metrics
 from falsafa.jobs.manager import BookProcessor, JobFailed
 from falsafa.jobs.outage import wait_out_outage
 from falsafa.jobs.queue import JobQueue, ProcessingJob
+from falsafa.jobs.reaper import Reaper
 from falsafa.jobs.status import mark_failed
 from falsafa.jobs.sweeper import BookSweeper
 from falsafa.logs import log_context
 from falsafa.redisio import RedisUnavailable
+from falsafa.store import Store
 
-__all__ = ["Reaper", "run_consumer", "run_reaper"]
+__all__ = ["Reaper", "run_consumer", "run_reaper"]  # Reaper: from falsafa.jobs.reaper
 
 log = logging.getLogger("falsafa.worker")
 
@@ -155,74 +162,37 @@ async def _cancel_on_stop(stopping: trio.Event, scope: trio.CancelScope) -> None
     scope.cancel()
 
 
-class Reaper:
-    """Returns jobs whose worker died to the queue, and due retries too.
-
-    ``sweep()`` is one round; ``run_reaper`` calls it every second or so. A
-    job just moved by ``BLMOVE`` has no heartbeat for an instant, so only a
-    job seen without one for a whole ``visibility`` period (by ``clock``)
-    is put back.
-    """
-
-    def __init__(
-        self,
-        queue: JobQueue,
-        visibility: float,
-        *,
-        clock: Callable[[], float] = trio.current_time,
-    ) -> None:
-        self.queue = queue
-        self.visibility = visibility
-        self.clock = clock
-        self._missing_since: dict[str, float] = {}
-
-    async def sweep(self) -> int:
-        """One round; returns how many jobs were put back."""
-        queue = self.queue
-        await queue.promote_due()
-        now = self.clock()
-        seen = set()
-        reaped = 0
-        for job in await queue.in_progress():
-            seen.add(job.raw)
-            if await queue.has_heartbeat(job):
-                self._missing_since.pop(job.raw, None)
-                continue
-            first = self._missing_since.setdefault(job.raw, now)
-            if now - first >= self.visibility and await queue.release(job):
-                self._missing_since.pop(job.raw, None)
-                reaped += 1
-                metrics.JOBS.labels(outcome="reaped").inc()
-                log.warning(
-                    "job without heartbeat returned to the queue",
-                    extra={"job_id": job.job_id, "book_id": job.book_id},
-                )
-        for raw in list(self._missing_since):
-            if raw not in seen:
-                del self._missing_since[raw]
-        for name, depth in (await queue.depths()).items():
-            metrics.QUEUE_DEPTH.labels(list=name).set(depth)
-        return reaped
-
-
 async def run_reaper(
     queue: JobQueue,
     stopping: trio.Event,
     visibility: float,
     *,
-    clock: Callable[[], float] = trio.current_time,
+    clock: Callable[[], float] | None = None,
+    store: Store | None = None,
     books: BookSweeper | None = None,
 ) -> None:
-    """Sweep (requeue lapsed jobs, promote due retries, sample depths) until
-    stopped; with ``books``, also repair books left without a live job."""
-    reaper = Reaper(queue, visibility, clock=clock)
+    """Sweep (reclaim stranded jobs, promote due retries, sample depths) until
+    stopped, then hand the lease on. ``store``: where a job dead-lettered by
+    the reaper marks its book ``failed``; ``books``: the sweeper run after
+    each round while this process holds the lease."""
+    reaper = Reaper(queue, visibility, clock=clock, store=store)
     while not stopping.is_set():
         try:
             with trio.move_on_after(REAPER_ROUND_TIMEOUT):
                 await reaper.sweep()
         except RedisUnavailable:
-            pass
+            pass  # the depths exported stay, and their age says how stale
         if books is not None:
-            await books.maybe_sweep()  # its own interval and deadline; never raises
+            if reaper.holds_lease:
+                await books.maybe_sweep()  # its own interval and deadline; never raises
+            else:
+                books.forget()  # another process sweeps; what this one saw goes stale
         with trio.move_on_after(min(REAPER_INTERVAL, visibility / 4)):
             await stopping.wait()
+    # Shielded: a stopping worker still hands the lease on (else it lapses).
+    with (
+        trio.CancelScope(shield=True),
+        trio.move_on_after(ACK_TIMEOUT),
+        contextlib.suppress(RedisUnavailable),
+    ):
+        await reaper.resign()

@@ -8,6 +8,7 @@ Usage::
     async with responder.stream(prompt) as tokens:
         async for token in tokens:
             ...
+        tokens.finish_reason                  # "stop", "length", ... (None: not said)
     await responder.aclose()
 
     completer = completer_of(responder)       # None offline: persona refinement skipped
@@ -23,12 +24,13 @@ from __future__ import annotations
 import logging
 
 from falsafa.config import Settings
-from falsafa.llm.base import Completer, LLMError, Responder
+from falsafa.llm.base import PUBLIC_MESSAGES, Completer, LLMError, Responder, TokenStream
 from falsafa.llm.client import LLMResponder
 from falsafa.llm.offline import OfflineResponder, compose_offline_reply
 from falsafa.llm.prompt import REPLY_MAX_TOKENS, REPLY_TEMPERATURE, Prompt
 
 __all__ = [
+    "PUBLIC_MESSAGES",
     "REPLY_MAX_TOKENS",
     "REPLY_TEMPERATURE",
     "Completer",
@@ -37,6 +39,7 @@ __all__ = [
     "OfflineResponder",
     "Prompt",
     "Responder",
+    "TokenStream",
     "completer_of",
     "compose_offline_reply",
     "open_responder",

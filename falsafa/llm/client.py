@@ -30,22 +30,30 @@ import trio
 
 from falsafa import metrics
 from falsafa.config import Settings
-from falsafa.llm.base import LLMError
+from falsafa.llm.base import LLMError, TokenStream
 from falsafa.llm.prompt import Prompt
-from falsafa.llm.sse import DONE_SENTINEL, StreamError, parse_openai_line
+from falsafa.llm.sse import DONE_SENTINEL, Finish, StreamError, parse_openai_line
 from falsafa.llm.upstream import UpstreamError, UpstreamPool, proxy_applies
 
 __all__ = ["LLMResponder"]
 
 log = logging.getLogger("falsafa.responder")
 
-# Seconds. Reading is bounded by FALSAFA_LLM_TIMEOUT / FALSAFA_LLM_IDLE_TIMEOUT.
+# Seconds. Reading is bounded by FALSAFA_LLM_TIMEOUT (request to first
+# content token) and FALSAFA_LLM_IDLE_TIMEOUT (between content tokens).
 CONNECT_TIMEOUT = 5.0
 WRITE_TIMEOUT = 10.0
 POOL_TIMEOUT = 5.0
 CLOSE_TIMEOUT = 1.0
 # After ``[DONE]`` the body's end usually follows at once; wait this long for it.
 DRAIN_TIMEOUT = 0.5
+# After a finish_reason, ``[DONE]`` and the body's end usually follow at once;
+# waiting longer would delay ``done`` (the reply is complete): the connection
+# is closed instead of reused.
+FINISH_DRAIN_TIMEOUT = 0.02
+# How much of an error answer's body is logged, and how long it may take.
+ERROR_BODY_BYTES = 2048
+ERROR_BODY_TIMEOUT = 1.0
 # Keep-alive connections kept for the next reply, and how long one may idle.
 IDLE_CONNECTIONS = 100
 IDLE_EXPIRY = 5.0
@@ -54,12 +62,29 @@ _EOL = (b"\n", b"\r")
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
-async def _drain(chunks: AsyncIterator[bytes]) -> None:
+async def _drain(chunks: AsyncIterator[bytes], timeout: float) -> None:
     # Reading the body's end lets the connection be reused. Bounded: a
     # server that keeps it open only costs that connection.
-    with trio.move_on_after(DRAIN_TIMEOUT):
+    with trio.move_on_after(timeout):
         async for _ in chunks:
             pass
+
+
+async def _error_text(chunks: AsyncIterator[bytes], api_key: str) -> str:
+    """The start of an error answer's body, for the log (never the client),
+    without the API key: a 401 body may quote it."""
+    text = b""
+    with trio.move_on_after(ERROR_BODY_TIMEOUT):
+        async for chunk in chunks:
+            text += chunk
+            if len(text) >= ERROR_BODY_BYTES:
+                break
+    detail = text[:ERROR_BODY_BYTES].decode("utf-8", "replace")
+    return detail.replace(api_key, "***") if api_key else detail
+
+
+def _no_answer(timeout: float) -> str:
+    return f"no content token within {timeout} s of the request"
 
 
 class LLMResponder:
@@ -97,9 +122,11 @@ class LLMResponder:
             self.http = httpx.AsyncClient(
                 base_url=settings.openai_base_url.rstrip("/") + "/",
                 headers=headers,
+                # A backstop only: the reply's own deadlines (``_tokens``)
+                # come first, and are not reset by comment bytes.
                 timeout=httpx.Timeout(
                     connect=CONNECT_TIMEOUT,
-                    read=settings.llm_idle_timeout,
+                    read=max(settings.llm_timeout, settings.llm_idle_timeout),
                     write=WRITE_TIMEOUT,
                     pool=POOL_TIMEOUT,
                 ),
@@ -119,7 +146,7 @@ class LLMResponder:
                 idle_expiry=IDLE_EXPIRY,
             )
 
-    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[TokenStream]:
         settings = self.settings
         body = _dumps(
             {
@@ -138,53 +165,79 @@ class LLMResponder:
         return self._stream_httpx(body)
 
     @contextlib.asynccontextmanager
-    async def _stream_lean(self, body: bytes) -> AsyncIterator[AsyncIterator[str]]:
+    async def _stream_lean(self, body: bytes) -> AsyncIterator[TokenStream]:
         assert self.upstream is not None
+        # The first-token deadline runs from here, headers included.
+        first_token_by = trio.current_time() + self.settings.llm_timeout
         try:
-            response = await self.upstream.post(
-                "chat/completions", body, answer_timeout=self.settings.llm_timeout
-            )
+            with trio.fail_at(first_token_by):
+                response = await self.upstream.post(
+                    "chat/completions", body, answer_timeout=self.settings.llm_timeout
+                )
             del body  # sent: not kept while the reply streams
         except trio.TooSlowError:
-            raise LLMError("the language model did not answer in time", "timeout") from None
+            raise LLMError("timeout", _no_answer(self.settings.llm_timeout)) from None
         except UpstreamError as exc:
-            raise LLMError(f"the language model is unreachable: {exc}", "connection") from None
+            raise LLMError("connection", str(exc)) from None
         try:
             if response.status >= 400:
-                raise LLMError(f"the language model answered HTTP {response.status}", "status")
-            yield self._tokens(response.body(idle_timeout=self.settings.llm_idle_timeout))
+                detail = await _error_text(response.body(), self.settings.openai_api_key)
+                raise LLMError("status", detail, status=response.status)
+            stream = TokenStream()
+            stream.tokens = self._tokens(response.body(), stream, first_token_by)
+            yield stream
         finally:
             # Closing drops the upstream connection when the stream is cut
             # short (shielded inside), so a cancelled chat closes it at once.
             await response.aclose()
 
     @contextlib.asynccontextmanager
-    async def _stream_httpx(self, body: bytes) -> AsyncIterator[AsyncIterator[str]]:
+    async def _stream_httpx(self, body: bytes) -> AsyncIterator[TokenStream]:
         assert self.http is not None
         request = self.http.build_request("POST", "chat/completions", content=body)
+        first_token_by = trio.current_time() + self.settings.llm_timeout
         try:
-            with trio.fail_after(self.settings.llm_timeout):
+            with trio.fail_at(first_token_by):
                 response = await self.http.send(request, stream=True)
         except trio.TooSlowError:
-            raise LLMError("the language model did not answer in time", "timeout") from None
+            raise LLMError("timeout", _no_answer(self.settings.llm_timeout)) from None
         except httpx.HTTPError as exc:
-            raise LLMError(
-                f"the language model is unreachable: {type(exc).__name__}", "connection"
-            ) from None
+            raise LLMError("connection", f"{type(exc).__name__}: {exc}") from None
         try:
             if response.status_code >= 400:
-                raise LLMError(f"the language model answered HTTP {response.status_code}", "status")
-            yield self._tokens(response.aiter_raw())
+                detail = await _error_text(response.aiter_raw(), self.settings.openai_api_key)
+                raise LLMError("status", detail, status=response.status_code)
+            stream = TokenStream()
+            stream.tokens = self._tokens(response.aiter_raw(), stream, first_token_by)
+            yield stream
         finally:
             with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
                 await response.aclose()
 
-    async def _tokens(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
+    async def _tokens(
+        self, chunks: AsyncIterator[bytes], stream: TokenStream, deadline: float
+    ) -> AsyncIterator[str]:
         # Bytes straight from the transport, split and parsed here: the SDK's
         # line iterator decodes to text and splits in Python per chunk.
+        #
+        # Two deadlines, one at a time: until the first content token, the
+        # first-token deadline (from the request); then the idle deadline,
+        # pushed back only when content is parsed. Comment lines, role-only
+        # and empty deltas do not push it: a server sending ``: ping`` every
+        # second must not hold a reply (its stream slot, its session lock)
+        # for ever. Each read gets a cancel scope at the current deadline: an
+        # async generator cannot hold one across its yields.
+        idle = self.settings.llm_idle_timeout
+        receive = chunks.__anext__
         pending = b""
+        began = False
         try:
-            async for chunk in chunks:
+            while True:
+                try:
+                    with trio.fail_at(deadline):
+                        chunk = await receive()
+                except StopAsyncIteration:
+                    break
                 if pending:
                     chunk = pending + chunk
                     pending = b""
@@ -197,32 +250,51 @@ class LLMResponder:
                     item = parse_openai_line(line)
                     if item is None:
                         continue
-                    if item is DONE_SENTINEL:
-                        await _drain(chunks)
+                    if item.__class__ is str:
+                        if item:
+                            began = True
+                            yield item
+                            # From the moment the consumer asks for more: a
+                            # slow client is not a silent model.
+                            deadline = trio.current_time() + idle
+                        continue
+                    # Complete at the first finish_reason or [DONE]: a server
+                    # may pause long between the two (18 s seen on LiteLLM).
+                    if isinstance(item, Finish):
+                        stream.finish_reason = item.reason
+                        if item.content:
+                            yield item.content
+                        await _drain(chunks, FINISH_DRAIN_TIMEOUT)
                         return
-                    if item:
-                        yield item  # type: ignore[misc]
-            if pending and parse_openai_line(pending) is DONE_SENTINEL:
-                return
-            raise LLMError("the language model's stream ended early", "dropped")
+                    await _drain(chunks, DRAIN_TIMEOUT)  # DONE_SENTINEL
+                    return
+            if pending:
+                item = parse_openai_line(pending)
+                if isinstance(item, Finish):
+                    stream.finish_reason = item.reason
+                    if item.content:
+                        yield item.content
+                    return
+                if item is DONE_SENTINEL:
+                    return
+            raise LLMError("dropped", "the stream ended without [DONE] or a finish_reason")
         except StreamError as exc:
-            raise LLMError(str(exc), "dropped") from None
+            kind = "stream_error" if str(exc).startswith("LLM stream error") else "dropped"
+            raise LLMError(kind, str(exc)) from None
         except trio.TooSlowError:
-            raise LLMError("the language model went silent mid-reply", "timeout") from None
+            if began:
+                raise LLMError("idle", f"no content for {idle} s mid-reply") from None
+            raise LLMError("timeout", _no_answer(self.settings.llm_timeout)) from None
         except UpstreamError as exc:
-            raise LLMError(f"the language model's stream broke: {exc}", "dropped") from None
+            raise LLMError("dropped", str(exc)) from None
         except Exception as exc:
             if isinstance(exc, LLMError):
                 raise
-            if isinstance(exc, httpx.ReadTimeout):
-                raise LLMError("the language model went silent mid-reply", "timeout") from None
             # Transport errors from the layers below httpx share no base class we import.
             if isinstance(exc, OSError) or type(exc).__module__.startswith(
                 ("httpx", "httpcore", "h11", "anyio")
             ):
-                raise LLMError(
-                    f"the language model's stream broke: {type(exc).__name__}", "dropped"
-                ) from None
+                raise LLMError("dropped", f"{type(exc).__name__}: {exc}") from None
             raise
 
     async def complete(
@@ -240,7 +312,7 @@ class LLMResponder:
                 )
         except (openai.APIError, trio.TooSlowError) as exc:
             metrics.LLM_ERRORS.labels(kind="completion").inc()
-            raise LLMError(str(exc) or type(exc).__name__, "status") from None
+            raise LLMError("completion", f"{type(exc).__name__}: {exc}") from None
         return (result.choices[0].message.content or "").strip()
 
     async def aclose(self) -> None:

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import trio
 
+from falsafa.llm.base import TokenStream
 from falsafa.llm.prompt import Prompt
 
 __all__ = ["OfflineResponder", "compose_offline_reply"]
@@ -44,18 +45,21 @@ class OfflineResponder:
 
     name = "offline"
 
-    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+    def stream(self, prompt: Prompt) -> contextlib.AbstractAsyncContextManager[TokenStream]:
         return self._stream(compose_offline_reply(prompt))
 
     @contextlib.asynccontextmanager
-    async def _stream(self, reply: str) -> AsyncIterator[AsyncIterator[str]]:
-        yield self._tokens(reply)
+    async def _stream(self, reply: str) -> AsyncIterator[TokenStream]:
+        stream = TokenStream()
+        stream.tokens = self._tokens(reply, stream)
+        yield stream
 
-    async def _tokens(self, reply: str) -> AsyncIterator[str]:
+    async def _tokens(self, reply: str, stream: TokenStream) -> AsyncIterator[str]:
         for token in re.findall(r"\S+\s*", reply):
             # Yield to the scheduler between tokens, as a network stream would.
             await trio.lowlevel.checkpoint()
             yield token
+        stream.finish_reason = "stop"
 
     async def aclose(self) -> None:
         return None

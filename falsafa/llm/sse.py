@@ -5,33 +5,71 @@ Usage::
     parse_openai_line(b'data: {"choices": [{"delta": {"content": "Hi"}}]}')   # "Hi"
     parse_openai_line(b"data: [DONE]") is DONE_SENTINEL                       # True
     parse_openai_line(b": ping")                                              # None
+    parse_openai_line(b'data: {"choices": [{"delta": {"content": "."},'
+                      b' "finish_reason": "length"}]}')     # Finish("length", ".")
+    finish_label("tool_calls"), finish_label("eos")         # "tool_calls", "other"
 
 It is on the hot path of every relayed token, so it avoids building the
-SDK's chunk objects and only does what is needed to find ``delta.content``.
+SDK's chunk objects and only does what is needed to find ``delta.content``
+and ``finish_reason``. What real servers send besides tokens is read as
+nothing: comment lines (``: ping``, ``: OPENROUTER PROCESSING``), role-only
+and empty deltas, usage chunks with or without ``choices``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
-__all__ = ["DONE_SENTINEL", "StreamError", "parse_openai_line"]
+__all__ = [
+    "DONE_SENTINEL",
+    "FINISH_REASONS",
+    "Finish",
+    "StreamError",
+    "finish_label",
+    "parse_openai_line",
+]
 
 DONE_SENTINEL = object()
+
+# The finish reasons OpenAI documents, and what OpenAI-compatible servers
+# commonly add. Anything else is counted and saved as ``other``: the value
+# labels a metric and fills a column, so it comes from this fixed set.
+FINISH_REASONS: Final = frozenset(
+    {"stop", "length", "content_filter", "tool_calls", "function_call", "other"}
+)
 
 _loads = json.loads
 
 
 class StreamError(Exception):
-    """The LLM's stream said something other than tokens (an error object)."""
+    """The LLM's stream said something other than tokens (an error object,
+    malformed JSON). The message is upstream detail: for logs only."""
 
 
-def parse_openai_line(line: str | bytes) -> str | object | None:
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """A chunk with a ``finish_reason``: the reply is complete. ``content``
+    is text the same chunk carried ("" when none)."""
+
+    reason: str
+    content: str = ""
+
+
+def finish_label(reason: str) -> str:
+    """``reason`` if it is one of ``FINISH_REASONS``, else ``other``."""
+    return reason if reason in FINISH_REASONS else "other"
+
+
+def parse_openai_line(line: str | bytes) -> str | Finish | object | None:
     """One line of an OpenAI chat-completions stream (text, or UTF-8 bytes).
 
-    Returns the content text of a chunk (possibly ""), ``DONE_SENTINEL`` for
-    ``data: [DONE]``, or None for lines that carry nothing (comments, blank
-    lines, other fields). Raises ``StreamError`` for an in-stream error.
+    Returns the content text of a chunk (possibly ""), a ``Finish`` for a
+    chunk with a ``finish_reason``, ``DONE_SENTINEL`` for ``data: [DONE]``,
+    or None for lines that carry nothing (comments, blank lines, other
+    fields, chunks without choices). Raises ``StreamError`` for an in-stream
+    error or a payload that is not a JSON object.
     """
     raw = line.encode() if isinstance(line, str) else line
     if not raw.startswith(b"data:"):
@@ -44,15 +82,19 @@ def parse_openai_line(line: str | bytes) -> str | object | None:
     try:
         doc: Any = _loads(payload)
     except ValueError:
-        raise StreamError("malformed JSON in LLM stream") from None
+        raise StreamError(f"malformed JSON in LLM stream: {payload[:200]!r}") from None
     if not isinstance(doc, dict):
-        raise StreamError("unexpected LLM stream payload")
+        raise StreamError(f"unexpected LLM stream payload: {payload[:200]!r}")
     if "error" in doc:
-        error = doc["error"]
-        message = error.get("message") if isinstance(error, dict) else str(error)
-        raise StreamError(f"LLM stream error: {message}")
+        raise StreamError(f"LLM stream error: {json.dumps(doc['error'])[:500]}")
     try:
-        content = doc["choices"][0]["delta"].get("content")
+        choice = doc["choices"][0]
+        # Some servers leave ``delta`` out of the finishing chunk.
+        content = (choice.get("delta") or {}).get("content")
+        reason = choice.get("finish_reason")
     except (KeyError, IndexError, TypeError, AttributeError):
         return None
-    return content if isinstance(content, str) else None
+    text = content if isinstance(content, str) else ""
+    if reason:
+        return Finish(finish_label(str(reason)), text)
+    return text if isinstance(content, str) else None

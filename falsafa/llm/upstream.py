@@ -28,7 +28,7 @@ applies (``proxy_applies``).
 
 Errors: ``UpstreamError`` (connect, TLS, protocol, connection lost),
 ``trio.TooSlowError`` for the connect and answer timeouts and for a body
-silent for ``idle_timeout``. A response left before its end closes its
+silent for ``idle_timeout`` (when given). A response left before its end closes its
 connection, shielded, so a cancelled chat never leaves one half-read.
 """
 
@@ -87,7 +87,11 @@ class UpstreamResponse:
         self._pool = pool
         self._conn: _Connection | None = conn
 
-    async def body(self, *, idle_timeout: float) -> AsyncIterator[bytes]:
+    async def body(self, *, idle_timeout: float | None = None) -> AsyncIterator[bytes]:
+        """The body's bytes as they arrive. ``idle_timeout`` bounds each read
+        (``trio.TooSlowError``); None leaves the bound to the caller, which
+        the responder does: its deadlines move only on parsed content, where
+        any byte (a comment line) would renew a per-read timeout."""
         conn = self._conn
         if conn is None:
             return
@@ -101,10 +105,13 @@ class UpstreamResponse:
                     raise UpstreamError("connection closed mid-reply") from None
                 raise UpstreamError(f"invalid answer: {exc}") from None
             if event is h11.NEED_DATA:
-                # One cancel scope per read: an async generator cannot hold
-                # one across its yields.
-                with trio.fail_after(idle_timeout):
+                if idle_timeout is None:
                     data = await _receive(conn.stream)
+                else:
+                    # One cancel scope per read: an async generator cannot
+                    # hold one across its yields.
+                    with trio.fail_after(idle_timeout):
+                        data = await _receive(conn.stream)
                 eof = not data
                 parser.receive_data(data)
             elif isinstance(event, h11.Data):

@@ -120,6 +120,7 @@ def message_from_row(row: Row) -> Message:
         status=cast(MessageStatus, row["status"]),
         created_at=_dt(row["created_at"]),
         reading_offset=_optional(row, "reading_offset"),
+        finish_reason=_optional(row, "finish_reason"),
     )
 
 

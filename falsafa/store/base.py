@@ -179,6 +179,9 @@ class Message:
     created_at: datetime | None = None
     # Where the reader was (a book offset; None: no position, the whole book).
     reading_offset: int | None = None
+    # Why the model stopped (a reply's; one of falsafa.llm.sse.FINISH_REASONS):
+    # "length" and "content_filter" mean the text was cut. None: not said.
+    finish_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,8 @@ class Exchange:
     # Where the reader was when it was said; history at an earlier position
     # leaves it out (None: no position given, after every position).
     reading_offset: int | None = None
+    # Why the model stopped (see ``Message.finish_reason``), saved on the reply.
+    finish_reason: str | None = None
 
 
 def character_uuid(book_id: uuid.UUID, key: str) -> uuid.UUID:

@@ -129,7 +129,8 @@ CREATE TABLE IF NOT EXISTS messages (
     status TEXT NOT NULL DEFAULT 'complete'
         CHECK (status IN ('complete', 'interrupted', 'failed')),
     created_at TEXT NOT NULL,
-    reading_offset INTEGER -- where the reader was; NULL: no position given
+    reading_offset INTEGER, -- where the reader was; NULL: no position given
+    finish_reason TEXT -- why the model stopped ('length': cut); NULL: not said
 );
 CREATE INDEX IF NOT EXISTS messages_session_created_idx ON messages (session_id, created_at);
 
@@ -243,8 +244,11 @@ def _migrate(conn: sqlite3.Connection) -> None:
     conn.executescript(_PROGRESS_FOLLOWS_STATUS)
     if "cast_list" not in columns:
         conn.execute("ALTER TABLE books ADD COLUMN cast_list TEXT")
-    if "reading_offset" not in {row[1] for row in conn.execute("PRAGMA table_info(messages)")}:
+    message_columns = {row[1] for row in conn.execute("PRAGMA table_info(messages)")}
+    if "reading_offset" not in message_columns:
         conn.execute("ALTER TABLE messages ADD COLUMN reading_offset INTEGER")
+    if "finish_reason" not in message_columns:
+        conn.execute("ALTER TABLE messages ADD COLUMN finish_reason TEXT")
     if "layout" not in columns:
         # The layout used to travel in each character's facts["book"].
         conn.executescript(
@@ -653,6 +657,7 @@ class SqliteStore:
                 exchange.user_message,
                 "complete",
                 exchange.reading_offset,
+                None,
                 now,
             ),
             # one microsecond later, so the reply always sorts after its question
@@ -663,6 +668,7 @@ class SqliteStore:
                 exchange.reply,
                 exchange.status,
                 exchange.reading_offset,
+                exchange.finish_reason,
                 now + timedelta(microseconds=1),
             ),
         ]
@@ -676,11 +682,12 @@ class SqliteStore:
             # created_at is kept on conflict: a retry updates the reply in place.
             conn.executemany(
                 """INSERT INTO messages (id, session_id, role, content, status,
-                       reading_offset, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                       reading_offset, finish_reason, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (id) DO UPDATE SET
-                       content = excluded.content, status = excluded.status""",
-                [(*r[:6], _ts(r[6])) for r in rows],
+                       content = excluded.content, status = excluded.status,
+                       finish_reason = excluded.finish_reason""",
+                [(*r[:7], _ts(r[7])) for r in rows],
             )
 
         await self._run(lambda conn: self._write(conn, w))

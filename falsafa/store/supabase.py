@@ -438,6 +438,7 @@ class SupabaseStore:
             "p_reply": exchange.reply,
             "p_status": exchange.status,
             "p_reading_offset": exchange.reading_offset,
+            "p_finish_reason": exchange.finish_reason,
         }
 
         async def w(c: AsyncClient) -> None:

@@ -27,6 +27,9 @@ class FakeLocks:
             raise RedisUnavailable("down")
         return [self.alive.get(lock.key, True) for lock in locks]
 
+    async def confirm(self, lock: SessionLock) -> bool:
+        return (await self.renew_many([lock]))[0]
+
 
 def keeper_for(fake: FakeLocks, nursery: trio.Nursery) -> LockKeeper:
     return LockKeeper(fake, nursery)  # type: ignore[arg-type]
@@ -70,6 +73,36 @@ async def test_redis_down_for_a_ttl_loses_the_lock(autojump_clock: trio.abc.Cloc
         assert 4.0 <= trio.current_time() <= 5.1
 
 
+async def test_ownership_is_checked_every_second_whatever_the_ttl(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    fake = FakeLocks(ttl=30.0)
+    async with trio.open_nursery() as nursery:
+        keeper = keeper_for(fake, nursery)
+        fake.alive["a"] = False
+        with keeper.hold(SessionLock("a", "t")) as a, a.scope:
+            await trio.sleep(60)
+        # lost at the first check, not at a renewal 10 s in
+        assert a.lost and trio.current_time() < 1.1
+    assert len(fake.batches) == 1
+
+
+async def test_still_ours_is_the_fence_before_a_save(autojump_clock: trio.abc.Clock) -> None:
+    fake = FakeLocks(ttl=3.0)
+    async with trio.open_nursery() as nursery:
+        keeper = keeper_for(fake, nursery)
+        with keeper.hold(SessionLock("a", "t")) as a, keeper.hold(SessionLock("b", "t")) as b:
+            assert await keeper.still_ours(a)
+            fake.alive["b"] = False
+            assert not await keeper.still_ours(b) and b.lost
+            assert not await keeper.still_ours(b)  # lost stays lost
+            # Redis unreachable: ours while confirmed within the TTL, then not.
+            fake.down = True
+            assert await keeper.still_ours(a)
+            await trio.sleep(3.0)
+            assert not await keeper.still_ours(a)
+
+
 async def test_renew_many_with_redis(redis_url: str, redis_client: object) -> None:
     from falsafa.redisio import RedisIO
 
@@ -82,6 +115,7 @@ async def test_renew_many_with_redis(redis_url: str, redis_client: object) -> No
         await redis.call(lambda r: r.set(theirs.key, "someone else"))
         assert await locks.renew_many([mine, theirs]) == [True, False]
         assert await locks.renew_many([]) == []
+        assert await locks.confirm(mine) and not await locks.confirm(theirs)
         await locks.release(mine)
     finally:
         redis.close()

@@ -11,7 +11,7 @@ import redis
 import trio
 
 from falsafa.config import Settings
-from falsafa.jobs.queue import JobQueue, ProcessingJob, backoff_seconds
+from falsafa.jobs.queue import BookClaim, JobQueue, ProcessingJob, backoff_seconds
 from falsafa.redisio import RedisIO, RedisUnavailable
 from tests.support import blocked_clients, until_blocked
 
@@ -42,6 +42,30 @@ async def test_one_live_job_per_book(queue: JobQueue, redis_client: redis.Redis)
     first, created = await queue.enqueue("b1", "u1", "u", "t")
     second, created_again = await queue.enqueue("b1", "u1", "u", "t")
     assert (created, created_again, first == second) == (True, False, True)
+    assert redis_client.llen("processing_queue") == 1
+
+
+async def test_a_book_claim_is_pushed_once_abandoned_or_lapses(
+    queue: JobQueue, redis_client: redis.Redis
+) -> None:
+    claim = await queue.claim_book("b1", hold=60)
+    assert claim.created
+    # Claimed, not yet queued: a duplicate gets the same id and nothing to do.
+    assert await queue.claim_book("b1", hold=60) == BookClaim(claim.job_id, created=False)
+    job = queue.new_job(claim.job_id, "b1", "u1", "u")
+    assert await queue.push(job, "t") and not await queue.push(job, "t"), "queued once"
+    await queue.abandon("b1", claim.job_id)  # a cancel after the push: nothing undone
+    assert await queue.existing_job("b1") == claim.job_id
+    assert redis_client.llen("processing_queue") == 1
+
+    given_back = await queue.claim_book("b2", hold=60)
+    await queue.abandon("b2", given_back.job_id)
+    assert (await queue.claim_book("b2", hold=60)).created, "the book is free again"
+    lapsed = await queue.claim_book("b3", hold=0.05)
+    await trio.sleep(0.1)  # its holder died mid-download
+    assert (await queue.claim_book("b3", hold=60)).created
+    late = queue.new_job(lapsed.job_id, "b3", "u1", "u")
+    assert not await queue.push(late, "t"), "a lapsed claim queues nothing"
     assert redis_client.llen("processing_queue") == 1
 
 

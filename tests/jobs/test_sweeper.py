@@ -8,24 +8,30 @@ moves. Scenarios: a book whose dead job's failure was never written becomes
 from its file, or ``failed`` when the file cannot be fetched; books with a
 live job, a pending book the frontend has not submitted yet, and jobless
 books inside the grace period are left alone; a store
-that is down is waited out and the repair lands once it is back.
+that is down is waited out and the repair lands once it is back; in a
+worker's reaper loop, the sweeper acts only while that process holds the
+reaper's lease.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 import redis
+import trio
 
 from falsafa import metrics
 from falsafa.config import Settings
 from falsafa.jobs.intake import Intake
 from falsafa.jobs.queue import JobQueue
+from falsafa.jobs.reaper import Reaper
 from falsafa.jobs.sweeper import BookSweeper
+from falsafa.jobs.worker import run_reaper
 from falsafa.redisio import RedisIO
 from falsafa.store import Book, BookStatus, SqliteStore, Store
 from tests.peers.postgrest import PostgrestPeer
@@ -174,3 +180,25 @@ async def test_a_store_that_is_down_is_waited_out(
     assert await parts.sweeper.maybe_sweep() >= 1
     assert await parts.status(stuck) == ("failed", "extraction crashed")
     await store.aclose()
+
+
+async def test_only_the_process_holding_the_reaper_lease_sweeps(parts: Parts) -> None:
+    stuck = await parts.book("processing")
+    await parts.dead_job(stuck, "extraction crashed")
+    sweeper = BookSweeper(parts.store, parts.queue, parts.sweeper.intake, grace=0.0, interval=0.0)
+    other = Reaper(parts.queue, 4.0, lease=600.0)  # another worker process's reaper
+    await other.sweep()
+    assert other.holds_lease
+    stopping = trio.Event()
+    async with trio.open_nursery() as nursery:
+        # Rounds every second (a quarter of the visibility timeout).
+        nursery.start_soon(partial(run_reaper, books=sweeper), parts.queue, stopping, 4.0)
+        await trio.sleep(2.5)
+        assert await parts.status(stuck) == ("processing", None), "swept without the lease"
+        await other.resign()
+        for _ in range(50):  # within ten seconds
+            if (await parts.status(stuck))[0] == "failed":
+                break
+            await trio.sleep(0.2)
+        stopping.set()
+    assert await parts.status(stuck) == ("failed", "extraction crashed")

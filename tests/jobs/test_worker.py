@@ -142,9 +142,11 @@ async def test_event_loop_stays_responsive_during_extraction(
             await trio.sleep(0.05)
         still = await service.services.store.get_book(book.id)
     assert still is not None and still.processing_status == "processing", "measured mid-extraction"
-    # The extraction runs in another process; the loop answers as if idle.
-    assert statistics.median(latencies) < 0.05, latencies
-    assert max(latencies) < 0.25, latencies
+    # The extraction runs in another process; the loop answers as if idle. An
+    # extraction on the loop would hold it for seconds; the bounds leave room
+    # for a machine busy with other work (the latency figures: bench/loop_health.py).
+    assert statistics.median(latencies) < 0.1, latencies
+    assert max(latencies) < 1.0, latencies
 
 
 async def test_job_failing_three_times_is_dead_lettered_and_book_failed(

@@ -7,6 +7,8 @@ Usage::
         llm.script(tokens=["Hel", "lo", " 🌍"], first_token_delay=0.05, token_delay=0.01)
         llm.script(status=429, retry_after=2)     # the request after that: rate limited
         llm.script(tokens=["a", "b", "c"], drop_after=2)   # TCP closed after 2 tokens
+        llm.script(first_token_delay=20, ping_interval=0.5)  # `: ping` lines, no token
+        llm.script(done_delay=math.inf)           # finish_reason, then silence
         llm.default = Script(tokens=["fine"])     # when no script is queued
         ...
         llm.requests[0].messages                  # the prompt the client sent
@@ -24,6 +26,15 @@ token, a role chunk first and a ``finish_reason`` chunk last, then ``data:
 Both need ``Authorization: Bearer ...`` (401 with OpenAI's error body
 otherwise). Errors have OpenAI's shape: ``{"error": {"message", "type",
 "param", "code"}}``.
+
+What real servers send besides that, as script options (see ``Script``):
+comment lines before and between tokens (``ping_interval``), a first chunk
+with the role and the first token together (``role_with_content``), a usage
+chunk with non-empty ``choices`` (``usage_with_choices``), an error object
+inside the stream with a string ``code`` and no ``[DONE]`` after it
+(``stream_error``), every event in an HTTP chunk of its own with ``[DONE]``
+apart (``done_apart``), and a pause or silence after the finish chunk
+(``done_delay``).
 
 Tokens are paced against absolute deadlines (first token at
 ``first_token_delay`` after the request, then one per ``token_delay``, each
@@ -112,15 +123,40 @@ class Script:
     stall_after: int | None = None
     """Stop after this many tokens and hang, connection open, until the client leaves."""
     finish_reason: str = "stop"
+    ping_interval: float | None = None
+    """Send a ``: ping`` comment line every this many seconds from the headers
+    on, before and between tokens and while stalled (LiteLLM's keepalive;
+    OpenRouter sends ``: OPENROUTER PROCESSING``). The stream is then written
+    by its own task instead of the pacer."""
+    role_with_content: bool = False
+    """The first chunk carries the role and the first token together, with no
+    role-only chunk before it."""
+    usage_with_choices: bool = False
+    """After the finish chunk, a usage chunk whose ``choices`` is not empty
+    (an empty delta, ``finish_reason: null``), asked for or not."""
+    stream_error: str | None = None
+    """After the tokens, ``data: {"error": {"message": this, "type":
+    "server_error", "code": "upstream_error"}}`` and the body's end: no finish
+    chunk, no ``[DONE]``."""
+    done_apart: bool = False
+    """The finish chunk, the usage chunk and ``[DONE]`` each in an HTTP chunk of
+    its own (tokens always are), the body's end after them."""
+    done_delay: float = 0.0
+    """Seconds between the finish chunk and ``[DONE]`` (implies ``done_apart``);
+    ``math.inf``: no ``[DONE]`` ever comes and the connection stays open until
+    the client leaves (finish_reason, then silence)."""
     content: str | None = None
     """The non-streaming answer (default: the tokens joined)."""
 
     @cached_property
     def _token_events(self) -> list[bytes]:
-        return [
+        events = [
             b'"content":' + json.dumps(token, ensure_ascii=False).encode() + _TOKEN_TAIL
             for token in self.tokens
         ]
+        if self.role_with_content and events:
+            events[0] = b'"role":"assistant",' + events[0]
+        return events
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +191,10 @@ class StreamRecord:
     first_token_at: float | None = None
     completed: bool = False
     """The final chunk and ``[DONE]`` were sent."""
+    finish_sent: bool = False
+    """The chunk with the ``finish_reason`` was sent."""
+    pings_sent: int = 0
+    """``: ping`` comment lines sent (``Script.ping_interval``)."""
     dropped: bool = False
     stalled: bool = False
     client_closed: bool = False
@@ -303,6 +343,7 @@ class OpenAIPeer:
             return
         completion_id = _completion_id()
         await exchange.start(200, [*_SSE_HEADERS, ("x-request-id", _request_id())])
+        pings = _Pings(exchange, record, script.ping_interval, start + script.headers_delay)
         prefix = b'data: {"id":"%b","object":"chat.completion.chunk","created":%d,"model":%b,' % (
             completion_id.encode(),
             int(time.time()),
@@ -310,17 +351,15 @@ class OpenAIPeer:
         )
         prefix += b'"system_fingerprint":null,'
         head = prefix + b'"choices":[{"index":0,"delta":{'
-        await exchange.send(head + b'"role":"assistant","content":"","refusal":null' + _TOKEN_TAIL)
+        if not (script.role_with_content and script.tokens):
+            role = b'"role":"assistant","content":"","refusal":null'
+            await exchange.send(head + role + _TOKEN_TAIL)
         feed = _Feed(exchange, record, head, script, start + script.headers_delay)
         try:
-            action = feed.next_action()
-            while action == "token":
-                self._pacer.schedule(feed)
-                action = await feed.wait()
-                if action == "blocked":
-                    await exchange.send_frame(feed.pending)
-                    feed.advance()
-                    action = feed.next_action()
+            if script.ping_interval is not None:
+                action = await _write_pinging(feed, pings)
+            else:
+                action = await self._write_paced(feed)
         finally:
             feed.active = False
         if action == "drop":
@@ -328,19 +367,69 @@ class OpenAIPeer:
             await exchange.abort()
         if action == "stall":
             record.stalled = True
-            await trio.sleep_forever()
+            await pings.until(math.inf)
+        if script.stream_error is not None:
+            error = {
+                "message": script.stream_error,
+                "type": "server_error",
+                "param": None,
+                "code": "upstream_error",
+            }
+            await exchange.end(b"data: %b\n\n" % json.dumps({"error": error}).encode())
+            return
+        await self._finish(exchange, record, body, script, prefix, head, pings)
+
+    async def _write_paced(self, feed: _Feed) -> Action:
+        action = feed.next_action()
+        while action == "token":
+            self._pacer.schedule(feed)
+            action = await feed.wait()
+            if action == "blocked":
+                await feed.exchange.send_frame(feed.pending)
+                feed.advance()
+                action = feed.next_action()
+        return action
+
+    async def _finish(
+        self,
+        exchange: Exchange,
+        record: StreamRecord,
+        body: dict[str, Any],
+        script: Script,
+        prefix: bytes,
+        head: bytes,
+        pings: _Pings,
+    ) -> None:
         last = (
             head
             + b'},"logprobs":null,"finish_reason":%b}]}\n\n'
             % json.dumps(script.finish_reason).encode()
         )
+        usage = b""
         options = body.get("stream_options")
-        if isinstance(options, dict) and options.get("include_usage"):
-            usage = json.dumps(_usage(body, script.tokens)).encode()
-            last += prefix + b'"choices":[],"usage":%b}\n\n' % usage
+        if script.usage_with_choices or (
+            isinstance(options, dict) and options.get("include_usage")
+        ):
+            numbers = json.dumps(_usage(body, script.tokens)).encode()
+            choices = (
+                b'[{"index":0,"delta":{},"logprobs":null,"finish_reason":null}]'
+                if script.usage_with_choices
+                else b"[]"
+            )
+            usage = prefix + b'"choices":%b,"usage":%b}\n\n' % (choices, numbers)
+        if script.done_apart or script.done_delay:
+            await exchange.send(last)
+            record.finish_sent = True
+            await exchange.send(usage)
+            await pings.until(trio.current_time() + script.done_delay)
+            await exchange.send(_DONE)
+            record.completed = True
+            await exchange.end()
+            return
+        record.finish_sent = True
         record.completed = True  # before the write: the client may look as soon as it lands
         try:
-            await exchange.end(last + _DONE)
+            await exchange.end(last + usage + _DONE)
         except BaseException:
             record.completed = False
             raise
@@ -490,6 +579,40 @@ class _Pacer:
             self.schedule(feed)
         else:
             feed.notify(action)
+
+
+class _Pings:
+    """``: ping`` comment lines every ``interval`` seconds (None: none) while
+    the stream waits for its next event."""
+
+    def __init__(
+        self, exchange: Exchange, record: StreamRecord, interval: float | None, start: float
+    ) -> None:
+        self.exchange = exchange
+        self.record = record
+        self.interval = interval
+        self.next = start + interval if interval else math.inf
+
+    async def until(self, when: float) -> None:
+        """Sleep until ``when`` (``math.inf``: until cancelled), pinging when due."""
+        while self.interval and self.next < when:
+            await trio.sleep_until(self.next)
+            await self.exchange.send(b": ping\n\n")
+            self.record.pings_sent += 1
+            self.next += self.interval
+        await trio.sleep_until(when)
+
+
+async def _write_pinging(feed: _Feed, pings: _Pings) -> Action:
+    """Write the tokens from the stream's own task, pinging between them (the
+    pacer writes tokens only: a ping could land inside one of its frames)."""
+    action = feed.next_action()
+    while action == "token":
+        await pings.until(feed.deadline)
+        await feed.exchange.send(feed.head + feed.events[feed.index])
+        feed.advance()
+        action = feed.next_action()
+    return action
 
 
 @asynccontextmanager

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.reliability
 
 TIMEOUT = 0.5
 SILENT = "the language model went silent mid-reply"
+LATE = "the language model did not answer in time"
 
 
 @pytest.mark.parametrize(
@@ -42,15 +43,23 @@ SILENT = "the language model went silent mid-reply"
             "silent-before-headers",
             Script(headers_delay=10),
             0,
-            "the language model did not answer in time",
+            LATE,
             TIMEOUT + 0.5,
         ),
-        ("silent-before-first-token", Script(first_token_delay=10), 0, SILENT, TIMEOUT + 0.5),
+        ("silent-before-first-token", Script(first_token_delay=10), 0, LATE, TIMEOUT + 0.5),
+        (
+            # Comment lines are no content: they renew neither deadline.
+            "pinging-before-first-token",
+            Script(first_token_delay=10, ping_interval=0.1),
+            0,
+            LATE,
+            TIMEOUT + 0.5,
+        ),
         (
             "dropped-mid-stream",
             Script(tokens=["a", "b", "c", "d"], drop_after=2),
             2,
-            "the language model's stream broke: connection closed mid-reply",
+            "the language model's stream broke",
             0.5,
         ),
         (
@@ -59,6 +68,20 @@ SILENT = "the language model went silent mid-reply"
             2,
             SILENT,
             TIMEOUT + 0.5,
+        ),
+        (
+            "pinging-while-stalled",
+            Script(tokens=["a", "b", "c", "d"], stall_after=2, ping_interval=0.1),
+            2,
+            SILENT,
+            TIMEOUT + 0.5,
+        ),
+        (
+            "error-inside-the-stream",
+            Script(tokens=["a", "b"], stream_error="overloaded"),
+            2,
+            "the language model reported an error",
+            0.5,
         ),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
@@ -105,7 +128,10 @@ async def test_llm_fault_is_a_502_event_within_its_deadline(
     if record is not None and record.status == 200:
         with trio.fail_after(2):
             await record.ended.wait()
-        assert record.client_closed or record.dropped, "the upstream connection is closed"
+        # Closed by the client, dropped by the peer, or ended by the peer
+        # after its error object.
+        ended_by_peer = record.dropped or record.script.stream_error is not None
+        assert record.client_closed or ended_by_peer, "the upstream connection is closed"
     assert redis_client.get(lock_key(session.id)) is None
     messages = await service.services.store.recent_messages(session.id, 10)
     assert [(m.role, m.status) for m in messages] == [("user", "complete"), ("assistant", "failed")]

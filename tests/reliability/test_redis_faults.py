@@ -5,7 +5,10 @@ answers a ``code: 503`` SSE event, /health stays 200; once Redis is back on
 the same port the same service process answers 202 again without a restart,
 and every job that was queued when Redis died (persisted by its append-only
 file) completes exactly once. A book whose job Redis lost altogether is
-queued again by the worker's book sweeper and completes.
+queued again by the worker's book sweeper and completes. A chat reply open
+across an outage shorter than the lock's TTL finishes and is saved; across a
+longer one it stops with ``code: 409`` about a TTL after Redis went down,
+and nothing is saved.
 """
 
 from __future__ import annotations
@@ -196,3 +199,75 @@ async def test_a_book_whose_queue_redis_lost_is_queued_again(
     assert done.processing_status == "completed", done.processing_error
     assert metrics.BOOK_REPAIRS.labels(action="requeued")._value.get() == before + 1
     print(f"lost job: book completed {trio.current_time() - started:.1f} s after a worker started")
+
+
+async def _stream_across_outage(
+    service_url: str, session_body: dict[str, object], server: DurableRedis, outage: float
+) -> tuple[list[dict[str, object]], float]:
+    """Stream a reply while Redis is down for ``outage`` seconds mid-reply;
+    the events, and seconds from Redis going down to the stream's end."""
+    async with (
+        httpx.AsyncClient(base_url=service_url, timeout=30) as client,
+        client.stream("POST", "/character/chat", json=session_body) as response,
+    ):
+        lines = response.aiter_lines()
+        raw = [await anext(lines)]  # the first token: the lock is held
+        server.crash()
+        down_at = trio.current_time()
+        async with trio.open_nursery() as nursery:
+
+            async def restart() -> None:
+                await trio.sleep(outage)
+                server.start()
+
+            nursery.start_soon(restart)
+            raw.extend([line async for line in lines])
+            ended = trio.current_time() - down_at
+    return sse_events("\n".join(raw)), ended
+
+
+async def test_stream_open_across_a_redis_outage(
+    make_settings: Callable[..., Settings],
+    start_service: StartService,
+    llm: OpenAIPeer,
+    ready_book: ReadyBook,
+    tmp_path: Path,
+) -> None:
+    # A short outage (under the lock's TTL, the lock kept by the AOF): the
+    # reply goes on and is saved. A long one: the stream stops with 409
+    # within about a second of the TTL, and nothing is saved.
+    server = DurableRedis(tmp_path)
+    server.start()
+    r = server.client()
+    try:
+        service = await start_service(make_settings(llm=llm, redis_url=server.url, lock_ttl=3.0))
+        store = service.services.store
+        _book, short_session = await ready_book(service)
+        _book, long_session = await ready_book(service)
+
+        llm.script(Script(tokens=[f"s{i} " for i in range(30)], token_delay=0.1))
+        short, _ = await _stream_across_outage(
+            str(service.url), chat_body(short_session, "Hold on"), server, outage=1.0
+        )
+        assert short[-1] == {"done": True, "full_response": "".join(f"s{i} " for i in range(30))}
+        saved = await store.recent_messages(short_session.id, 10)
+        assert [(m.role, m.status) for m in saved] == [
+            ("user", "complete"),
+            ("assistant", "complete"),
+        ]
+        assert r.get(lock_key(short_session.id)) is None
+
+        llm.script(Script(tokens=[f"l{i} " for i in range(100)], token_delay=0.1))
+        long, ended = await _stream_across_outage(
+            str(service.url), chat_body(long_session, "Hold on"), server, outage=6.0
+        )
+        assert long[-1] == {
+            "error": "the session lock expired or was taken over; reply stopped",
+            "code": 409,
+        }
+        assert 2.0 <= ended <= 3.0 + 1.5, f"stopped {ended:.2f} s after Redis went down"
+        assert await store.recent_messages(long_session.id, 10) == []
+        print(f"redis outage mid-stream: short=saved long_stopped_after_s={ended:.2f}")
+    finally:
+        r.close()
+        server.stop()

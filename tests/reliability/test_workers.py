@@ -114,7 +114,10 @@ async def test_worker_sigkilled_20_times_every_job_completes_exactly_once(
         while claimed_at_kill < 20:
             assert kills < 26, f"only {claimed_at_kill} of {kills} kills landed mid-job"
             worker = ServiceProcess(
-                env_for(settings, FALSAFA_ROLES="worker"), log=tmp_path / f"worker{kills}.log"
+                # A reclaimed job counts as an attempt; here the kills are
+                # the test's, not the job's, so no job may run out of them.
+                env_for(settings, FALSAFA_ROLES="worker", FALSAFA_JOB_ATTEMPTS="30"),
+                log=tmp_path / f"worker{kills}.log",
             )
             workers.append(worker)
             worker.start()
@@ -127,7 +130,8 @@ async def test_worker_sigkilled_20_times_every_job_completes_exactly_once(
             worker.kill_group()
             kills += 1
         survivor = ServiceProcess(
-            env_for(settings, FALSAFA_ROLES="worker"), log=tmp_path / "survivor.log"
+            env_for(settings, FALSAFA_ROLES="worker", FALSAFA_JOB_ATTEMPTS="30"),
+            log=tmp_path / "survivor.log",
         )
         workers.append(survivor)
         survivor.start()

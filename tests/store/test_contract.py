@@ -345,6 +345,28 @@ async def test_retried_exchange_replaces_not_duplicates(store: Store) -> None:
     ]
 
 
+async def test_the_reply_keeps_why_the_model_stopped(store: Store) -> None:
+    session = await _session(store)
+    first = replace(_exchange(session, None, "Tell me all.", "It began"), reading_offset=300)
+    await store.save_exchange(replace(first, status="failed"))
+    messages = await store.recent_messages(session.id, 10)
+    assert [m.finish_reason for m in messages] == [None, None]
+
+    # A retry cut at max_tokens: the reply says so, the question never does.
+    await store.save_exchange(replace(first, reply="It began in 1815 and", finish_reason="length"))
+    messages = await store.recent_messages(session.id, 10, before_offset=300)
+    assert [(m.role, m.status, m.finish_reason, m.reading_offset) for m in messages] == [
+        ("user", "complete", None, 300),
+        ("assistant", "complete", "length", 300),
+    ]
+    # and the latest save wins, whichever it is
+    await store.save_exchange(replace(first, reply="It began.", finish_reason="stop"))
+    assert [m.finish_reason for m in await store.recent_messages(session.id, 10)] == [
+        None,
+        "stop",
+    ]
+
+
 async def test_history_at_a_position_leaves_out_what_was_written_further_on(
     store: Store,
 ) -> None:

@@ -246,6 +246,32 @@ def test_save_chat_exchange_upserts(db: psycopg.Connection[Any]) -> None:
     assert rows == [("user", "Who are you?", "complete"), ("assistant", "I am Emma.", "complete")]
 
 
+def test_save_chat_exchange_is_one_function_with_offset_and_finish_reason(
+    db: psycopg.Connection[Any],
+) -> None:
+    # One candidate for PostgREST, taking every argument the store sends.
+    rows = db.execute(
+        "select pg_get_function_identity_arguments(p.oid) from pg_proc p"
+        " join pg_namespace n on n.oid = p.pronamespace"
+        " where n.nspname = 'public' and p.proname = 'save_chat_exchange'"
+    ).fetchall()
+    assert len(rows) == 1, rows
+    assert "p_reading_offset integer, p_finish_reason text" in rows[0][0]
+    _, session, _ = _session(db)
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    db.execute(
+        "select save_chat_exchange(%s, %s, %s, 'Go on?', 'And then', 'complete',"
+        " p_reading_offset => 42, p_finish_reason => 'length')",
+        (session, ids[0], ids[1]),
+    )
+    saved = db.execute(
+        "select role, reading_offset, finish_reason from messages where session_id = %s"
+        " order by created_at",
+        (session,),
+    ).fetchall()
+    assert saved == [("user", 42, None), ("assistant", 42, "length")]
+
+
 def test_save_chat_exchange_is_atomic(db: psycopg.Connection[Any]) -> None:
     _, session, _ = _session(db)
     with pytest.raises(psycopg.errors.CheckViolation):

@@ -66,3 +66,37 @@ async def test_an_old_file_gets_the_layout_from_the_facts(tmp_path: Path) -> Non
         assert (await reopened.get_book(processed)).layout == got.layout  # type: ignore[union-attr]
     finally:
         await reopened.aclose()
+
+
+async def test_an_old_messages_table_gets_the_finish_reason_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    session = uuid.uuid4()
+    with sqlite3.connect(path) as conn:
+        # messages as the reading-position version created it
+        conn.executescript(
+            """CREATE TABLE messages (
+                id TEXT PRIMARY KEY, session_id TEXT NOT NULL, role TEXT NOT NULL,
+                content TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'complete',
+                created_at TEXT NOT NULL, reading_offset INTEGER
+            );"""
+        )
+        conn.execute(
+            "INSERT INTO messages (id, session_id, role, content, created_at, reading_offset)"
+            " VALUES (?, ?, 'assistant', 'Humbug.', ?, 7)",
+            (str(uuid.uuid4()), str(session), STAMP),
+        )
+    conn.close()
+    store = SqliteStore(path)
+    try:
+        [message] = await store.recent_messages(session, 10)
+        assert (message.content, message.reading_offset, message.finish_reason) == (
+            "Humbug.",
+            7,
+            None,
+        )
+    finally:
+        await store.aclose()
+    with sqlite3.connect(path) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(messages)")}
+    conn.close()
+    assert {"reading_offset", "finish_reason"} <= columns
