@@ -29,7 +29,7 @@ from falsafa.extract.speakers.book import SpeakerBook
 from falsafa.extract.speakers.features import candidates, read_frame, turns_before
 from falsafa.extract.turns import name_narrator
 
-__all__ = ["Attribution", "Choice", "attribute", "decode", "load_speaker_model"]
+__all__ = ["Attribution", "Candidates", "Choice", "attribute", "decode", "load_speaker_model"]
 
 Candidates = list[tuple[int, dict[str, float]]]
 Choice = Callable[[int, Candidates], tuple[int | None, float | None]]
