@@ -141,6 +141,8 @@ _PERSON_NOUNS = frozenset(
 )
 # Words before a name that make it no subject: "his anxiety for Jane was evident".
 _OBLIQUE = frozenset("in at on of for to with by from than as about upon".split())
+# Words that make the adjective after them an idiom or a degree, no epithet.
+_NO_EPITHET = _OBLIQUE | frozenset("however how so too very rather quite".split())
 
 
 def _adjective(w: str, only: bool = False) -> bool:
@@ -156,6 +158,8 @@ def _adjective(w: str, only: bool = False) -> bool:
     other = _ADJECTIVES.get(lw)
     if other is None or lw in _FUNCTION or lw in _NOT_DESCRIPTIVE:
         return False
+    if "VERB" in other and lw.endswith(("ed", "ing", "en")):
+        return False  # a participle: "was expected", "was reading" tell an event
     return not only or other != {"NOUN"}
 
 
@@ -249,8 +253,8 @@ class _Reader:
                 break
             found.append(j)
             j -= 1
-        if found and self.same_para(j, para) and self.words[j].text.lower() in _OBLIQUE:
-            return []  # "in vain Elizabeth tried"
+        if found and self.same_para(j, para) and self.words[j].text.lower() in _NO_EPITHET:
+            return []  # "in vain Elizabeth tried", "however little Mr. Darcy cared"
         return found
 
     def _parenthesis_end(self, j: int, para: int) -> int | None:

@@ -36,7 +36,7 @@ _VERBS = "|".join(sorted((v for v in SPEECH_VERBS if v.isalpha()), key=len, reve
 _TITLE = (
     r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lady|Lord|Madame|Monsieur|Colonel|Captain|Master|Mistress)\.?\s+)"
 )
-_NAME = rf"{_TITLE}?[A-Z][\w-]*(?:\s+(?:de\s+)?[A-Z][\w-]*){{0,2}}(?![\w'’-]|\s+s\b)"
+_NAME = rf"(?:the\s+)?{_TITLE}?[A-Z][\w-]*(?:\s+(?:de\s+)?[A-Z][\w-]*){{0,2}}(?![\w'’-]|\s+s\b)"
 # '"...," said Elizabeth' / '"...," Elizabeth replied' / '"...," Elizabeth, after a pause, replied'
 _AFTER_VERB_NAME = re.compile(rf"^[\s,.!?;—–-]*(?:{_VERBS})\s+(?P<name>{_NAME})")
 _AFTER_NAME_VERB = re.compile(
@@ -47,7 +47,11 @@ _BEFORE = re.compile(
     rf"(?P<name>{_NAME})\s*(?:,[^,.;:\"“”]{{1,40}},\s*)?(?:\w+ly\s+)?(?:{_VERBS})"
     rf"(?:\s+[a-z]+){{0,3}}\s*[,:]?\s*$"
 )
-_OPENERS = "\"“‘'"
+# "said Catherine and Lydia", "Kitty and Lydia cried": several speakers.
+_GROUP_AFTER = re.compile(r"\s*(?:and|&)\s+[A-Z]")
+_GROUP_BEFORE = re.compile(r"[A-Z][\w.]*\s+(?:and|&)\s+$")
+# Reported speech after the verb: "replied that it was".
+_INDIRECT = re.compile(r"\s+(?:that|whether|if)\b")
 _SPAN = 90
 
 
@@ -94,17 +98,25 @@ class SpeakerNames:
     def frame_speakers(self, text: str, quote: Quote) -> frozenset[str] | None:
         """Who a speech frame right beside ``quote`` may name: None when there
         is no frame with a name, else the characters the name fits (empty for
-        a name no character bears)."""
+        a name no character bears, or for several people: "said Kitty and
+        Lydia")."""
         after = text[quote.end : quote.end + _SPAN]
         after = re.split(r"\n\s*\n|[\"“”]", after, maxsplit=1)[0]
         for pattern in (_AFTER_VERB_NAME, _AFTER_NAME_VERB):
             if m := pattern.match(after):
-                return self.owners(m.group("name"))
+                return self._named(after, m)
         before = text[max(0, quote.start - _SPAN) : quote.start]
         before = re.split(r"\n\s*\n|[\"“”]", before)[-1]
         if (m := _BEFORE.search(before)) is not None:
-            return self.owners(m.group("name"))
+            return self._named(before, m)
         return None
+
+    def _named(self, frame: str, m: re.Match[str]) -> frozenset[str] | None:
+        if _GROUP_AFTER.match(frame, m.end("name")) or _GROUP_BEFORE.search(frame, 0, m.start()):
+            return frozenset()  # a group speaks: no one character's line
+        if _INDIRECT.match(frame, m.end()):
+            return None  # '"Is it true?" Elizabeth replied that it was.': no frame
+        return self.owners(m.group("name"))
 
 
 def certainty(quote: Quote, frame: frozenset[str] | None) -> float:

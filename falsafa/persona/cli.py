@@ -17,7 +17,8 @@ Usage::
 ``falsafa extract`` reads it (quotation marks included), so anyone can score
 the voice lines against gold quote spans. ``confidence`` is how sure the
 speaker is (1.0: a frame beside the line names them). Exit status: 0, or 2
-for a file that cannot be read, 3 when the extractor cannot run.
+for a file that cannot be read or is no text (binary, empty, an unknown
+encoding: the service's reasons), 3 when the extractor cannot run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from falsafa.book import UnreadableText, detect_chapters
+from falsafa.book import UnreadableText, decode_text, detect_chapters
 from falsafa.extract import available_extractor
 from falsafa.extract.cli import read_book
 from falsafa.extract.model import Extraction, ExtractorUnavailable
@@ -91,6 +92,9 @@ def _summary(records: list[CharacterRecord]) -> str:
 def _extract(path: Path) -> tuple[str, Extraction] | str:
     """The book's text and extraction, or why there is none."""
     try:
+        # Refused as the service refuses an upload (binary, empty, unknown
+        # encoding); read as the scorer reads it, so offsets match its spans.
+        decode_text(path.read_bytes())
         text = read_book(path)
         return text, available_extractor("builtin", None).extract(text)
     except (OSError, UnreadableText) as e:
