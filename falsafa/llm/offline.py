@@ -14,7 +14,8 @@ line most relevant to the message (BM25 over their lines, which chat has
 already cut to the reader's position and to lines whose speaker is
 certain), quoted whole, a second one when it is relevant too, and at most
 one stretch of the best retrieved passage, cut at sentence boundaries and
-taken from the narration only, so that no other character's line slips in.
+taken from the narration only (of the first of the top three passages that
+has any), so that no other character's line slips in.
 Different messages get different replies whenever the book has different
 lines: a message that matches no line still picks one by its own words.
 """
@@ -201,18 +202,19 @@ def narration_excerpt(message: str, passage: str) -> str | None:
 
 
 def compose_offline_reply(prompt: Prompt) -> str:
+    """The reply: the character's line(s) first, quoted whole, then one
+    narration excerpt, each said to be the book's words."""
     name = prompt.character_name
     lines = best_lines(prompt.user_message, prompt.quotes)
+    # The best-ranked passage with narration to quote (a passage may be all speech).
+    excerpts = (narration_excerpt(prompt.user_message, p) for p in prompt.passages[:3])
+    excerpt = next((e for e in excerpts if e), None)
     parts = []
     if lines:
-        said = " … ".join(lines)
-        parts.append(f"(No language model here: excerpts from the book.) {name}: “{said}”")
-    excerpt = None
-    if prompt.passages:
-        excerpt = narration_excerpt(prompt.user_message, prompt.passages[0])
+        said = " … ".join(f"“{line}”" for line in lines)
+        parts.append(f"{said}\n— {name}, in the book (no language model here: excerpts only).")
     if excerpt:
-        lead = "" if parts else "(No language model here: an excerpt from the book.) "
-        parts.append(f"{lead}From the book: “{excerpt}”")
+        parts.append(f"From the book: “{excerpt}”")
     if not parts:
-        parts.append(f"(No language model here.) The book has not given {name} words for that yet.")
+        return f"The book has not given {name} words for that yet (no language model here)."
     return "\n\n".join(parts)

@@ -82,6 +82,8 @@ async def test_ten_questions_to_scrooge(
     assert scrooge.name == "Scrooge"
     replies = await _replies(tmp_path, text, scrooge)
     assert len({reply for reply, _ in replies}) >= 8
+    # ... and not merely in the passage: his lines differ too.
+    assert len({reply.split("\n")[0] for reply, _ in replies}) >= 8
 
     flat = _flat(text)
     others = [
@@ -91,17 +93,19 @@ async def test_ten_questions_to_scrooge(
     ]
     own = {_flat(q["text"]).rstrip(",") for q in scrooge.facts["quotes"]}
     for reply, _ in replies:
-        assert reply.startswith("(No language model here: excerpts from the book.) Scrooge: “")
-        excerpts = EXCERPT.findall(reply)
-        assert 1 <= len(excerpts) <= 2
-        # His own lines, whole: each is one of his stored quotes.
-        assert all(line in own for line in excerpts[0].split(" … "))
-        for excerpt in excerpts:
+        said, _, rest = reply.partition("\n— Scrooge, in the book (no language model here")
+        assert rest, reply
+        lines = EXCERPT.findall(said)
+        # His own lines, whole: each is one of his stored quotes; then at
+        # most one passage, said to be the book's.
+        assert 1 <= len(lines) <= 2 and all(line in own for line in lines)
+        passages = EXCERPT.findall(rest)
+        assert len(passages) <= 1 and rest.count("From the book: “") == len(passages)
+        for excerpt in lines + passages:
             # Every excerpt stands in the book with no word cut at either end.
-            for piece in excerpt.split(" … "):
-                at = flat.find(piece)
-                assert at >= 0, piece
-                assert not flat[at - 1 : at].isalpha() and not flat[at + len(piece)].isalpha()
+            at = flat.find(excerpt)
+            assert at >= 0, excerpt
+            assert not flat[at - 1 : at].isalpha() and not flat[at + len(excerpt)].isalpha()
         # No other character's line, whole or in part.
         assert not any(line in reply for line in others)
 
