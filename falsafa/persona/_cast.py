@@ -9,7 +9,8 @@ A reader ranks a novel's people by what they do in it: how much they say,
 how often the narration names them, how often others speak to them. The
 extraction's clusters also hold things that are no person to talk to: a
 second cluster for a nickname ("Lizzy" beside Elizabeth), a bare form of
-address ("Ma'am"), a family ("the Lucases"), a surname with a title that
+address ("Ma'am"), a family ("the Lucases"), a place taken for a person
+(no sex and not one line of its own: "Highbury"), a surname with a title that
 fits several people already chosen ("Miss Bennet" beside Jane and
 Elizabeth Bennet), or someone only talked about (a dead father). Each of
 those is skipped, so the slots go to different people who take part.
@@ -80,10 +81,11 @@ def is_title_word(c: Character) -> bool:
 
 
 def is_group(c: Character, surnames: set[str]) -> bool:
-    """ "the Lucases", "Miss Bennets": the plural of a family's name."""
+    """ "the Lucases", "Miss Bennets": the plural of a family's name, with
+    no sex (a man called "Sikes" is no plural of "Sike")."""
     last = words_of(c.name)[-1:] or [""]
     word = last[0]
-    if not word.endswith("s"):
+    if not word.endswith("s") or c.gender != "unknown":
         return False
     return any(stem in surnames for stem in (word[:-1], word[:-2]) if stem)
 
@@ -131,6 +133,8 @@ def choose_cast(characters: Sequence[Character], evidence: Evidence, top_n: int)
             break
         if is_title_word(c) or is_group(c, surnames) or not evidence.takes_part(c):
             continue
+        if c.gender == "unknown" and not evidence.confident.get(c.id):
+            continue  # no sex and not one sure line: a place ("Highbury"), not a person
         if same_person(c, chosen) is None:
             chosen.append(c)
     return chosen

@@ -31,11 +31,22 @@ def test_one_slot_per_person_and_no_title_words_or_families() -> None:
         Character("c7", "Sir Lewis de Bourgh", (), 20, "male", rank=7),  # dead, talked of
         Character("c8", "Mary", ("Mary Bennet",), 30, "female", rank=8),
         Character("c9", "Mrs. Bennet", (), 300, "female", rank=9),
+        Character("c10", "Bill Sike", (), 5, "male", rank=10),
+        Character("c11", "Sikes", (), 50, "male", rank=11),  # a man, no plural
+        Character("c12", "Highbury", (), 140, "unknown", rank=12),  # a place, "spoken to"
     ]
     lines = {"c1": 50, "c2": 10, "c3": 5, "c4": 3, "c5": 10, "c6": 5, "c7": 1, "c8": 5, "c9": 40}
-    extraction = book(cast, lines, {"c3": 10, "c2": 20})
+    lines |= {"c10": 3, "c11": 10}
+    extraction = book(cast, lines, {"c3": 10, "c2": 20, "c12": 5})
     chosen = choose_cast(cast, Evidence.of(extraction, {}), top_n=12)
-    assert [c.name for c in chosen] == ["Elizabeth", "Mrs. Bennet", "Charlotte Lucas", "Mary"]
+    assert [c.name for c in chosen] == [
+        "Elizabeth",
+        "Mrs. Bennet",
+        "Charlotte Lucas",
+        "Sikes",
+        "Mary",
+        "Bill Sike",
+    ]
 
 
 def test_evidence_orders_the_cast_and_the_top_n_are_kept() -> None:
