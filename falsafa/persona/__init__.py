@@ -28,7 +28,7 @@ remember of famous novels. ``CharacterRecord.facts`` (JSON) holds, version 1::
     quotes             [{text, start, end, chapter, to, confidence}]  the surest, spread over the book
     speech             {quotes, mean_words, contractions_per_100_words,   (confident lines only)
                         exclamation_share, question_share}
-    speech_baseline    the same over every attributed quote of the book
+    speech_baseline    the same over every sure quote of the book
     favourite_words    [{text, count, start, chapter}]     said far more than the book does
     relations          [{name, character_id, kind, weight, start, chapter}]
                        kind: speaks_to | spoken_to_by | speaks_about | co_occurs
