@@ -14,13 +14,19 @@ gold quote it overlaps (the scorer's rule: at least half of the shorter
 span) has a gold speaker matched, as the official scorer matches
 characters (``training.gold.assignment``), to the persona's character. A
 line over no gold quote, or in a persona whose character the scorer
-matches to no gold character, counts as wrong. ``matched_precision`` leaves
-out the personas of unmatched characters, to tell attribution from cast.
+matches to no gold character, counts as wrong. Characters are paired twice:
+over the whole extraction (``precision``: every cluster competes for the
+gold names) and over the personas alone, with the names and aliases that
+``falsafa persona --json`` prints (``precision_personas``: how the same
+figure is measured on books we do not have). ``matched_precision`` leaves
+out the personas of characters the first pairing leaves unmatched, to tell
+attribution from cast.
 
 ``--extractions`` reads extractions made elsewhere (e.g. cross-validated,
 so that the speaker scorer never saw the book it attributes); without it
 the built-in extractor runs here. Writes ``bench/results/voice_lines.json``;
-the last line is ``precision= lines= matched_precision= books=``.
+the last line is ``precision= precision_personas= lines= matched_precision=
+books=``.
 """
 
 from __future__ import annotations
@@ -81,37 +87,39 @@ def score_book(gold: dict[str, Any], extraction: Any) -> dict[str, Any]:
     records = build_character_records(
         uuid.uuid5(uuid.NAMESPACE_URL, gold["book_id"]), extraction, text, detect_chapters(text)
     )
-    to_pred = assignment(gold, extraction.to_score_json())
+    by_extraction = assignment(gold, extraction.to_score_json())
+    as_printed = {
+        "characters": [
+            {"id": r.facts["extractor_id"], "name": r.name, "aliases": list(r.aliases)}
+            for r in records
+        ]
+    }
+    by_personas = assignment(gold, as_printed)
     gold_index = {g["id"]: j for j, g in enumerate(gold["characters"])}
     spans = sorted((q["char_start"], q["char_end"], k) for k, q in enumerate(gold["quotes"]))
     index = s.SpanIndex([(a, b) for a, b, _ in spans])
-    matched = set(to_pred.values())
+    matched = set(by_extraction.values())
     personas = []
     for r in records:
         cid = r.facts["extractor_id"]
-        lines = right = 0
-        wrong: list[str] = []
-        for q in r.facts["quotes"]:
-            lines += 1
-            k = index.first_overlap((q["start"], q["end"]))
-            who = None
-            if k is not None:
-                g = gold["quotes"][spans[k][2]]
-                j = gold_index.get(g.get("speaker_id"))
-                who = to_pred.get(j) if j is not None else None
-            if who == cid:
-                right += 1
-            elif len(wrong) < 3:
-                wrong.append(q["text"][:70])
-        personas.append(
-            {
-                "name": r.name,
-                "matched": cid in matched,
-                "lines": lines,
-                "right": right,
-                "wrong_examples": wrong,
-            }
-        )
+        row: dict[str, Any] = {"name": r.name, "matched": cid in matched, "lines": 0}
+        for key, to_pred in (("right", by_extraction), ("right_personas", by_personas)):
+            row[key] = 0
+            wrong: list[str] = []
+            for q in r.facts["quotes"]:
+                k = index.first_overlap((q["start"], q["end"]))
+                j = (
+                    gold_index.get(gold["quotes"][spans[k][2]].get("speaker_id"))
+                    if k is not None
+                    else None
+                )
+                if j is not None and to_pred.get(j) == cid:
+                    row[key] += 1
+                elif len(wrong) < 3:
+                    wrong.append(q["text"][:70])
+            row.setdefault("wrong_examples", wrong)
+        row["lines"] = len(r.facts["quotes"])
+        personas.append(row)
     return {"book": gold["book_id"], "personas": personas}
 
 
@@ -147,20 +155,27 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         ps = row["personas"]
         lines, right = sum(p["lines"] for p in ps), sum(p["right"] for p in ps)
-        row["lines"], row["right"] = lines, right
+        right_p = sum(p["right_personas"] for p in ps)
+        row["lines"], row["right"], row["right_personas"] = lines, right, right_p
         row["precision"] = round(right / lines, 3) if lines else None
+        row["precision_personas"] = round(right_p / lines, 3) if lines else None
         print(
-            f"{path.stem:<24} personas={len(ps):>2} lines={lines:>4} precision={row['precision']}"
+            f"{path.stem:<24} personas={len(ps):>2} lines={lines:>4} "
+            f"precision={row['precision']} precision_personas={row['precision_personas']}"
         )
         for p in ps:
             bad = "" if p["matched"] else "  (no gold character matched)"
-            print(f"    {p['name']:<24} {p['right']:>3}/{p['lines']:<3}{bad}")
+            print(
+                f"    {p['name']:<24} {p['right']:>3} {p['right_personas']:>3} /{p['lines']:<3}{bad}"
+            )
     lines = sum(r["lines"] for r in rows)
     right = sum(r["right"] for r in rows)
+    right_p = sum(r["right_personas"] for r in rows)
     m_lines = sum(p["lines"] for r in rows for p in r["personas"] if p["matched"])
     m_right = sum(p["right"] for r in rows for p in r["personas"] if p["matched"])
     summary = {
         "precision": round(right / lines, 3) if lines else None,
+        "precision_personas": round(right_p / lines, 3) if lines else None,
         "lines": lines,
         "matched_precision": round(m_right / m_lines, 3) if m_lines else None,
         "books": len(rows),
@@ -169,9 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"summary": summary, "books": rows}, indent=1) + "\n")
-    print(
-        " ".join(f"{k}={summary[k]}" for k in ("precision", "lines", "matched_precision", "books"))
-    )
+    keys = ("precision", "precision_personas", "lines", "matched_precision", "books")
+    print(" ".join(f"{k}={summary[k]}" for k in keys))
     return 0
 
 
