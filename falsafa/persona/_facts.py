@@ -52,7 +52,7 @@ class PersonaConfig:
     top_n: int = 12
     # A quote is the character's voice only this sure (see _certainty): a
     # frame naming them, or the speaker scorer's probability.
-    min_certainty: float = 0.9
+    min_certainty: float = 0.99
     quotes_kept: int = 30  # stored, spread over the book, for any position
     quotes_rendered: int = 6
     favourite_words: int = 8

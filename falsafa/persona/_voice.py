@@ -90,10 +90,12 @@ def select_quotes(
     """Up to ``keep`` of a character's ``(quote, certainty)`` pairs: the surest
     first, spread over the book, varied in length.
 
-    The book is cut into ``keep`` stretches of equal quote count; each gives
-    one quote: the most certain (a frame naming the speaker beats any
-    probability), then the one of the wanted length (cycling short / medium
-    / long) with the most distinct content words. The first ``skip_first``
+    Only the surest lines are drawn from: all those at least as certain as
+    the ``keep``-th surest (so framed lines, when there are enough, leave no
+    room for the scorer's). The book is cut into ``keep`` stretches of equal
+    quote count; each gives one quote: the most certain, then the one of the
+    wanted length (cycling short / medium / long) with the most distinct
+    content words. The first ``skip_first``
     are left out when at least as many others remain: openings are often
     greetings and stock lines.
     """
@@ -108,6 +110,12 @@ def select_quotes(
         candidates.append((q, sure, len(words)))
     if len(candidates) >= 2 * skip_first:
         candidates = candidates[skip_first:]
+    if len(candidates) > keep:
+        # The surest ``keep`` make the pool (every framed line before any
+        # the scorer is less sure of), then the pool is spread over the book.
+        pool = sorted(candidates, key=lambda c: -c[1])[:keep]
+        cut = pool[-1][1]
+        candidates = [c for c in candidates if c[1] >= cut]
     if len(candidates) <= keep:
         return [(q, sure) for q, sure, _ in candidates]
     chosen: list[tuple[Quote, float]] = []

@@ -16,8 +16,8 @@ FILLER = "The rain went on over the moor and the house was quiet all afternoon. 
 LINES = [
     ("I shall walk to the village before the storm breaks", "alice", " said Alice.", None),
     ("The kettle is singing again in the kitchen", "alice", " Alice replied.", None),
-    ("Nobody ever listens to me about the roof", "alice", "", 0.97),
-    ("Perhaps the post will come tomorrow after all", "alice", "", 0.55),
+    ("Nobody ever listens to me about the roof", "alice", "", 0.995),
+    ("Perhaps the post will come tomorrow after all", "alice", "", 0.95),
     ("Perhaps it will, perhaps it will not", "alice", "", None),
     ("Hand me the lantern, there's a good fellow", "alice", " said Bob.", 0.99),
     ("I have mended the gate by the orchard wall", "bob", " said Bob.", None),
@@ -48,9 +48,9 @@ def test_framed_and_confident_lines_only() -> None:
     assert lines == {
         "I shall walk to the village before the storm breaks,": 1.0,
         "The kettle is singing again in the kitchen,": 1.0,
-        "Nobody ever listens to me about the roof,": 0.97,
+        "Nobody ever listens to me about the roof,": 0.995,
     }
-    # Unsure (0.55), unknown (None) and contradicted ("said Bob") lines are
+    # Less sure (0.95), unknown (None) and contradicted ("said Bob") lines are
     # out, and so out of her speech habits too.
     assert alice.facts["speech"]["quotes"] == 3
     bob = next(r for r in records if r.name == "Bob")
@@ -72,3 +72,8 @@ def test_the_surest_line_wins_its_stretch_of_the_book() -> None:
     chosen = select_quotes(pairs, keep=2, skip_first=0)
     assert [q.start for q, _ in chosen] == [200, 900]
     assert [sure for _, sure in chosen] == [1.0, 1.0]
+    # With fewer framed lines than places, the scorer's surest fill them.
+    pairs[9] = (pairs[9][0], 0.95)
+    pairs[5] = (pairs[5][0], 0.99)
+    chosen = select_quotes(pairs, keep=2, skip_first=0)
+    assert [(q.start, sure) for q, sure in chosen] == [(200, 1.0), (500, 0.99)]
