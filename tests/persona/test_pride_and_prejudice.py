@@ -67,11 +67,6 @@ def test_every_one_of_elizabeths_lines_is_hers(book: Any) -> None:
     assert total >= 20 and right == total
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the extraction merges Colonel Fitzwilliam into Mr. Darcy (issue 16), so the scorer "
-    "pairs the merged character with the Colonel and Darcy's own lines count against it",
-)
 def test_every_one_of_darcys_lines_is_his(book: Any) -> None:
     gold, records, pred_to_gold = book
     right, total = lines_right(gold, persona(records, "Mr. Darcy"), pred_to_gold)
