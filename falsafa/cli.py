@@ -1,10 +1,11 @@
-"""The ``falsafa`` command: ``serve``, ``extract``, ``config``, ``dev``.
+"""The ``falsafa`` command: ``serve``, ``extract``, ``persona``, ``config``, ``dev``.
 
 Usage::
 
     falsafa serve                  # the service, configured by environment variables
     falsafa add FILE [--title T]   # your own book through the local service (scripts/dev.sh)
     falsafa extract [--json] FILE  # characters and quotes of one book
+    falsafa persona [--json] FILE  # the personas of one book, with their voice lines
     falsafa config                 # print the configuration table (README)
     falsafa dev create-book ...    # stand-ins for the frontend (falsafa/devtools.py)
 
@@ -25,6 +26,7 @@ commands:
   serve      run the service (roles from FALSAFA_ROLES: api, worker, or both)
   add        put a .txt/.md book through the local service: falsafa add FILE [--title T]
   extract    extract characters and quotes: falsafa extract [--json] FILE
+  persona    build the personas of a book: falsafa persona [--json] FILE
   config     print the configuration variables as a Markdown table
   dev        stand-ins for the frontend: falsafa dev create-book|create-session|characters|chapters|wait
 """
@@ -63,6 +65,10 @@ def _main(args: list[str]) -> int:
         from falsafa.extract.cli import main as extract_main
 
         return extract_main(rest)
+    if command == "persona":
+        from falsafa.persona.cli import main as persona_main
+
+        return persona_main(rest)
     if command == "add":
         from falsafa.addbook import main as add_main
 

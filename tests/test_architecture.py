@@ -27,6 +27,7 @@ DEFERRED = {
     ("cli", "falsafa.config"),
     ("cli", "falsafa.supervisor"),
     ("cli", "falsafa.extract.cli"),
+    ("cli", "falsafa.persona.cli"),
     ("cli", "falsafa.devtools"),
     ("cli", "falsafa.addbook"),
     # Only the configured extractor is loaded; BookNLP is an optional extra.

@@ -6,19 +6,23 @@ Usage::
     descriptors, actions = describe(layout, runs_by_cluster, in_quote)
     relations = relate(para_mentions, quotes, speakers, addressees, ids)
 
-Without a parser we read fixed frames around narrative mentions:
-an adjective right before the name ("poor Miss Taylor"), an appositive
-(", a tall young man,"), a copula ("Emma was handsome"), and the verb right
-after the name ("Buck Mulligan peeped"). Relations are counted, with the
+Without a parser we read fixed frames around narrative mentions, with the
+word classes of ``data/adjectives.txt`` (lemminflect's, see
+scripts/build_adjectives.py) for part-of-speech sense: an adjective right
+before the name ("poor Miss Taylor"), an apposition (", a tall young man,",
+", who had a lively, playful disposition"), a predicate ("Emma was
+handsome", "Mr. Darcy, ..., was the proudest, most disagreeable man"), and
+the verb right after the name ("Buck Mulligan peeped"). Relations are counted, with the
 offset where each first shows, so chat can hide what the reader has not
 reached.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib.resources import files
 
 from falsafa.extract.lexicon import COMMON_CAPITALISED, SPEECH_VERBS
 from falsafa.extract.model import Relation
@@ -28,98 +32,35 @@ from falsafa.extract.text import Layout
 
 __all__ = ["describe", "relate"]
 
-_ADJ_SUFFIX = re.compile(r"(?:ful|ous|ive|less|able|ible|ish|al|ic|ent|ant|some|like)$")
-_ADJECTIVES = frozenset(
-    [
-        "old",
-        "young",
-        "little",
-        "poor",
-        "dear",
-        "good",
-        "bad",
-        "tall",
-        "short",
-        "fat",
-        "thin",
-        "plump",
-        "handsome",
-        "pretty",
-        "ugly",
-        "beautiful",
-        "rich",
-        "wealthy",
-        "clever",
-        "kind",
-        "cruel",
-        "gentle",
-        "proud",
-        "shy",
-        "quiet",
-        "silent",
-        "pale",
-        "fair",
-        "dark",
-        "grave",
-        "stern",
-        "sad",
-        "happy",
-        "merry",
-        "gay",
-        "jolly",
-        "sick",
-        "ill",
-        "weak",
-        "strong",
-        "brave",
-        "wise",
-        "foolish",
-        "wild",
-        "lovely",
-        "sweet",
-        "honest",
-        "cheerful",
-        "nervous",
-        "anxious",
-        "angry",
-        "stout",
-        "slim",
-        "slender",
-        "lean",
-        "gaunt",
-        "grey",
-        "gray",
-        "white",
-        "black",
-        "red",
-        "tired",
-        "sleepy",
-        "elderly",
-        "aged",
-        "blind",
-        "deaf",
-        "lame",
-        "stately",
-        "eager",
-        "calm",
-        "bold",
-        "timid",
-        "vain",
-        "silly",
-        "stupid",
-        "sharp",
-        "quick",
-        "slow",
-        "great",
-        "dull",
-        "idle",
-        "lazy",
-        "busy",
-    ]
+# Verbs that join a subject to what it is: "Emma was handsome".
+_COPULA = frozenset("was is seemed looked appeared became grew remained".split())
+# Words between a copula or article and the adjectives: "the proudest, most ...".
+_LEAD = frozenset("a an the so very rather quite too most more extremely exceedingly".split())
+# Closed-class words that the word lists call adjectives but describe no one.
+_NOT_DESCRIPTIVE = frozenset(
+    "several same other such own certain last next former latter like present".split()
 )
-_COPULA = frozenset(
-    ["was", "is", "seemed", "looked", "appeared", "became", "grew", "felt", "remained"]
+_NEGATIONS = frozenset("not never no nothing".split())
+# What "had a ..." may say of a person's character, the nouns a narrator
+# uses for it ("a lively, playful disposition"); closed, like a word class.
+_NATURE = frozenset(
+    "disposition temper temperament manner manners mind heart nature spirit spirits character "
+    "understanding air countenance face figure look looks person voice smile eyes".split()
 )
+# Epithets of the period's narration, adjectives whatever else they may be.
+_EPITHETS = frozenset("poor good bad old young little great dear proud wild ill".split())
+
+
+def _word_classes() -> dict[str, frozenset[str]]:
+    rows = files("falsafa.extract").joinpath("data", "adjectives.txt").read_text(encoding="utf-8")
+    return {
+        line.split("\t")[0]: frozenset(line.split("\t")[1:])
+        for line in rows.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+_FUNCTION = COMMON_CAPITALISED
 _IRREGULAR_PAST = frozenset(
     [
         "went",
@@ -193,14 +134,33 @@ _IRREGULAR_PAST = frozenset(
         "answered",
     ]
 )
-_FUNCTION = COMMON_CAPITALISED
+_ADJECTIVES = _word_classes()  # word -> its other classes: NOUN, VERB
+# Nouns that a description of a person ends in: "the proudest ... man".
+_PERSON_NOUNS = frozenset(
+    "man woman girl boy creature person fellow lady gentleman child soul being youth".split()
+)
+# Words before a name that make it no subject: "his anxiety for Jane was evident".
+_OBLIQUE = frozenset("in at on of for to with by from than as about upon".split())
+# Words that make the adjective after them an idiom or a degree, no epithet.
+_NO_EPITHET = _OBLIQUE | frozenset("however how so too very rather quite".split())
 
 
-def _adjective(w: str) -> bool:
+def _adjective(w: str, only: bool = False) -> bool:
+    """A word that can be an adjective (lemminflect's word classes, see
+    data/adjectives.txt) and no function word; with ``only``, not one that
+    the lists also call a noun and no verb: before a name such a word is
+    most often the noun of a compound ("fair daughter Elizabeth", "the
+    afternoon Lydia"), while one that is all three is most often the
+    adjective ("plump Buck Mulligan", "pale Miss de Bourgh")."""
     lw = w.lower()
-    return (
-        w.islower() and lw not in _FUNCTION and (lw in _ADJECTIVES or bool(_ADJ_SUFFIX.search(lw)))
-    )
+    if lw in _EPITHETS:
+        return True
+    other = _ADJECTIVES.get(lw)
+    if other is None or lw in _FUNCTION or lw in _NOT_DESCRIPTIVE:
+        return False
+    if "VERB" in other and lw.endswith(("ed", "ing", "en")):
+        return False  # a participle: "was expected", "was reading" tell an event
+    return not only or other != {"NOUN"}
 
 
 def _action(w: str) -> bool:
@@ -210,92 +170,170 @@ def _action(w: str) -> bool:
     return lw in _IRREGULAR_PAST or lw in SPEECH_VERBS or (lw.endswith("ed") and len(lw) > 4)
 
 
+@dataclass(slots=True)
 class _Tally:
-    """Words counted with the offset where each was first seen."""
+    """Words counted for one character, with where each first shows."""
 
-    def __init__(self) -> None:
-        self.count: Counter[str] = Counter()
-        self.first: dict[str, int] = {}
+    counts: Counter[str] = field(default_factory=Counter)
+    first: dict[str, int] = field(default_factory=dict)
 
     def add(self, word: str, offset: int) -> None:
-        self.count[word] += 1
-        self.first.setdefault(word, offset)
+        self.counts[word] += 1
+        self.first[word] = min(offset, self.first.get(word, offset))
 
-    def top(self) -> tuple[tuple[str, int], ...]:
-        return tuple((w, self.first[w]) for w, _ in self.count.most_common(20))
+    def ranked(self, k: int = 20) -> tuple[tuple[str, int], ...]:
+        return tuple((w, self.first[w]) for w, _ in self.counts.most_common(k))
+
+
+class _Reader:
+    """The descriptor frames, over one book's words."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.words = layout.words
+        self.text = layout.text
+
+    def gap(self, j: int) -> str:
+        """What stands between word ``j`` and the next (punctuation, space)."""
+        if j + 1 >= len(self.words):
+            return "."
+        return self.text[self.words[j].end : self.words[j + 1].start].strip()
+
+    def same_para(self, j: int, para: int) -> bool:
+        return 0 <= j < len(self.words) and self.words[j].para == para
+
+    def adjectives_from(
+        self, j: int, para: int, heads: frozenset[str] = _PERSON_NOUNS
+    ) -> list[int]:
+        """Adjectives in a row from word ``j``: "the proudest, most disagreeable
+        man" -> proudest, disagreeable. After an article the phrase must end
+        in one of ``heads`` ("the real cause" says nothing of her). A
+        negation voids them ("not handsome")."""
+        found: list[int] = []
+        article = False
+        head = ""
+        while self.same_para(j, para) and len(found) < 4:
+            w = self.words[j].text.lower()
+            if w in _NEGATIONS:
+                return []
+            article = article or w in {"a", "an", "the"}
+            if w in _LEAD or (found and w in {"and", "but"}):
+                pass
+            elif self.words[j].text.islower() and _adjective(self.words[j].text):
+                found.append(j)
+            else:
+                head = w
+                break
+            if self.gap(j) not in ("", ","):
+                break
+            j += 1
+        return found if not article or head in heads else []
+
+    def subject(self, k: int, para: int) -> bool:
+        """Whether the name at word ``k`` can be a clause's subject: not after
+        "for", "to", "with"... ("his anxiety for Jane was evident")."""
+        j = k - 1
+        if not self.same_para(j, para) or self.gap(j):
+            return True
+        return self.words[j].text.lower() not in _OBLIQUE
+
+    def before(self, k: int, para: int) -> list[int]:
+        """ "poor Miss Taylor", "Stately, plump Buck Mulligan": adjectives right
+        before the name (capitalised only to open a sentence)."""
+        found: list[int] = []
+        j = k - 1
+        # Right before the name with nothing between: "one afternoon, Lydia" is no epithet.
+        while (
+            self.same_para(j, para)
+            and len(found) < 2
+            and self.gap(j) in ("", ",")[: 1 + len(found)]
+        ):
+            w = self.words[j].text
+            opens = not self.same_para(j - 1, para) or self.gap(j - 1)[-1:] in (".", "!", "?")
+            if not (w.islower() or opens) or not _adjective(w, only=w.lower() not in _EPITHETS):
+                break
+            found.append(j)
+            j -= 1
+        if found and self.same_para(j, para) and self.words[j].text.lower() in _NO_EPITHET:
+            return []  # "in vain Elizabeth tried", "however little Mr. Darcy cared"
+        return found
+
+    def _parenthesis_end(self, j: int, para: int) -> int | None:
+        """The word after ", ... ," that starts at ``j`` (at most 12 words)."""
+        for end in range(j, j + 12):
+            if not self.same_para(end, para):
+                return None
+            g = self.gap(end)
+            if g == ",":
+                return end + 1
+            if g:
+                return None
+        return None
+
+    def after(self, last: int, para: int) -> list[int]:
+        """What the narration says the character is, after the name:
+        "Emma was handsome", "Mr. Darcy, ..., was the proudest, most
+        disagreeable man", "Elizabeth, who had a lively, playful disposition",
+        ", a tall young man,"."""
+        j = last + 1
+        if not self.same_para(j, para):
+            return []
+        lead = self.gap(last)
+        w = self.words[j].text.lower()
+        if lead == "," and w in {"a", "an"}:
+            return self.adjectives_from(j, para)
+        if lead == "," and w == "who" and self.same_para(j + 1, para):
+            return self._clause(j + 1, para)
+        if lead == ",":
+            resumed = self._parenthesis_end(j, para)
+            return self._clause(resumed, para) if resumed is not None else []
+        return self._clause(j, para) if not lead else []
+
+    def _clause(self, j: int, para: int) -> list[int]:
+        if not self.same_para(j + 1, para):
+            return []
+        verb = self.words[j].text.lower()
+        if verb in _COPULA and self.gap(j) == "":
+            return self.adjectives_from(j + 1, para)
+        if verb == "had" and self.gap(j) == "":
+            return self.adjectives_from(j + 1, para, heads=_NATURE)
+        return []
+
+    def action(self, last: int, para: int) -> int | None:
+        nxt = last + 1
+        if not self.same_para(nxt, para) or self.gap(last):
+            return None
+        if self.words[nxt].text.endswith("ly") and self.same_para(nxt + 1, para):
+            nxt += 1  # "Emma hastily replied"
+        return nxt if _action(self.words[nxt].text) else None
 
 
 def describe(
     layout: Layout, runs_by_cluster: Sequence[Sequence[NameRun]], in_quote: list[bool]
 ) -> tuple[list[tuple[tuple[str, int], ...]], list[tuple[tuple[str, int], ...]]]:
-    """Descriptors and actions per cluster: ``(word, first_offset)``, most frequent first."""
+    """Descriptors and actions per cluster: ``(word, first_offset)``, most frequent first.
+
+    Descriptors are adjectives the narration applies to the name (never
+    inside speech): right before it, as its predicate or in an apposition.
+    """
+    reader = _Reader(layout)
+    words = layout.words
     descs: list[tuple[tuple[str, int], ...]] = []
     acts: list[tuple[tuple[str, int], ...]] = []
     for runs in runs_by_cluster:
-        desc, act = _Tally(), _Tally()
+        described, done = _Tally(), _Tally()
         for r in runs:
-            if in_quote[r.word_index]:
+            k = r.word_index
+            if in_quote[k]:
                 continue
-            _epithets_before(layout, r, desc)
-            _words_after(layout, r, desc, act)
-        descs.append(desc.top())
-        acts.append(act.top())
+            last = k + len(r.parts) + (1 if r.title else 0) - 1
+            said_of = reader.after(last, r.para) if reader.subject(k, r.para) else []
+            for j in (*reader.before(k, r.para), *said_of):
+                described.add(words[j].text.lower(), words[j].start)
+            if (a := reader.action(last, r.para)) is not None:
+                done.add(words[a].text.lower(), words[a].start)
+        descs.append(described.ranked())
+        acts.append(done.ranked())
     return descs, acts
-
-
-def _epithets_before(layout: Layout, r: NameRun, desc: _Tally) -> None:
-    """ "poor Tom", "the tall young Tom": up to two adjectives before the name."""
-    words = layout.words
-    for back in (1, 2):
-        j = r.word_index - back
-        if j < 0 or words[j].para != r.para:
-            break
-        cand = words[j].text
-        if not (_adjective(cand) or (back == 1 and cand.lower() in _ADJECTIVES)):
-            break
-        desc.add(cand.lower(), words[j].start)
-
-
-_DEGREE = frozenset("very so rather quite too not".split())
-
-
-def _words_after(layout: Layout, r: NameRun, desc: _Tally, act: _Tally) -> None:
-    """An appositive (", a tall young man,"), a predicate ("was tall") or
-    an act ("laughed", "quickly ran") after the name."""
-    words, text = layout.words, layout.text
-    last = r.word_index + len(r.parts) + (1 if r.title else 0) - 1
-    nxt = last + 1
-    if nxt >= len(words) or words[nxt].para != r.para:
-        return
-    gap = text[words[last].end : words[nxt].start]
-    if gap.strip() == "," and words[nxt].text.lower() in {"a", "an", "the"}:
-        _appositive(layout, nxt, desc)
-        return
-    if gap.strip():
-        return
-    w = words[nxt].text
-    if w.lower() in _COPULA and nxt + 1 < len(words):
-        j = nxt + 1
-        if words[j].text.lower() in _DEGREE and j + 1 < len(words):
-            j += 1
-        if _adjective(words[j].text) or words[j].text in _ADJECTIVES:
-            desc.add(words[j].text, words[j].start)
-    if w.endswith("ly") and nxt + 1 < len(words):
-        w = words[nxt + 1].text
-    if _action(w):
-        act.add(w.lower(), words[nxt].start)
-
-
-def _appositive(layout: Layout, article: int, desc: _Tally) -> None:
-    """ ", a tall young man," -> "tall", "young", "man"."""
-    words, text = layout.words, layout.text
-    for j in range(article + 1, min(article + 5, len(words))):
-        if text[words[j - 1].end : words[j].start].strip():
-            break
-        w = words[j].text
-        if not w.islower() or (w in _FUNCTION and w not in _ADJECTIVES):
-            break
-        desc.add(w, words[j].start)
 
 
 def relate(

@@ -25,10 +25,10 @@ remember of famous novels. ``CharacterRecord.facts`` (JSON) holds, version 1::
     addressed_as       [{text, count, start, chapter}]     vocatives: "Mr. Scrooge", "sir"
     descriptors        [{text, start, chapter}]            words the book uses of them
     actions            [{text, start, chapter}]
-    quotes             [{text, start, end, chapter, to}]   varied, spread over the book
-    speech             {quotes, mean_words, contractions_per_100_words,
+    quotes             [{text, start, end, chapter, to, confidence}]  the surest, spread over the book
+    speech             {quotes, mean_words, contractions_per_100_words,   (confident lines only)
                         exclamation_share, question_share}
-    speech_baseline    the same over every attributed quote of the book
+    speech_baseline    the same over every sure quote of the book
     favourite_words    [{text, count, start, chapter}]     said far more than the book does
     relations          [{name, character_id, kind, weight, start, chapter}]
                        kind: speaks_to | spoken_to_by | speaks_about | co_occurs

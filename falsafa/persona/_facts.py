@@ -13,10 +13,13 @@ from typing import Any
 from falsafa.book import Chapter
 from falsafa.extract.model import Character, Extraction, Quote
 from falsafa.index import STOPWORDS
+from falsafa.persona._cast import Evidence, choose_cast
+from falsafa.persona._certainty import SpeakerNames, certainty
 from falsafa.persona._render import describe, render_persona
 from falsafa.persona._voice import (
     BookVocabulary,
     Vocative,
+    address_gender,
     clean_quote,
     find_vocatives,
     select_quotes,
@@ -47,7 +50,9 @@ class PersonaConfig:
     """Knobs of persona building; the defaults suit a novel."""
 
     top_n: int = 12
-    min_material: int = 3  # own quotes + descriptors below this: no persona
+    # A quote is the character's voice only this sure (see _certainty): a
+    # frame naming them, or the speaker scorer's probability.
+    min_certainty: float = 0.99
     quotes_kept: int = 30  # stored, spread over the book, for any position
     quotes_rendered: int = 6
     favourite_words: int = 8
@@ -58,16 +63,24 @@ class PersonaConfig:
 class _Book:
     """What every persona of one book shares: chapters, names, vocabulary."""
 
-    def __init__(self, extraction: Extraction, text: str, chapters: Sequence[Chapter]) -> None:
+    def __init__(
+        self, extraction: Extraction, text: str, chapters: Sequence[Chapter], min_certainty: float
+    ) -> None:
         self.text = text
         self.chapters = list(chapters)
         self._starts = [c.start for c in self.chapters]
         self.by_id = {c.id: c for c in extraction.characters}
         self.vocabulary = BookVocabulary.of([q.text for q in extraction.quotes] or [text])
-        self.quotes_by_speaker: dict[str, list[Quote]] = defaultdict(list)
+        # Only the lines whose speaker is certain speak for a character:
+        # voice lines, speech habits and favourite words all come from them.
+        names = SpeakerNames.of(extraction.characters)
+        self.confident: dict[str, list[tuple[Quote, float]]] = defaultdict(list)
         for q in extraction.quotes:
-            if q.speaker is not None:
-                self.quotes_by_speaker[q.speaker].append(q)
+            if q.speaker is None:
+                continue
+            sure = certainty(q, names.frame_speakers(text, q))
+            if sure >= min_certainty:
+                self.confident[q.speaker].append((q, sure))
         # A name token belongs to one character only if no other uses it:
         # "Scrooge" identifies Scrooge, "Mr." or a shared surname does not.
         owners: dict[str, set[str]] = defaultdict(set)
@@ -123,18 +136,17 @@ def _addressed_as(book: _Book, c: Character) -> list[dict[str, Any]]:
 
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
-    confirmed: set[str] = set()
     for q, candidates in book.vocatives:
-        if q.speaker == c.id or q.addressee not in (None, c.id):
+        # Only a quote spoken to them says what they are called: a "mama"
+        # in a line to someone else is that someone's name.
+        if q.speaker == c.id or q.addressee != c.id:
             continue
-        addressed = q.addressee == c.id
-        for phrase, start in find_vocatives(candidates, is_name, addressed):
+        for phrase, start in find_vocatives(candidates, is_name, addressed=True):
+            if address_gender(phrase) not in (c.gender, "unknown") and c.gender != "unknown":
+                continue  # "mother" to a man: the addressee is wrong, not the word
             counts[phrase] += 1
             first.setdefault(phrase, start)
-            if addressed:
-                confirmed.add(phrase)
-    # Without an addressee a lone name between commas may be a list, not a call.
-    kept = [p for p, n in counts.most_common() if n >= 2 or p in confirmed][:6]
+    kept = [p for p, _ in counts.most_common(6)]
     return [book.at(first[p], text=p, count=counts[p]) for p in kept]
 
 
@@ -177,7 +189,8 @@ def _relations(
 def build_facts(
     book: _Book, extraction: Extraction, c: Character, config: PersonaConfig, title: str
 ) -> PersonaFacts:
-    own = sorted(book.quotes_by_speaker.get(c.id, []), key=lambda q: q.start)
+    sure = sorted(book.confident.get(c.id, []), key=lambda qc: qc[0].start)
+    own = [q for q, _ in sure]
     exclude = set().union(*(book.name_tokens(x) for x in extraction.characters[:50]))
     facts: PersonaFacts = {
         "version": FACTS_VERSION,
@@ -195,8 +208,13 @@ def build_facts(
         ],
         "actions": [book.at(off, text=w) for w, off in c.actions[: config.descriptors_kept]],
         "quotes": [
-            {**book.at(q.start, text=clean_quote(q.text)), "end": q.end, "to": _name(book, q)}
-            for q in select_quotes(own, config.quotes_kept)
+            {
+                **book.at(q.start, text=clean_quote(q.text)),
+                "end": q.end,
+                "to": _name(book, q),
+                "confidence": round(confidence, 3),
+            }
+            for q, confidence in select_quotes(sure, config.quotes_kept)
         ],
         "speech": speech_traits(own),
         "favourite_words": [
@@ -227,23 +245,16 @@ def build_character_records(
 ) -> list[CharacterRecord]:
     """A CharacterRecord (facts + full-book persona prompt) per main character.
 
-    Characters are taken by rank, skipping those with too little material
-    (quotes + descriptors) among the first ``2 * top_n``. Ids derive from the
+    Characters are chosen by :func:`falsafa.persona._cast.choose_cast` (the
+    evidence a reader would use, one slot per person). Ids derive from the
     book and the character's name, so re-running a book rewrites the same rows.
     """
     config = config or PersonaConfig()
     top_n = config.top_n if top_n is None else top_n
-    book = _Book(extraction, text, chapters)
-    all_quotes = [q for qs in book.quotes_by_speaker.values() for q in qs]
-    baseline = speech_traits(all_quotes)
-    ranked = sorted(extraction.characters, key=lambda c: c.rank)
-    chosen: list[Character] = []
-    for c in ranked[: 2 * top_n]:
-        material = len(book.quotes_by_speaker.get(c.id, ())) + len(c.descriptors)
-        if material >= config.min_material:
-            chosen.append(c)
-        if len(chosen) == top_n:
-            break
+    book = _Book(extraction, text, chapters, config.min_certainty)
+    baseline = speech_traits(q for qs in book.confident.values() for q, _ in qs)
+    evidence = Evidence.of(extraction, {k: len(v) for k, v in book.confident.items()})
+    chosen = choose_cast(extraction.characters, evidence, top_n)
     names = Counter(c.name.casefold() for c in chosen)
     records = []
     for rank, c in enumerate(chosen, start=1):

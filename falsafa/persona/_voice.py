@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -15,6 +16,7 @@ from falsafa.index import STOPWORDS
 __all__ = [
     "BookVocabulary",
     "Vocative",
+    "address_gender",
     "clean_quote",
     "find_vocatives",
     "pick_spread",
@@ -52,6 +54,12 @@ _ADDRESS_PHRASES = (
     "mon cher",
 )
 ADDRESS_WORDS = frozenset((*_ADDRESS_WORDS.split(), *_ADDRESS_PHRASES))
+_FEMALE_ADDRESS = frozenset(
+    "madam ma'am ma’am aunt mother mamma mama sister mistress miss princess countess".split()
+) | frozenset(("my lady", "ma chère"))
+_MALE_ADDRESS = frozenset("sir uncle father papa brother master prince count".split()) | frozenset(
+    ("my boy", "my lord", "my dear fellow", "my good fellow", "old fellow", "mon cher")
+)
 _SEGMENT_SPLIT = re.compile(r"(?:--|—|[,;:!?()]|(?<!\bMr)(?<!\bMrs)(?<!\bDr)(?<!\bMs)(?<!\bSt)\.)+")
 _NAME_WORD = re.compile(r"^(?:[A-Z][\w'’-]*\.?|de|von|van|le|la)$")
 _VOCATIVE_LEAD = ("oh ", "o ", "my ", "dear ", "poor ", "old ")
@@ -76,39 +84,55 @@ def pick_spread(items: Sequence[Any], k: int) -> list[Any]:
     return [items[round(i * step)] for i in range(k)]
 
 
-def select_quotes(quotes: Sequence[Quote], keep: int, skip_first: int = 5) -> list[Quote]:
-    """Up to ``keep`` of a character's quotes, varied in place and length.
+def select_quotes(
+    quotes: Sequence[tuple[Quote, float]], keep: int, skip_first: int = 5
+) -> list[tuple[Quote, float]]:
+    """Up to ``keep`` of a character's ``(quote, certainty)`` pairs: the surest
+    first, spread over the book, varied in length.
 
-    The book is cut into ``keep`` stretches of equal quote count; each gives
-    one quote, cycling short / medium / long, the one with the most distinct
-    content words winning. The first ``skip_first`` are left out when at least
-    as many others remain: openings are often greetings and stock lines.
+    Only the surest lines are drawn from: all those at least as certain as
+    the ``keep``-th surest (so framed lines, when there are enough, leave no
+    room for the scorer's). The book is cut into ``keep`` stretches of equal
+    quote count; each gives one quote: the most certain, then the one of the
+    wanted length (cycling short / medium / long) with the most distinct
+    content words. The first ``skip_first``
+    are left out when at least as many others remain: openings are often
+    greetings and stock lines.
     """
     seen: set[str] = set()
-    candidates: list[tuple[Quote, int]] = []
-    for q in sorted(quotes, key=lambda q: q.start):
+    candidates: list[tuple[Quote, float, int]] = []
+    for q, sure in sorted(quotes, key=lambda qc: qc[0].start):
         words = words_of(q.text)
         key = " ".join(words)
         if not 3 <= len(words) <= 70 or key in seen:
             continue
         seen.add(key)
-        candidates.append((q, len(words)))
+        candidates.append((q, sure, len(words)))
     if len(candidates) >= 2 * skip_first:
         candidates = candidates[skip_first:]
+    if len(candidates) > keep:
+        # The surest ``keep`` make the pool (every framed line before any
+        # the scorer is less sure of), then the pool is spread over the book.
+        pool = sorted(candidates, key=lambda c: -c[1])[:keep]
+        cut = pool[-1][1]
+        candidates = [c for c in candidates if c[1] >= cut]
     if len(candidates) <= keep:
-        return [q for q, _ in candidates]
-    chosen: list[Quote] = []
+        return [(q, sure) for q, sure, _ in candidates]
+    chosen: list[tuple[Quote, float]] = []
     size = len(candidates) / keep
     for i in range(keep):
         bin_ = candidates[round(i * size) : round((i + 1) * size)]
         lo, hi = ((3, 10), (11, 25), (26, 70))[i % 3]
-        fitting = [c for c in bin_ if lo <= c[1] <= hi] or bin_
 
-        def interest(c: tuple[Quote, int]) -> tuple[int, int]:
-            return len({w for w in words_of(c[0].text) if w not in STOPWORDS}), -c[0].start
-
-        chosen.append(max(fitting, key=interest)[0])
+        best = max(bin_, key=functools.partial(_rank, lo=lo, hi=hi))
+        chosen.append((best[0], best[1]))
     return chosen
+
+
+def _rank(c: tuple[Quote, float, int], lo: int, hi: int) -> tuple[float, bool, int, int]:
+    """Surest first, then of the wanted length, then the richest in content words."""
+    content = {w for w in words_of(c[0].text) if w not in STOPWORDS}
+    return c[1], lo <= c[2] <= hi, len(content), -c[0].start
 
 
 def speech_traits(quotes: Iterable[Quote]) -> dict[str, float]:
@@ -187,6 +211,14 @@ class Vocative:
     start: int
     address_word: bool  # a plain form of address, with no name in it
     core: str  # the name part, leading "my"/"oh"/"dear" removed
+
+
+def address_gender(phrase: str) -> str:
+    """ "female" for "mother" or "ma'am", "male" for "sir" or "my boy", else "unknown"."""
+    low = phrase.lower()
+    if low in _FEMALE_ADDRESS:
+        return "female"
+    return "male" if low in _MALE_ADDRESS else "unknown"
 
 
 def vocative_candidates(quote: Quote) -> list[Vocative]:

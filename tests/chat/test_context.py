@@ -71,7 +71,7 @@ def test_offline_reply_uses_the_characters_own_lines() -> None:
         quotes=['"Bah! Humbug!"', '"Christmas a humbug, uncle?"', '"Are there no prisons?"'],
     )
     reply = compose_offline_reply(prompt)
-    assert reply.startswith("Christmas a humbug, uncle?")
+    assert reply.startswith("“Christmas a humbug, uncle?”")
     assert "counting-house" in reply
     empty = build_prompt(
         character_name="Nobody", persona="p", history=[], passages=[], user_message="hi"
