@@ -274,11 +274,14 @@ class StreamRegistry:
         # In a thread: malloc_trim walks the whole heap (ms for 150 MB).
         # Again once the burst's worker threads have idled out: a thread
         # that exits hands back the memory it cached for itself.
-        if await trio.to_thread.run_sync(release_free_heap):
-            self.trims += 1
-            log.info("freed heap returned to the system", extra={"peak_streams": peak})
-            await trio.sleep(LATE_TRIM_DELAY)
-            await trio.to_thread.run_sync(release_free_heap)
+        returned = await trio.to_thread.run_sync(release_free_heap)
+        self.trims += 1
+        log.info(
+            "freed heap returned to the system" if returned else "heap trimmed, nothing to return",
+            extra={"peak_streams": peak},
+        )
+        await trio.sleep(LATE_TRIM_DELAY)
+        await trio.to_thread.run_sync(release_free_heap)
 
     async def drain(self, grace: float) -> None:
         """Refuse new streams, let running ones finish for ``grace`` seconds,
