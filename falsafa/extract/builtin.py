@@ -40,7 +40,14 @@ from falsafa.extract.sieve import Kin, MentionRef, SieveState
 from falsafa.extract.speakers import Attribution, attribute, load_speaker_model
 from falsafa.extract.text import Layout
 
-__all__ = ["BuiltinExtractor", "CastReading", "finish", "read_cast", "speaker_state"]
+__all__ = [
+    "BuiltinExtractor",
+    "CastReading",
+    "finish",
+    "quote_spans_in_words",
+    "read_cast",
+    "speaker_state",
+]
 
 _PRONOUNS = {"male": "he/him/his", "female": "she/her/hers"}
 
@@ -77,7 +84,7 @@ def read_cast(text: str) -> CastReading:
     """Quotes, names, the people among them and their genders."""
     layout = Layout.of(text)
     qspans = find_quotes(layout)
-    in_quote, quote_words = _quote_words(layout, qspans)
+    in_quote, quote_words = quote_spans_in_words(layout, qspans)
     cast = find_cast(layout, in_quote)
     clusters, genders = cast.clusters, cast.genders
     clusters, genders = claim_descriptions(clusters, genders)
@@ -174,9 +181,10 @@ def _merge_introduced(
     )
 
 
-def _quote_words(
+def quote_spans_in_words(
     layout: Layout, quotes: list[QuoteSpan]
 ) -> tuple[list[bool], list[tuple[int, int]]]:
+    """Per word, whether it is inside a quote; per quote, its word range."""
     starts = [w.start for w in layout.words]
     in_quote = [False] * len(starts)
     spans: list[tuple[int, int]] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from falsafa.extract.builtin import _quote_words
+from falsafa.extract.builtin import quote_spans_in_words
 from falsafa.extract.cast import candidates, find_cast
 from falsafa.extract.quotes import find_quotes
 from falsafa.extract.text import Layout
@@ -17,7 +17,7 @@ _TEXT = (
 
 def _displays(text: str) -> tuple[list[str], list[str]]:
     layout = Layout.of(text)
-    in_quote, _ = _quote_words(layout, find_quotes(layout))
+    in_quote, _ = quote_spans_in_words(layout, find_quotes(layout))
     every = candidates(layout, in_quote)
     people = find_cast(layout, in_quote)
     assert len(people.clusters) == len(people.genders) == len(people.votes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from falsafa.extract.builtin import _quote_words
+from falsafa.extract.builtin import quote_spans_in_words
 from falsafa.extract.gender import given_name_genders, infer_genders, pronoun_gender
 from falsafa.extract.names import cluster_names, find_names
 from falsafa.extract.quotes import find_quotes
@@ -11,7 +11,7 @@ from falsafa.extract.text import Layout
 
 def _layout(text: str) -> tuple[Layout, list[bool]]:
     layout = Layout.of(text)
-    in_quote, _ = _quote_words(layout, find_quotes(layout))
+    in_quote, _ = quote_spans_in_words(layout, find_quotes(layout))
     return layout, in_quote
 
 

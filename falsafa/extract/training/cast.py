@@ -37,7 +37,7 @@ from typing import Any
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from falsafa.extract.builtin import _quote_words
+from falsafa.extract.builtin import quote_spans_in_words
 from falsafa.extract.cast import candidates
 from falsafa.extract.descriptions import described_person
 from falsafa.extract.names import NameCluster
@@ -84,7 +84,7 @@ def read_cast(book: GoldBook) -> BookCast:
     """Run the cast stages on ``book`` and label every named cluster."""
     s = scorer()
     layout = Layout.of(book.text)
-    in_quote, _ = _quote_words(layout, find_quotes(layout))
+    in_quote, _ = quote_spans_in_words(layout, find_quotes(layout))
     every = candidates(layout, in_quote)
     gold_names = [n for g in book.gold["characters"] for n in g["names"]]
     main_names = [n for g in book.gold["characters"] if _is_main(g) for n in g["names"]]
