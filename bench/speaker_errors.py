@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from falsafa.extract.builtin import speaker_state  # noqa: E402
-from falsafa.extract.speakers import Candidates, decode, load_speaker_model  # noqa: E402
+from falsafa.extract.speakers import Candidates, best, decode, load_speaker_model  # noqa: E402
 from falsafa.extract.speakers.book import SpeakerBook  # noqa: E402
 from falsafa.extract.training.gold import load_books  # noqa: E402
 from falsafa.extract.training.speakers import Prepared, prepare  # noqa: E402
@@ -32,8 +32,7 @@ def sort_quotes(p: Prepared, tally: Counter[str]) -> None:
     model = load_speaker_model()
 
     def choose(qi: int, cands: Candidates) -> tuple[int | None, float | None]:
-        shares = model.softmax([f for _, f in cands])
-        who = cands[max(range(len(cands)), key=shares.__getitem__)][0] if cands else None
+        who, share = best(model, cands)
         want = p.targets[qi]
         framed = any(k.startswith("frame.") and k != "frame.other" for _, f in cands for k in f)
         if want is None:
@@ -44,7 +43,7 @@ def sort_quotes(p: Prepared, tally: Counter[str]) -> None:
             tally["right"] += 1
         else:
             tally["wrong, framed" if framed else "wrong, no frame"] += 1
-        return who, None
+        return who, share
 
     decode(SpeakerBook.of(speaker_state(copy.deepcopy(p.reading))), choose)
 

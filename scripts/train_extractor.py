@@ -42,22 +42,18 @@ def _ratio(c: Counter[str], a: str, b: str) -> float | None:
 
 def summarise(per_book: dict[str, Counter[str]], prepared: list[Prepared]) -> dict[str, object]:
     groups: dict[str, Counter[str]] = {}
+    books: Counter[str] = Counter()
     for p in prepared:
-        counts = per_book[p.book.fold_key]
         keys = [p.book.corpus]
         if p.book.corpus == "litbank":
             keys.append("litbank.first_person" if p.book.first_person else "litbank.third_person")
         for k in keys:
-            groups.setdefault(k, Counter()).update(counts)
+            groups.setdefault(k, Counter()).update(per_book[p.book.fold_key])
+            books[k] += 1
     out: dict[str, object] = {}
     for name, c in groups.items():
         out[name] = {
-            "books": sum(
-                1
-                for p in prepared
-                if p.book.corpus == name.split(".")[0]
-                and (name.count(".") == 0 or ("first" in name) == p.book.first_person)
-            ),
+            "books": books[name],
             "attribution": _ratio(c, "attributed", "attributable"),
             **{t: _ratio(c, f"{t}.attributed", f"{t}.attributable") for t in TYPES},
             "quote_recall": _ratio(c, "quotes_found", "gold_quotes"),

@@ -29,7 +29,15 @@ from falsafa.extract.speakers.book import SpeakerBook
 from falsafa.extract.speakers.features import candidates, read_frame, turns_before
 from falsafa.extract.turns import name_narrator
 
-__all__ = ["Attribution", "Candidates", "Choice", "attribute", "decode", "load_speaker_model"]
+__all__ = [
+    "Attribution",
+    "Candidates",
+    "Choice",
+    "attribute",
+    "best",
+    "decode",
+    "load_speaker_model",
+]
 
 Candidates = list[tuple[int, dict[str, float]]]
 Choice = Callable[[int, Candidates], tuple[int | None, float | None]]
@@ -49,17 +57,18 @@ def load_speaker_model() -> LinearModel:
     return load_model("speakers")
 
 
+def best(model: LinearModel, cands: Candidates) -> tuple[int | None, float | None]:
+    """The candidate with the largest share of the model's softmax, and that share."""
+    if not cands:
+        return None, None
+    shares = model.softmax([f for _, f in cands])
+    k = max(range(len(cands)), key=shares.__getitem__)
+    return cands[k][0], shares[k]
+
+
 def attribute(state: SieveState, model: LinearModel) -> Attribution:
     """Decode the book left to right, each quote's best candidate speaking."""
-
-    def best(qi: int, cands: Candidates) -> tuple[int | None, float | None]:
-        if not cands:
-            return None, None
-        shares = model.softmax([f for _, f in cands])
-        k = max(range(len(cands)), key=shares.__getitem__)
-        return cands[k][0], shares[k]
-
-    return decode(SpeakerBook.of(state), best)
+    return decode(SpeakerBook.of(state), lambda _qi, cands: best(model, cands))
 
 
 def decode(book: SpeakerBook, choose: Choice) -> Attribution:
@@ -71,16 +80,14 @@ def decode(book: SpeakerBook, choose: Choice) -> Attribution:
     ctx.counts = Counter()
     confidences: list[float | None] = [None] * n
     for qi in range(n):
-        frame = read_frame(book, qi)
-        who, confidence = choose(qi, candidates(book, qi, frame))
+        turns = turns_before(book, qi)
+        who, confidence = choose(qi, candidates(book, qi, read_frame(book, qi), turns))
         ctx.speakers[qi] = who
         confidences[qi] = confidence
         if who is not None:
             ctx.counts[who] += 1
-        if ctx.addressees[qi] is None:
-            other = turns_before(book, qi).first
-            if other is not None and other != who:
-                ctx.addressees[qi] = other
+        if ctx.addressees[qi] is None and turns.first is not None and turns.first != who:
+            ctx.addressees[qi] = turns.first
     speakers = list(ctx.speakers)
     addressees = list(ctx.addressees)
     name_narrator(ctx, speakers, addressees, book.by_para)

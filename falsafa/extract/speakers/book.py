@@ -37,10 +37,9 @@ def _chain_frames(book: SpeakerBook, paras: list[int]) -> dict[int, int]:
         if len(chain) < 2:
             continue
         qis = [qi for para in chain for qi in book.by_para[para]]
-        named = {book.named_frames[qi] for qi in qis} - {None}
+        named = {who for qi in qis if (who := book.named_frames[qi]) is not None}
         if len(named) == 1:
-            (who,) = named
-            out.update(dict.fromkeys(qis, who))  # type: ignore[arg-type]
+            out.update(dict.fromkeys(qis, named.pop()))
     return out
 
 

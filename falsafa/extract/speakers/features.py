@@ -94,8 +94,7 @@ def turns_before(book: SpeakerBook, qi: int) -> Turns:
     para = ctx.quotes[qi].para
     qis = book.by_para[para]
     same = ctx.speakers[qi - 1] if qis[0] < qi else None
-    paras_before = [p for p in (_previous_quoted(book, para), None) if p is not None]
-    first_para = paras_before[0] if paras_before else None
+    first_para = _previous_quoted(book, para)
     second_para = _previous_quoted(book, first_para) if first_para is not None else None
     first = second = addressed = None
     if first_para is not None:
@@ -153,12 +152,15 @@ def _recent_speakers(book: SpeakerBook, qi: int) -> list[int]:
     return out
 
 
-def candidates(book: SpeakerBook, qi: int, frame: Frame) -> list[tuple[int, dict[str, float]]]:
-    """Every plausible speaker of quote ``qi`` with its features."""
+def candidates(
+    book: SpeakerBook, qi: int, frame: Frame, turns: Turns
+) -> list[tuple[int, dict[str, float]]]:
+    """Every plausible speaker of quote ``qi`` with its features, given its
+    frame and the turns before it (:func:`read_frame`, :func:`turns_before`)."""
     ctx = book.state
     para = ctx.quotes[qi].para
-    turns = turns_before(book, qi)
     recent = _recent(book, qi)
+    talkers = _recent_speakers(book, qi)
     here = book.narration_mentions(para)
     w0, w1 = ctx.quote_words[qi]
     before = [m for m in here if m.w0 < w0]
@@ -169,22 +171,17 @@ def candidates(book: SpeakerBook, qi: int, frame: Frame) -> list[tuple[int, dict
         if c is not None and (c >= 0 or c == NARRATOR):
             pool.append(c)
     pool += [m.cluster for m in before] + [m.cluster for m in after[:3]]
-    pool += [m.cluster for m in prev[-3:]] + recent + _recent_speakers(book, qi)
+    pool += [m.cluster for m in prev[-3:]] + recent + talkers
     if ctx.counts:
         pool += [c for c, _ in ctx.counts.most_common(3)]
     if book.first_person_rate >= _NARRATOR_RATE:
         pool.append(NARRATOR)
-    seen: list[int] = []
-    for c in pool:
-        if c not in seen:
-            seen.append(c)
     he, she, me = book.narration_pronouns(para)
     spoken_in_quote = {ctx.by_word[j].cluster for j in range(w0, w1) if j in ctx.by_word}
-    talkers = _recent_speakers(book, qi)
     local = _Local(
         frame, turns, recent, talkers, before, after, prev, he, she, me, spoken_in_quote, w0, w1
     )
-    feats = [(c, _features(book, qi, c, local)) for c in seen]
+    feats = [(c, _features(book, qi, c, local)) for c in dict.fromkeys(pool)]
     if frame.kind in ("pronoun", "np") and frame.gender != "unknown":
         prefix = "frame.gender" if frame.kind == "pronoun" else "np.gender"
         _gender_ranks(book, frame.gender, feats, recent, talkers, prefix)
@@ -202,11 +199,9 @@ def _gender_ranks(
     """For a "he said" or "said the old woman" frame: which candidates of that
     gender were seen last."""
     genders = book.state.genders
-    order = [c for c in [*talkers[:2], *recent] if c >= 0 and genders[c] == gender]
-    ranked: list[int] = []
-    for c in order:
-        if c not in ranked:
-            ranked.append(c)
+    ranked = list(
+        dict.fromkeys(c for c in [*talkers[:2], *recent] if c >= 0 and genders[c] == gender)
+    )
     for c, f in feats:
         if c < 0:
             continue

@@ -26,7 +26,7 @@ from typing import Any
 from falsafa.extract.builtin import CastReading, finish, read_cast, speaker_state
 from falsafa.extract.model import Extraction
 from falsafa.extract.scoring import LinearModel
-from falsafa.extract.speakers import Attribution, attribute, decode
+from falsafa.extract.speakers import Attribution, Candidates, attribute, best, decode
 from falsafa.extract.speakers.book import SpeakerBook
 from falsafa.extract.training.gold import GoldBook, assignment, scorer, speaker_targets
 from falsafa.extract.training.logit import Group, fit_choices
@@ -63,43 +63,35 @@ def prepare(book: GoldBook) -> Prepared:
     ids = speaker_targets(book, _provisional(reading))
     targets = [int(t[1:]) if t is not None else None for t in ids]
     p = Prepared(book, reading, targets)
-    state = speaker_state(copy.deepcopy(reading))
-
-    def teacher(qi: int, cands: list[tuple[int, dict[str, float]]]) -> tuple[int | None, float]:
-        want = targets[qi]
-        who = [c for c, _ in cands]
-        if want is not None and want in who and len(cands) > 1:
-            p.groups.append(([f for _, f in cands], who.index(want)))
-        if want is not None and want in who:
-            p.reachable += 1
-        return want, 1.0
-
-    decode(SpeakerBook.of(state), teacher)
+    p.groups, p.reachable = _groups(p, None)
     return p
 
 
 def own_groups(p: Prepared, model: LinearModel) -> list[Group]:
     """Training groups of a book decoded with ``model``'s own choices fed back,
     so that turn features see the kind of history they will see in use."""
+    return _groups(p, model)[0]
+
+
+def _groups(p: Prepared, model: LinearModel | None) -> tuple[list[Group], int]:
+    """Decode the book feeding back the gold speakers (``model`` None) or the
+    model's choices; each quote whose gold speaker is among several candidates
+    is a group. Also: how many quotes had their gold speaker among them."""
     groups: list[Group] = []
-    state = speaker_state(copy.deepcopy(p.reading))
+    reachable = 0
 
-    def record(
-        qi: int, cands: list[tuple[int, dict[str, float]]]
-    ) -> tuple[int | None, float | None]:
-        if not cands:
-            return None, None
-        feats = [f for _, f in cands]
-        who = [c for c, _ in cands]
+    def record(qi: int, cands: Candidates) -> tuple[int | None, float | None]:
+        nonlocal reachable
         want = p.targets[qi]
-        if want is not None and want in who and len(cands) > 1:
-            groups.append((feats, who.index(want)))
-        shares = model.softmax(feats)
-        k = max(range(len(cands)), key=shares.__getitem__)
-        return who[k], shares[k]
+        who = [c for c, _ in cands]
+        if want is not None and want in who:
+            reachable += 1
+            if len(cands) > 1:
+                groups.append(([f for _, f in cands], who.index(want)))
+        return (want, 1.0) if model is None else best(model, cands)
 
-    decode(SpeakerBook.of(state), record)
-    return groups
+    decode(SpeakerBook.of(speaker_state(copy.deepcopy(p.reading))), record)
+    return groups, reachable
 
 
 def fit(prepared: Sequence[Prepared], c: float = C, rounds: int = ROUNDS) -> LinearModel:
