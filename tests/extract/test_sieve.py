@@ -13,6 +13,7 @@ from falsafa.extract.sieve import (
     recent_detail,
 )
 from falsafa.extract.text import Layout
+from tests.extract.conftest import extract, speaker_name
 
 
 def _state(text: str, names: dict[str, int]) -> SieveState:
@@ -97,3 +98,26 @@ def test_mentions_before_go_back_nearest_first_within_reach() -> None:
     then = _index(state, "Then")
     assert [m.cluster for m in mentions_before(state, then, 10)] == [0, 2, 1, 0]
     assert [m.cluster for m in mentions_before(state, then, 2)] == [0, 2]
+
+
+# Whom a "he said" frame reads as the sentence subject or its topic, end to end.
+def test_a_name_after_the_conjunction_for_is_a_subject() -> None:
+    text = (
+        "“I shall go to London,” said Willoughby.\n\n"
+        "Marianne wept all the morning, and Elinor sat with her.\n\n"
+        "“Who can this be?” said Elinor.\n\n"
+        "Marianne had said nobody would come; for Colonel Brandon did come in, "
+        "and Elinor saw the care in his look.\n\n"
+        "“I met Mrs. Jennings in Bond Street,” said he, “and she sent me on.”\n"
+    )
+    assert speaker_name(extract(text), "Bond Street") == "Colonel Brandon"
+
+
+def test_the_owner_of_a_sentences_subject_is_its_topic() -> None:
+    text = (
+        "“You killed her!” said Curly to Tootles.\n\n"
+        "They turned from him. Tootles' face was very white, but there was a "
+        "dignity about him now.\n\n"
+        "“I did it,” he said, reflecting.\n"
+    )
+    assert speaker_name(extract(text), "I did it") == "Tootles"
