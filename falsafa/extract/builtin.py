@@ -132,8 +132,7 @@ def finish(r: CastReading, found: Attribution) -> Extraction:
     """Names people give themselves, pet names, aliases; then the ranked result."""
     speakers, addressees = found.speakers, found.addressees
     pairs = self_introductions(r.layout, r.quote_words, speakers, r.mentions, r.genders)
-    full = [bool(c.firsts and c.lasts) for c in r.clusters]
-    pairs += pet_names(r.quotes, r.mentions, speakers, addressees, r.genders, full)
+    pairs += pet_names(r.quotes, speakers, found.vocatives, found.named_frames, r.genders)
     clusters, genders, speakers, addressees = _merge_introduced(
         pairs, list(r.clusters), list(r.genders), list(speakers), list(addressees)
     )

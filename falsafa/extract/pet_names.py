@@ -1,20 +1,23 @@
-"""Names only ever said to someone: "God, Kinch, ..." is Stephen's nickname.
+"""Names said to someone who answers under another name: "God, Kinch, ..."
+is Stephen's nickname, "Maggie" the Mrs. Hilbery of the narration.
 
 Usage::
 
     from falsafa.extract.pet_names import pet_names
-    pairs = pet_names(quotes, mentions, speakers, addressees, genders)
+    pairs = pet_names(quotes, speakers, vocatives, named_frames, genders)
     for named, person in pairs:        # cluster indices
         merge_cluster(clusters[person], clusters[named])
 
-A nickname, a pet name or a given name that only the family uses ("Edna"
-for the Mrs. Pontellier of the narration) never appears in the narration:
-it is only spoken, to its bearer. Clustering sees a separate person. Once
-attribution knows who speaks each turn, the person who answers the quotes
-that call that name is its bearer. We trust it only for a name that the
-narration never uses (which would show it as a person of its own), that is
-answered by one person in at least two exchanges and two thirds of them,
-and whose gender, when known, agrees.
+A nickname, a pet name, a kinship name ("Uncle Trevor") or a given name that
+only the family uses is what people *call* someone; the narration's frames
+name the same person otherwise ("said Mr. Hilbery"). Clustering sees two
+people. Once attribution knows who speaks each turn, the person who answers
+the quotes that call a name is its bearer. The evidence is weighed, not
+assumed from where the name appears: the name must be answered by one
+person in at least two exchanges and two thirds of them, the speech frames
+must name it as a speaker less than half as often as that (a name the
+frames use for a speaker of their own is a person, not a pet name), and its
+gender, when known, must agree.
 """
 
 from __future__ import annotations
@@ -24,37 +27,38 @@ from collections.abc import Sequence
 
 from falsafa.extract.lexicon import Gender
 from falsafa.extract.quotes import QuoteSpan
-from falsafa.extract.sieve import MentionRef
 
 __all__ = ["pet_names"]
+
+_MIN_EXCHANGES = 2
 
 
 def pet_names(
     quotes: Sequence[QuoteSpan],
-    mentions: Sequence[MentionRef],
     speakers: Sequence[int | None],
-    addressees: Sequence[int | None],
+    vocatives: Sequence[int | None],
+    named_frames: Sequence[int | None],
     genders: Sequence[Gender],
-    full_names: Sequence[bool],
 ) -> list[tuple[int, int]]:
-    """Pairs (spoken-only name's cluster, the cluster of the person it calls).
+    """Pairs (name called, the cluster of the person who answers to it).
 
-    ``full_names[c]`` says whether cluster ``c`` has a given name and a
-    surname: a full name ("Dorian Gray") is no pet name, only talked about.
+    ``vocatives[qi]`` is the cluster a quote calls by name, ``named_frames[qi]``
+    the cluster its speech frame names outright ("said Mr. Hilbery").
     """
-    # Named in the narration, or a speaker of their own: a person, not a pet name.
-    own = {m.cluster for m in mentions if not m.in_quote} | {s for s in speakers if s is not None}
+    as_speaker = Counter(w for w in named_frames if w is not None and w >= 0)
     answers: dict[int, Counter[int]] = defaultdict(Counter)
-    for qi, called in enumerate(addressees):
-        if called is None or called < 0 or called in own or full_names[called]:
+    for qi, called in enumerate(vocatives):
+        if called is None or called < 0:
             continue
         who = _answerer(quotes, speakers, qi)
-        if who is not None:
+        if who is not None and who != called:
             answers[called][who] += 1
     pairs = []
     for called, votes in answers.items():
         person, n = votes.most_common(1)[0]
-        if n < 2 or n * 3 < sum(votes.values()) * 2:
+        if n < _MIN_EXCHANGES or n * 3 < sum(votes.values()) * 2:
+            continue
+        if as_speaker[called] * 2 >= n:
             continue
         g, h = genders[called], genders[person]
         if g != "unknown" and h != "unknown" and g != h:
@@ -64,10 +68,7 @@ def pet_names(
 
 
 def _answerer(quotes: Sequence[QuoteSpan], speakers: Sequence[int | None], qi: int) -> int | None:
-    """Who speaks the turn next to quote ``qi`` (after it, else before it), other than its speaker.
-
-    Never the name called: pet_names only asks for names that speak nowhere.
-    """
+    """Who speaks the turn next to quote ``qi`` (after it, else before it), other than its speaker."""
     para = quotes[qi].para
     own = speakers[qi]
     for step in (1, -1):

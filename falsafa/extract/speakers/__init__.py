@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from falsafa.extract.scoring import LinearModel, load_model
@@ -50,6 +50,10 @@ class Attribution:
     speakers: list[int | None]
     addressees: list[int | None]
     confidences: list[float | None]
+    vocatives: list[int | None] = field(default_factory=list)
+    """The character each quote calls by name ("Come, Maggie")."""
+    named_frames: list[int | None] = field(default_factory=list)
+    """The character each quote's frame names outright ("said Mr. Hilbery")."""
 
 
 @cache
@@ -98,6 +102,8 @@ def decode(book: SpeakerBook, choose: Choice) -> Attribution:
             c if s is not None and s >= 0 else None
             for s, c in zip(speakers, confidences, strict=True)
         ],
+        list(book.vocatives),
+        list(book.named_frames),
     )
 
 

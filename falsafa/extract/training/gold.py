@@ -3,7 +3,7 @@
 Usage::
 
     books = load_books(Path("../shared/data"))
-    targets = speaker_targets(book, extraction.to_score_json())
+    targets = speaker_targets(book, extraction.to_score_json())   # our ids, or NARRATOR_ID
 
 A gold speaker is translated into one of *our* character ids exactly as the
 official scorer (``shared/tools/score_extraction.py``) matches characters, so
@@ -12,16 +12,27 @@ what we train for is what the scorer counts.
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-__all__ = ["GoldBook", "assignment", "load_books", "scorer", "speaker_targets"]
+__all__ = [
+    "NARRATOR_ID",
+    "GoldBook",
+    "assignment",
+    "gold_narrator",
+    "gold_speakers",
+    "load_books",
+    "scorer",
+    "speaker_targets",
+]
 
 Corpus = Literal["pdnc", "litbank"]
 
@@ -31,6 +42,14 @@ _QUOTED = re.compile(r"[“\"][^”\"]*[”\"]", re.S)
 # thousand is a first-person narrator's book; the corpora's third-person books
 # sit far below it (their "I" is in letters and stray quotes).
 _FIRST_PERSON_PER_1000 = 8.0
+NARRATOR_ID = "narrator"
+"""The target of a first-person narrator's quotes: the narrator candidate,
+whose name, if the book gives one, is put on them after decoding."""
+_NARRATOR_WORDS = frozenset({"i", "me", "my", "myself", "mine"})
+# The gold narrator says "I" in the narration this often, and far more often
+# than anyone else (whose "I" is a letter or a misplaced quote).
+_NARRATOR_MIN_MENTIONS = 5
+_NARRATOR_LEAD = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,24 +120,60 @@ def assignment(gold: dict[str, Any], pred: dict[str, Any]) -> dict[int, str]:
     return out
 
 
-def speaker_targets(book: GoldBook, pred: dict[str, Any]) -> list[str | None]:
-    """For each predicted quote (in ``pred``'s order), the predicted id that the
-    scorer would count as right, or None when no answer can be right."""
-    s = scorer()
+def gold_speakers(book: GoldBook, pred: dict[str, Any]) -> list[int | None]:
+    """For each predicted quote (in ``pred``'s order), the gold character
+    index of the gold quote it overlaps, when that speaker is a named character."""
     gold = book.gold
-    to_pred = assignment(gold, pred)
     index = {g["id"]: j for j, g in enumerate(gold["characters"])}
     spans = [(q["char_start"], q["char_end"]) for q in gold["quotes"]]
     order = sorted(range(len(spans)), key=lambda k: spans[k])
-    gold_index = s.SpanIndex([spans[k] for k in order])
-    out: list[str | None] = []
+    gold_index = scorer().SpanIndex([spans[k] for k in order])
+    out: list[int | None] = []
     for q in pred["quotes"]:
         k = gold_index.first_overlap((q["start"], q["end"]))
-        target = None
+        j = None
         if k is not None:
             g = gold["quotes"][order[k]]
-            j = index.get(g.get("speaker_id"))
-            if g.get("speaker_is_character") and g.get("speaker_names") and j is not None:
-                target = to_pred.get(j)
-        out.append(target)
+            if g.get("speaker_is_character") and g.get("speaker_names"):
+                j = index.get(g.get("speaker_id"))
+        out.append(j)
     return out
+
+
+def speaker_targets(book: GoldBook, pred: dict[str, Any]) -> list[str | None]:
+    """For each predicted quote (in ``pred``'s order), the predicted id that the
+    scorer would count as right, ``NARRATOR_ID`` for the quotes of a
+    first-person book's narrator (see :func:`gold_narrator`), or None when no
+    answer can be right."""
+    to_pred = assignment(book.gold, pred)
+    narrator = gold_narrator(book)
+    return [
+        None if j is None else NARRATOR_ID if j == narrator else to_pred.get(j)
+        for j in gold_speakers(book, pred)
+    ]
+
+
+def gold_narrator(book: GoldBook) -> int | None:
+    """The gold character index of a first-person book's narrator: the one
+    whose annotated mentions are the narration's "I", "me" and "my"."""
+    if not book.first_person:
+        return None
+    text = book.text
+    quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+    starts = [a for a, _ in quoted]
+
+    def in_quote(x: int) -> bool:
+        k = bisect.bisect_right(starts, x) - 1
+        return k >= 0 and x < quoted[k][1]
+
+    counts = Counter(
+        j
+        for j, c in enumerate(book.gold["characters"])
+        for m in c.get("mentions", [])
+        if text[m[0] : m[1]].lower() in _NARRATOR_WORDS and not in_quote(m[0])
+    )
+    ranked = counts.most_common(2)
+    if not ranked or ranked[0][1] < _NARRATOR_MIN_MENTIONS:
+        return None
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    return ranked[0][0] if ranked[0][1] >= _NARRATOR_LEAD * runner_up else None

@@ -26,9 +26,22 @@ from typing import Any
 from falsafa.extract.builtin import CastReading, finish, read_cast, speaker_state
 from falsafa.extract.model import Extraction
 from falsafa.extract.scoring import LinearModel
-from falsafa.extract.speakers import Attribution, Candidates, attribute, best, decode
+from falsafa.extract.sieve import NARRATOR
+from falsafa.extract.speakers import (
+    Attribution,
+    Candidates,
+    attribute,
+    best,
+    decode,
+)
 from falsafa.extract.speakers.book import SpeakerBook
-from falsafa.extract.training.gold import GoldBook, assignment, scorer, speaker_targets
+from falsafa.extract.training.gold import (
+    NARRATOR_ID,
+    GoldBook,
+    assignment,
+    scorer,
+    speaker_targets,
+)
 from falsafa.extract.training.logit import Group, fit_choices
 
 __all__ = ["Prepared", "cross_validate", "fit", "prepare", "score_quotes"]
@@ -58,10 +71,16 @@ def _provisional(reading: CastReading) -> dict[str, Any]:
     }
 
 
+def _cluster(target: str | None) -> int | None:
+    if target is None:
+        return None
+    return NARRATOR if target == NARRATOR_ID else int(target[1:])
+
+
 def prepare(book: GoldBook) -> Prepared:
     reading = read_cast(book.text)
     ids = speaker_targets(book, _provisional(reading))
-    targets = [int(t[1:]) if t is not None else None for t in ids]
+    targets = [_cluster(t) for t in ids]
     p = Prepared(book, reading, targets)
     p.groups, p.reachable = _groups(p, None)
     return p
