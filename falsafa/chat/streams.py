@@ -26,13 +26,15 @@ The body joins every event already queued into one write: when a stream
 falls behind, the server sends one chunk instead of one per token.
 
 After a burst (``TRIM_AFTER_STREAMS`` or more open at once), once three
-quarters of it have closed, the heap's free pages are handed back to the
-kernel (``falsafa.memory``): otherwise RSS stays at the burst's peak.
+quarters of it have closed and again once it is over, garbage is collected
+and the heap's free pages are handed back to the kernel
+(``falsafa.memory``): otherwise RSS stays at the burst's peak.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -61,8 +63,11 @@ ABORT_GRACE = 2.0
 # After a burst of at least this many streams, once no more than a quarter
 # of its peak are still open, freed heap pages go back to the kernel.
 TRIM_AFTER_STREAMS = 100
-# Seconds to the second trim: trio's idle worker threads exit after 10 s.
+# Seconds from the burst's end to the second trim: clients close their
+# connections, and trio's idle worker threads exit after 10 s.
 LATE_TRIM_DELAY = 12.0
+# Seconds the second trim waits at most for the last stream of a burst.
+BURST_END_WAIT = 120.0
 
 
 class ChatStream:
@@ -209,6 +214,7 @@ class StreamRegistry:
         self._ticking = False
         # the most streams open at once since the heap was last trimmed
         self._peak = 0
+        self._trimming = False
         self.trims = 0
 
     def open(self, producer: Callable[[ChatStream], Awaitable[None]]) -> StreamBody:
@@ -266,22 +272,38 @@ class StreamRegistry:
             metrics.ACTIVE_STREAMS.dec()
             if not self.active:
                 self._idle.set()
-            if self._peak >= TRIM_AFTER_STREAMS and len(self.active) <= self._peak // 4:
+            if (
+                not self._trimming
+                and self._peak >= TRIM_AFTER_STREAMS
+                and len(self.active) <= self._peak // 4
+            ):
+                self._trimming = True
                 self._nursery.start_soon(self._trim, self._peak, name="heap trim")
-                self._peak = len(self.active)
 
     async def _trim(self, peak: int) -> None:
-        # In a thread: malloc_trim walks the whole heap (ms for 150 MB).
-        # Again once the burst's worker threads have idled out: a thread
-        # that exits hands back the memory it cached for itself.
-        returned = await trio.to_thread.run_sync(release_free_heap)
-        self.trims += 1
-        log.info(
-            "freed heap returned to the system" if returned else "heap trimmed, nothing to return",
-            extra={"peak_streams": peak},
-        )
-        await trio.sleep(LATE_TRIM_DELAY)
-        await trio.to_thread.run_sync(release_free_heap)
+        # Once now, and again when the burst is over: every stream closed
+        # (on a service that stays busy, BURST_END_WAIT at most), then
+        # LATE_TRIM_DELAY for the clients to close their connections and the
+        # burst's worker threads to exit (a thread that exits hands back the
+        # memory it cached for itself).
+        try:
+            returned, garbage = await _release_heap()
+            self.trims += 1
+            log.info(
+                "freed heap returned to the system"
+                if returned
+                else "heap trimmed, nothing to return",
+                extra={"peak_streams": peak, "garbage_objects": garbage},
+            )
+            with trio.move_on_after(BURST_END_WAIT):
+                while self.active:  # noqa: ASYNC110 - no event for "none left" that lasts
+                    await trio.sleep(1.0)
+            await trio.sleep(LATE_TRIM_DELAY)
+            _returned, garbage = await _release_heap()
+            log.info("heap trimmed after the burst", extra={"garbage_objects": garbage})
+        finally:
+            self._trimming = False
+            self._peak = len(self.active)
 
     async def drain(self, grace: float) -> None:
         """Refuse new streams, let running ones finish for ``grace`` seconds,
@@ -295,3 +317,15 @@ class StreamRegistry:
             stream.abort("the server is shutting down; please retry", 503)
         with trio.move_on_after(ABORT_GRACE):
             await self._idle.wait()
+
+
+async def _release_heap() -> tuple[bool, int]:
+    """Collect garbage, then return the heap's free pages to the kernel;
+    (whether a trim ran, objects collected)."""
+    # Garbage first: cancelled streams leave reference cycles (tasks, their
+    # exceptions and frames) that only a full collection frees, and a quiet
+    # service may not run one for minutes; until then they pin the pages the
+    # trim is for. The collection holds the GIL (~50-100 ms once per burst);
+    # malloc_trim walks the whole heap and runs in a thread.
+    garbage = gc.collect()
+    return await trio.to_thread.run_sync(release_free_heap), garbage

@@ -18,7 +18,7 @@ through httpx/httpcore that read cost ~110 µs of CPU on a 2-core VM against
 ``bench/README.md``). That was a third of the service's CPU per token.
 
 What it does: one POST per connection at a time, keep-alive reuse (idle
-connections expire after ``idle_expiry`` seconds), TLS with the system's
+connections are closed ``idle_expiry`` seconds after their last use), TLS with the system's
 trust store for ``https`` URLs, ``Content-Length``, chunked and
 close-delimited bodies (h11 frames them). A pooled connection the server
 closed while idle is replaced once, transparently, if it fails before any
@@ -166,6 +166,7 @@ class UpstreamPool:
         self._ssl_context = ssl_context
         self._idle: list[_Connection] = []
         self._closed = False
+        self._reaping = False
 
     async def post(self, path: str, body: bytes, *, answer_timeout: float) -> UpstreamResponse:
         """POST ``body``; the response once its head arrived (within
@@ -235,11 +236,7 @@ class UpstreamPool:
     async def _connection(self) -> tuple[_Connection, bool]:
         if self._closed:
             raise UpstreamError("the client is closed")
-        now = trio.current_time()
-        # The oldest idle connections expire first: close them here, or a
-        # quiet service would keep up to ``max_idle`` dead sockets open.
-        while self._idle and now - self._idle[0].idle_since >= self._idle_expiry:
-            await self._idle.pop(0).aclose()
+        await self._close_expired()
         if self._idle:
             return self._idle.pop(), True  # the most recent: least likely closed
         return await self._connect(), False
@@ -280,8 +277,29 @@ class UpstreamPool:
             parser.start_next_cycle()
             conn.idle_since = trio.current_time()
             self._idle.append(conn)
+            if not self._reaping:
+                self._reaping = True
+                trio.lowlevel.spawn_system_task(self._reap, name="upstream idle connections")
         else:
             await conn.aclose()
+
+    async def _close_expired(self) -> None:
+        # The oldest idle connections expire first.
+        now = trio.current_time()
+        while self._idle and now - self._idle[0].idle_since >= self._idle_expiry:
+            await self._idle.pop(0).aclose()
+
+    async def _reap(self) -> None:
+        """Close idle connections as they expire, until none is left. After
+        a burst of replies a quiet service would otherwise keep up to
+        ``max_idle`` sockets, with their parsers and buffers, for good: the
+        next request is what expired them."""
+        try:
+            while self._idle and not self._closed:
+                await trio.sleep_until(self._idle[0].idle_since + self._idle_expiry)
+                await self._close_expired()
+        finally:
+            self._reaping = False
 
     async def aclose(self) -> None:
         self._closed = True

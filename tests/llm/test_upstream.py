@@ -166,6 +166,35 @@ async def test_expired_idle_connections_are_closed(llm: OpenAIPeer) -> None:
     await pool.aclose()
 
 
+async def _answer_then_wait_for_eof(closed: trio.Event, stream: trio.SocketStream) -> None:
+    # Answers one request as keep-alive, then notes when the client closes.
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += await stream.receive_some(65536)
+    await stream.send_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    while await stream.receive_some(65536):
+        pass
+    closed.set()
+
+
+async def test_idle_connections_close_when_they_expire_without_another_request(
+    nursery: trio.Nursery,
+) -> None:
+    # After a burst, a quiet service kept up to 100 idle sockets, with their
+    # parsers and buffers: only the next request expired them.
+    closed = trio.Event()
+    serve = functools.partial(trio.serve_tcp, host="127.0.0.1")
+    handler = functools.partial(_answer_then_wait_for_eof, closed)
+    listeners = await nursery.start(serve, handler, 0)
+    port = listeners[0].socket.getsockname()[1]
+    pool = UpstreamPool(f"http://127.0.0.1:{port}/v1", AUTH, idle_expiry=0.1)
+    assert await _read(pool) == (200, b"ok")
+    assert not closed.is_set()  # kept for reuse at first
+    with trio.fail_after(5):
+        await closed.wait()
+    await pool.aclose()
+
+
 def test_proxy_applies_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
