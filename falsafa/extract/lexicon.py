@@ -67,6 +67,7 @@ __all__ = [
     "GAZETTEER",
     "HONORIFICS",
     "INSTITUTION_HEADS",
+    "KINSHIP",
     "LOCATIVES",
     "MALE_NAMES",
     "NATIONALITIES",
@@ -209,6 +210,8 @@ _KINSHIP = _words(
     "mother father mamma mama papa pa ma mammy mummy mum daddy grandmother grandfather "
     "uncle aunt brother sister"
 )
+KINSHIP: frozenset[str] = _KINSHIP
+"""Kinship words, also said as titles ("Aunt Emma"), which say nothing of marriage."""
 
 # --- the calendar, peoples, the sacred ---------------------------------------
 
