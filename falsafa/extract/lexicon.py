@@ -74,6 +74,7 @@ __all__ = [
     "NICKNAMES",
     "NOT_PERSON",
     "PLACE_OF_NOUNS",
+    "PLACE_PREFIXES",
     "PLACE_PREPOSITIONS",
     "PLACE_WORDS",
     "SPEECH_VERBS",
@@ -259,7 +260,8 @@ _SECTIONS = _words(
 
 # --- the heads of place and institution names --------------------------------
 
-_PLACE_PREFIXES = _words("new san santa los las fort port mount lake cape")
+PLACE_PREFIXES: frozenset[str] = _words("new san santa los las fort port mount lake cape")
+"""Words that begin the name of a place ("New York", "Port Said")."""
 
 PLACE_WORDS: frozenset[str] = _words(
     "street st road rd lane square park hall house court abbey church chapel castle "
@@ -388,7 +390,7 @@ COMMON_CAPITALISED: frozenset[str] = (
     | _COMPASS
     | _SACRED
     | _SECTIONS
-    | _PLACE_PREFIXES
+    | PLACE_PREFIXES
     | PLACE_WORDS
     | _INSTITUTIONS
 )

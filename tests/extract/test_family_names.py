@@ -75,9 +75,8 @@ def test_a_bride_still_called_miss_after_mrs_x_appears_is_not_mrs_x() -> None:
 
 
 def test_mrs_x_named_before_any_wedding_is_not_the_bride() -> None:
-    text = (
-        "Mrs. Pratt sat by the fire. “Tea,” said Mrs. Pratt, and she rang.\n\n"
-        + _wedding(bride_still_miss=False)
+    text = "Mrs. Pratt sat by the fire. “Tea,” said Mrs. Pratt, and she rang.\n\n" + _wedding(
+        bride_still_miss=False
     )
     result = extract(text)
     assert holder(result, "Mrs. Pratt") is not holder(result, "Susan")

@@ -62,3 +62,13 @@ def test_a_speech_verb_across_a_quote_mark_is_not_the_name_speaking() -> None:
         "and they stayed in London all winter.\n"
     )
     assert "London" not in _names(text)
+
+
+def test_a_place_name_opened_by_new_or_fort_is_no_name_without_it() -> None:
+    text = (
+        "Judy went to New York, and Judy wrote from New York. Gordon was in New York.\n\n"
+        "The men marched to Fort Edward. Gordon laughed, and Judy smiled.\n"
+    )
+    words = {p for r in find_names(Layout.of(text)) for p in r.parts}
+    assert {"Judy", "Gordon"} <= words
+    assert not words & {"New", "York", "Fort", "Edward"}
