@@ -119,7 +119,7 @@ HONORIFICS: frozenset[str] = _MALE_TITLES | _MRS_TITLES | _MISS_TITLES | _NEUTRA
 _MOSTLY_MALE = _NEUTRAL_TITLES - _words("saint st cousin nurse")
 
 _ADDRESS = _words(
-    "sire esq ladies gentlemen lordship ladyship majesty highness excellency honour honor "
+    "sire esq esquire ladies gentlemen lordship ladyship majesty highness excellency honour honor "
     "grace reverence worship"
 )
 """Forms of address that are no title before a name ("Your Grace", "Sire")."""
@@ -276,7 +276,8 @@ PLACE_WORDS: frozenset[str] = _words(
 )
 """Words that end the name of a place or institution ("Netherfield Park")."""
 
-_INSTITUTIONS = _words("army navy regiment government parliament")
+# "Carston, Waite and Co.": a firm's abbreviations name no one.
+_INSTITUTIONS = _words("army navy regiment government parliament co ltd inc")
 
 INSTITUTION_HEADS: frozenset[str] = (
     _words(

@@ -72,3 +72,13 @@ def test_a_place_name_opened_by_new_or_fort_is_no_name_without_it() -> None:
     words = {p for r in find_names(Layout.of(text)) for p in r.parts}
     assert {"Judy", "Gordon"} <= words
     assert not words & {"New", "York", "Fort", "Edward"}
+
+
+def test_a_firms_abbreviation_and_a_form_of_address_are_no_names() -> None:
+    text = (
+        "Carston, Waite and Co. built the Squares. Paul Morel saw them.\n\n"
+        "Address it to John Sedley, Esquire, said Paul.\n"
+    )
+    words = {p for r in find_names(Layout.of(text)) for p in r.parts}
+    assert {"Paul", "Sedley"} <= words
+    assert not words & {"Co", "Esquire"}
