@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from falsafa.extract.name_runs import find_names, is_first_name, strip_possessive
 from falsafa.extract.text import Layout
 from tests.extract.conftest import extract
@@ -64,21 +66,26 @@ def test_a_speech_verb_across_a_quote_mark_is_not_the_name_speaking() -> None:
     assert "London" not in _names(text)
 
 
-def test_a_place_name_opened_by_new_or_fort_is_no_name_without_it() -> None:
-    text = (
-        "Judy went to New York, and Judy wrote from New York. Gordon was in New York.\n\n"
-        "The men marched to Fort Edward. Gordon laughed, and Judy smiled.\n"
-    )
+@pytest.mark.parametrize(
+    ("text", "names", "not_names"),
+    [
+        (  # "New York", "Fort Edward": places, whatever the rest of the run reads like
+            "Judy went to New York, and Judy wrote from New York. Gordon was in New York.\n\n"
+            "The men marched to Fort Edward. Gordon laughed, and Judy smiled.\n",
+            {"Judy", "Gordon"},
+            {"New", "York", "Fort", "Edward"},
+        ),
+        (  # a firm's abbreviation and a form of address
+            "Carston, Waite and Co. built the Squares. Paul Morel saw them.\n\n"
+            "Address it to John Sedley, Esquire, said Paul.\n",
+            {"Paul", "Sedley"},
+            {"Co", "Esquire"},
+        ),
+    ],
+)
+def test_words_that_open_a_place_or_close_a_firm_are_no_names(
+    text: str, names: set[str], not_names: set[str]
+) -> None:
     words = {p for r in find_names(Layout.of(text)) for p in r.parts}
-    assert {"Judy", "Gordon"} <= words
-    assert not words & {"New", "York", "Fort", "Edward"}
-
-
-def test_a_firms_abbreviation_and_a_form_of_address_are_no_names() -> None:
-    text = (
-        "Carston, Waite and Co. built the Squares. Paul Morel saw them.\n\n"
-        "Address it to John Sedley, Esquire, said Paul.\n"
-    )
-    words = {p for r in find_names(Layout.of(text)) for p in r.parts}
-    assert {"Paul", "Sedley"} <= words
-    assert not words & {"Co", "Esquire"}
+    assert names <= words
+    assert not words & not_names
