@@ -95,24 +95,35 @@ def merge_married_names(text: str, clusters: list[NameCluster]) -> None:
         men = [h for h in clusters if h.runs and surname in h.lasts and h.gender == "male"]
         if not men:
             continue
-        first = m.runs[0].start
         brides = [
             w
             for w in clusters
-            if w is not m
-            and w.runs
-            and _given_named(w)
-            and surname not in w.lasts
-            and not w.group
-            and w.gender == "female"
-            and w.tclass in ("", "miss")
-            and sum(1 for r in w.runs if r.start > first) >= _STILL_NAMED
-            and _no_longer_miss(w, first)
-            and _wedding_before(text, w, men, first)
-            and not _two_people(text, m.runs, w.runs)
+            if w is not m and _unmarried_woman(w, surname) and _became_mrs(text, w, m, men)
         ]
         if len(brides) == 1:
             merge_cluster(brides[0], m)
+
+
+def _unmarried_woman(w: NameCluster, surname: str) -> bool:
+    """A woman named by a given name, neither "Mrs" nor already an X."""
+    return (
+        _given_named(w)
+        and surname not in w.lasts
+        and not w.group
+        and w.gender == "female"
+        and w.tclass in ("", "miss")
+    )
+
+
+def _became_mrs(text: str, w: NameCluster, m: NameCluster, men: list[NameCluster]) -> bool:
+    """Did ``w`` marry one of ``men`` before "Mrs X" (``m``) appears, and go on as her?"""
+    first = m.runs[0].start
+    return (
+        sum(1 for r in w.runs if r.start > first) >= _STILL_NAMED
+        and _no_longer_miss(w, first)
+        and _wedding_before(text, w, men, first)
+        and not _two_people(text, m.runs, w.runs)
+    )
 
 
 def _only_surname(c: NameCluster, tclass: str) -> str | None:
