@@ -11,9 +11,9 @@ another. Two conventions of English novels link them, and each merge here
 asks the text for evidence first:
 
 * "Miss X" alone is the eldest unmarried daughter of the family X; her
-  younger sisters are "Miss Given" ("Miss Marianne"). Of the women named
+  younger sisters are "Miss Given" ("Miss Rosa"). Of the women named
   "Given X", a woman named in one sentence with "Miss X" twice is someone
-  else ("Jane ... and Miss X"), and a woman called "Miss Given" as often as by her
+  else ("Anna ... and Miss X"), and a woman called "Miss Given" as often as by her
   full name is a younger sister. One woman left is Miss X; of several, the
   one in whose paragraphs "Miss X" is read three times as often as in any
   other's, and at least three times.
@@ -134,8 +134,8 @@ def _only_surname(c: NameCluster, tclass: str) -> str | None:
 
 
 def _given_named(w: NameCluster) -> bool:
-    """A woman the book names by a given name, twice or more ("Misses
-    Dashwood" once is no woman called Misses)."""
+    """A woman the book names by a given name, twice or more ("the Misses
+    Hale" once is no woman called Misses)."""
     return len(w.runs) >= 2 and any(is_first_name(f) for f in w.firsts)
 
 
@@ -151,7 +151,7 @@ def _no_longer_miss(w: NameCluster, first: int) -> bool:
 
 
 def _younger_sister(w: NameCluster) -> bool:
-    """Is she called "Miss Given" ("Miss Lydia") at least as often as in full?"""
+    """Is she called "Miss Given" ("Miss Rosa") at least as often as in full?"""
     by_given = sum(
         1
         for r in w.runs
@@ -193,8 +193,8 @@ def _two_people(text: str, a: Iterable[NameRun], b: Iterable[NameRun]) -> bool:
     """Are two clusters named in one sentence twice or more, so two people?
 
     Once is not enough: a novelist varies a woman's names within a sentence
-    ("Charlotte had hardly time to answer ... calling on Miss X"). A name
-    said to someone in a quote and the frame naming her ("'..., Charlotte,'
+    ("Anna had hardly time to answer ... calling on Miss X"). A name
+    said to someone in a quote and the frame naming her ("'..., Anna,'
     said she to Miss X") is one person, so a quotation mark between the
     names makes no pair.
     """

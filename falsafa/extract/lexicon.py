@@ -212,7 +212,7 @@ _KINSHIP = _words(
     "uncle aunt brother sister"
 )
 KINSHIP: frozenset[str] = _KINSHIP
-"""Kinship words, also said as titles ("Aunt Emma"), which say nothing of marriage."""
+"""Kinship words, also said as titles ("Aunt Rosa"), which say nothing of marriage."""
 
 # --- the calendar, peoples, the sacred ---------------------------------------
 
@@ -276,7 +276,7 @@ PLACE_WORDS: frozenset[str] = _words(
 )
 """Words that end the name of a place or institution ("Netherfield Park")."""
 
-# "Carston, Waite and Co.": a firm's abbreviations name no one.
+# "Hale, Webb and Co.": a firm's abbreviations name no one.
 _INSTITUTIONS = _words("army navy regiment government parliament co ltd inc")
 
 INSTITUTION_HEADS: frozenset[str] = (

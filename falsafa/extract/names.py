@@ -172,7 +172,7 @@ def _a_younger_sister(c: NameCluster, forms: Counter[tuple[str, tuple[str, ...]]
 def _title_clash(c: NameCluster, form: Form) -> bool:
     """Does ``c`` bear ``form``'s word under the other woman's title?
 
-    "Miss Lucas" and "Lady Lucas" (or "Mrs Lucas") are a daughter and her
+    "Miss Hale" and "Lady Hale" (or "Mrs Hale") are a daughter and her
     mother: a woman is not called by one word with both an unmarried and a
     married title, so the two forms never join one cluster.
     """
@@ -180,7 +180,7 @@ def _title_clash(c: NameCluster, form: Form) -> bool:
     if tcls not in _WOMEN_CLASSES or form[0].split(":")[-1] in KINSHIP:
         return False
     other = _WOMEN_CLASSES - {tcls}
-    # "Aunt Emma" is Miss Emma to her nephews: kinship titles say nothing of marriage.
+    # "Aunt Rosa" is Miss Rosa to her nephews: kinship titles say nothing of marriage.
     return any(
         r.form[0].split(":")[0] in other
         and r.form[0].split(":")[-1] not in KINSHIP
@@ -343,7 +343,7 @@ class _Clustering:
             pick = self.new(NameCluster(tclass=tcls, gender=g))
             word = form[1][0]
             title_word = (self.by_form[form][0].title or "").lower().rstrip(".")
-            # "Miss Lucas" beside "Charlotte Lucas": a word the book's full
+            # "Miss Grant" beside "Rose Grant": a word the book's full
             # names end with, and never begin with, is a surname here.
             as_surname = self.full_last[word] > self.full_first[word]
             if (

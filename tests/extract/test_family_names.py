@@ -7,32 +7,32 @@ from tests.extract.conftest import extract, holder
 
 def _sisters(eldest_line: str) -> str:
     return (
-        "Harriet Grey came in. Then Harriet sat down, and she smiled.\n\n"
-        "Lydia Grey was younger. “Come, Miss Lydia,” said her father, and Miss Lydia "
-        "laughed. Lydia ran out, and she sang.\n\n"
-        "Harriet looked at the fire, and she sighed. Harriet Grey was tired.\n\n"
+        "Helen Grey came in. Then Helen sat down, and she smiled.\n\n"
+        "Rosa Grey was younger. “Come, Miss Rosa,” said her father, and Miss Rosa "
+        "laughed. Rosa ran out, and she sang.\n\n"
+        "Helen looked at the fire, and she sighed. Helen Grey was tired.\n\n"
         f"{eldest_line}\n\n"
-        "“Good night,” said Miss Grey. Miss Grey went to bed, and Harriet slept.\n"
+        "“Good night,” said Miss Grey. Miss Grey went to bed, and Helen slept.\n"
     )
 
 
 def test_miss_and_the_surname_is_the_sister_not_called_miss_and_her_given_name() -> None:
     result = extract(_sisters("“You are kind,” said Miss Grey to her mother."))
-    assert holder(result, "Miss Grey") is holder(result, "Harriet")
-    assert holder(result, "Miss Lydia") is not holder(result, "Harriet")
+    assert holder(result, "Miss Grey") is holder(result, "Helen")
+    assert holder(result, "Miss Rosa") is not holder(result, "Helen")
 
 
 def test_a_woman_named_twice_in_one_sentence_with_miss_x_is_someone_else() -> None:
     text = (
-        "Anne Vane came in. Then Anne sat down, and she smiled.\n\n"
-        "Clara Vane looked up. Clara was tired, and she yawned.\n\n"
-        "Anne and Miss Vane walked out. “Stay,” said Miss Vane, and Anne stayed.\n\n"
-        "Miss Vane laughed, and Anne frowned at her. Miss Vane left.\n\n"
-        "Anne Vane wept. Clara Vane slept, and Clara dreamt.\n"
+        "Anne Moss came in. Then Anne sat down, and she smiled.\n\n"
+        "Clara Moss looked up. Clara was tired, and she yawned.\n\n"
+        "Anne and Miss Moss walked out. “Stay,” said Miss Moss, and Anne stayed.\n\n"
+        "Miss Moss laughed, and Anne frowned at her. Miss Moss left.\n\n"
+        "Anne Moss wept. Clara Moss slept, and Clara dreamt.\n"
     )
     result = extract(text)
-    assert holder(result, "Miss Vane") is not holder(result, "Anne")
-    assert holder(result, "Miss Vane") is holder(result, "Clara")
+    assert holder(result, "Miss Moss") is not holder(result, "Anne")
+    assert holder(result, "Miss Moss") is holder(result, "Clara")
 
 
 def test_of_two_sisters_miss_x_is_the_one_whose_paragraphs_she_is_read_in() -> None:
