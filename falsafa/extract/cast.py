@@ -9,7 +9,8 @@ Usage::
 
 The stages: name mentions (``name_runs``), clustered into people by name
 (``names``, ``name_merges``), names side by side folded together
-(``appositions``), characters known by a description ("the Time
+(``appositions``), a woman's "Miss X" and "Mrs X" folded into her name
+(``family_names``), characters known by a description ("the Time
 Traveller", ``descriptions``), genders (``gender``), then the person-or-not
 scorer (``persons``) for named clusters and ``described_person`` for
 descriptions. Training (``training.cast``) reads :func:`candidates` so that
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 from falsafa.extract.appositions import merge_appositions
 from falsafa.extract.descriptions import described_person, find_descriptions
+from falsafa.extract.family_names import merge_family_names
 from falsafa.extract.gender import given_name_genders, infer_genders
 from falsafa.extract.lexicon import Gender
 from falsafa.extract.names import NameCluster, cluster_names, find_names
@@ -45,6 +47,7 @@ def candidates(layout: Layout, in_quote: list[bool]) -> Cast:
     runs = find_names(layout)
     learned = given_name_genders(layout, runs, in_quote)
     clusters = merge_appositions(layout, cluster_names(runs, learned))
+    clusters = merge_family_names(layout.text, clusters)
     clusters += find_descriptions(layout, clusters)
     genders, votes = infer_genders(layout, clusters, in_quote)
     return Cast(clusters, genders, votes)

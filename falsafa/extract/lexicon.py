@@ -67,12 +67,14 @@ __all__ = [
     "GAZETTEER",
     "HONORIFICS",
     "INSTITUTION_HEADS",
+    "KINSHIP",
     "LOCATIVES",
     "MALE_NAMES",
     "NATIONALITIES",
     "NICKNAMES",
     "NOT_PERSON",
     "PLACE_OF_NOUNS",
+    "PLACE_PREFIXES",
     "PLACE_PREPOSITIONS",
     "PLACE_WORDS",
     "SPEECH_VERBS",
@@ -117,7 +119,7 @@ HONORIFICS: frozenset[str] = _MALE_TITLES | _MRS_TITLES | _MISS_TITLES | _NEUTRA
 _MOSTLY_MALE = _NEUTRAL_TITLES - _words("saint st cousin nurse")
 
 _ADDRESS = _words(
-    "sire esq ladies gentlemen lordship ladyship majesty highness excellency honour honor "
+    "sire esq esquire ladies gentlemen lordship ladyship majesty highness excellency honour honor "
     "grace reverence worship"
 )
 """Forms of address that are no title before a name ("Your Grace", "Sire")."""
@@ -209,6 +211,8 @@ _KINSHIP = _words(
     "mother father mamma mama papa pa ma mammy mummy mum daddy grandmother grandfather "
     "uncle aunt brother sister"
 )
+KINSHIP: frozenset[str] = _KINSHIP
+"""Kinship words, also said as titles ("Aunt Rosa"), which say nothing of marriage."""
 
 # --- the calendar, peoples, the sacred ---------------------------------------
 
@@ -256,7 +260,8 @@ _SECTIONS = _words(
 
 # --- the heads of place and institution names --------------------------------
 
-_PLACE_PREFIXES = _words("new san santa los las fort port mount lake cape")
+PLACE_PREFIXES: frozenset[str] = _words("new san santa los las fort port mount lake cape")
+"""Words that begin the name of a place ("New York", "Port Said")."""
 
 PLACE_WORDS: frozenset[str] = _words(
     "street st road rd lane square park hall house court abbey church chapel castle "
@@ -271,7 +276,8 @@ PLACE_WORDS: frozenset[str] = _words(
 )
 """Words that end the name of a place or institution ("Netherfield Park")."""
 
-_INSTITUTIONS = _words("army navy regiment government parliament")
+# "Hale, Webb and Co.": a firm's abbreviations name no one.
+_INSTITUTIONS = _words("army navy regiment government parliament co ltd inc")
 
 INSTITUTION_HEADS: frozenset[str] = (
     _words(
@@ -385,7 +391,7 @@ COMMON_CAPITALISED: frozenset[str] = (
     | _COMPASS
     | _SACRED
     | _SECTIONS
-    | _PLACE_PREFIXES
+    | PLACE_PREFIXES
     | PLACE_WORDS
     | _INSTITUTIONS
 )

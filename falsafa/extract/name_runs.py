@@ -31,6 +31,7 @@ from falsafa.extract.lexicon import (
     NICKNAMES,
     NOT_PERSON,
     PLACE_OF_NOUNS,
+    PLACE_PREFIXES,
     PLACE_PREPOSITIONS,
     PLACE_WORDS,
     SPEECH_VERBS,
@@ -348,6 +349,8 @@ def _strip_leading(
     """Drop leading ordinary words ("Poor Miss Taylor", "Stately Buck
     Mulligan") and a place glued to the name after it; None for a fixed
     phrase ("Christmas Eve") or a place's two-word name."""
+    if len(idx) >= 2 and words[idx[0]].text.lower() in PLACE_PREFIXES:
+        return None  # "New York", "Port Said": without its first word a place reads as a name
     while idx:
         t = strip_possessive(words[idx[0]].text)
         lt = t.lower().rstrip(".")

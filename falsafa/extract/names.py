@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from falsafa.extract.lexicon import (
     FEMALE_NAMES,
+    KINSHIP,
     MALE_NAMES,
     NICKNAMES,
     Gender,
@@ -166,6 +167,29 @@ def _a_younger_sister(c: NameCluster, forms: Counter[tuple[str, tuple[str, ...]]
     )
     full = sum(1 for r in c.runs if len(r.parts) >= 2)
     return by_given >= max(1, full)
+
+
+def _title_clash(c: NameCluster, form: Form) -> bool:
+    """Does ``c`` bear ``form``'s word under the other woman's title?
+
+    "Miss Hale" and "Lady Hale" (or "Mrs Hale") are a daughter and her
+    mother: a woman is not called by one word with both an unmarried and a
+    married title, so the two forms never join one cluster.
+    """
+    tcls = form[0].split(":")[0]
+    if tcls not in _WOMEN_CLASSES or form[0].split(":")[-1] in KINSHIP:
+        return False
+    other = _WOMEN_CLASSES - {tcls}
+    # "Aunt Rosa" is Miss Rosa to her nephews: kinship titles say nothing of marriage.
+    return any(
+        r.form[0].split(":")[0] in other
+        and r.form[0].split(":")[-1] not in KINSHIP
+        and r.parts == form[1]
+        for r in c.runs
+    )
+
+
+_WOMEN_CLASSES = frozenset({"miss", "mrs"})
 
 
 def _plural_of(word: str, clusters: list[NameCluster]) -> bool:
@@ -319,9 +343,16 @@ class _Clustering:
             pick = self.new(NameCluster(tclass=tcls, gender=g))
             word = form[1][0]
             title_word = (self.by_form[form][0].title or "").lower().rstrip(".")
-            if is_first_name(word) and (
-                (tcls != "mrs" and title_gender(title_word) != "unknown")
-                or (title_word in _KIN_TITLES and word.lower() in FEMALE_NAMES)
+            # "Miss Grant" beside "Rose Grant": a word the book's full
+            # names end with, and never begin with, is a surname here.
+            as_surname = self.full_last[word] > self.full_first[word]
+            if (
+                is_first_name(word)
+                and not as_surname
+                and (
+                    (tcls != "mrs" and title_gender(title_word) != "unknown")
+                    or (title_word in _KIN_TITLES and word.lower() in FEMALE_NAMES)
+                )
             ):
                 pick.firsts.add(word)
             else:
@@ -350,6 +381,7 @@ class _Clustering:
             and not self._told_apart(bearer, form)
         ):
             return bearer
+        by_first = [c for c in by_first if not _title_clash(c, form)]
         if (
             len(by_first) == 1
             and (is_first_name(word) or not by_last)

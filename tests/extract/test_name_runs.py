@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from falsafa.extract.name_runs import find_names, is_first_name, strip_possessive
 from falsafa.extract.text import Layout
 from tests.extract.conftest import extract
@@ -62,3 +64,28 @@ def test_a_speech_verb_across_a_quote_mark_is_not_the_name_speaking() -> None:
         "and they stayed in London all winter.\n"
     )
     assert "London" not in _names(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "not_names"),
+    [
+        (  # "New York", "Fort Edward": places, whatever the rest of the run reads like
+            "Judy went to New York, and Judy wrote from New York. Gordon was in New York.\n\n"
+            "The men marched to Fort Edward. Gordon laughed, and Judy smiled.\n",
+            {"Judy", "Gordon"},
+            {"New", "York", "Fort", "Edward"},
+        ),
+        (  # a firm's abbreviation and a form of address
+            "Hale, Webb and Co. built the mill. Tom Ashby saw them.\n\n"
+            "Address it to John Harker, Esquire, said Tom.\n",
+            {"Tom", "Harker"},
+            {"Co", "Esquire"},
+        ),
+    ],
+)
+def test_words_that_open_a_place_or_close_a_firm_are_no_names(
+    text: str, names: set[str], not_names: set[str]
+) -> None:
+    words = {p for r in find_names(Layout.of(text)) for p in r.parts}
+    assert names <= words
+    assert not words & not_names

@@ -366,3 +366,26 @@ def test_mister_and_a_surname_is_not_the_master_of_the_family() -> None:
     result = extract(text)
     assert holder(result, "Mr. Cratchit") is holder(result, "Bob")
     assert holder(result, "Master Peter") is not holder(result, "Bob")
+
+
+def test_miss_and_lady_on_one_word_are_daughter_and_mother() -> None:
+    text = (
+        "Rose Grant came in. Then Rose sat down, and she smiled.\n\n"
+        "Amy Grant stayed out. Amy Grant was cold, and Amy shivered.\n\n"
+        "“Good day,” said Miss Grant. Miss Grant laughed. Rose went out.\n\n"
+        "“Sit down,” said Lady Grant to her daughter. Lady Grant was old, and she slept.\n\n"
+        "Lady Grant woke. “Tea,” said Lady Grant. Miss Grant rang. Rose smiled.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Lady Grant") is not holder(result, "Miss Grant")
+    assert holder(result, "Miss Grant") is holder(result, "Rose")
+
+
+def test_a_kinship_title_on_a_given_name_is_no_married_title() -> None:
+    text = (
+        "Rosa Hart came in. “Come, Miss Rosa,” said the maid, and Miss Rosa laughed.\n\n"
+        "“Aunt Rosa!” cried the boys. Aunt Rosa kissed them, and she sat down.\n\n"
+        "Miss Rosa sang. Aunt Rosa was merry, and she danced.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Aunt Rosa") is holder(result, "Miss Rosa")
