@@ -1,4 +1,4 @@
-"""The built-in extractor: pure Python, no model files, no downloads.
+"""The built-in extractor: pure Python, two small weight files, no downloads.
 
 Usage::
 
@@ -8,16 +8,16 @@ Usage::
     result.to_score_json()           # what score_extraction.py reads
 
 The stages live in their own modules: ``text`` (paragraphs, headings, front
-matter), ``quotes`` (speech spans), ``name_runs`` (name mentions), ``names``
-(clustering them into people, ``name_merges`` folding diminutives and clipped
-names in), ``appositions`` (two names of one person side
-by side), ``descriptions`` (characters called "the Time Traveller", and "the
-Doctor" for the book's one doctor), ``persons`` (which clusters are people),
-``gender``, ``attribution`` (the speaker sieve, with ``frames``, ``sieve``,
-``resolve`` and ``turns``), ``introductions`` (names people give themselves in speech),
-``pet_names`` (names only ever said to their bearer) and ``facts``
-(descriptors, actions, relations). This module wires them together and ranks
-the characters.
+matter), ``quotes`` (speech spans), ``cast`` (name mentions from
+``name_runs``, clustered into people by ``names`` and ``name_merges``,
+``appositions``, a woman's "Miss X"/"Mrs X" by ``family_names``,
+``descriptions`` such as "the Time Traveller", ``gender``, and the trained
+person-or-not scorer in ``persons``), ``speakers`` (each quote's candidate
+speakers and the trained scorer that picks one, reading the evidence of
+``frames``, ``sieve``, ``resolve`` and ``turns``), ``introductions`` (names
+people give themselves in speech), ``pet_names`` (names said to someone who
+answers under another name) and ``facts`` (descriptors, actions,
+relations). This module wires them together and ranks the characters.
 """
 
 from __future__ import annotations
