@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 import sys
 
+from falsafa.memory import use_system_allocator
+
 __all__ = ["main"]
 
 USAGE = """usage: falsafa COMMAND [ARGS]
@@ -51,8 +53,6 @@ def _main(args: list[str]) -> int:
         return 0 if args else 2
     command, rest = args[0], args[1:]
     if command == "serve":
-        from falsafa.memory import use_system_allocator
-
         if args == sys.argv[1:]:  # the command line itself, not a call from Python
             use_system_allocator()  # may re-execute this process: see falsafa.memory
         from falsafa.config import ConfigError, Settings
