@@ -27,14 +27,12 @@ asks the text for evidence first:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from falsafa.extract.name_merges import merge_cluster
 from falsafa.extract.name_runs import NameRun, is_first_name
-
-if TYPE_CHECKING:
-    from falsafa.extract.names import NameCluster
+from falsafa.extract.names import NameCluster, a_younger_sister
 
 __all__ = ["merge_eldest_daughters", "merge_family_names", "merge_married_names"]
 
@@ -77,7 +75,7 @@ def merge_eldest_daughters(text: str, clusters: list[NameCluster]) -> None:
             and not w.group
             and w.gender != "male"
             and w.tclass in ("", "miss")
-            and not _younger_sister(w)
+            and not a_younger_sister(w, Counter(r.form for r in w.runs))
             and not _two_people(text, m.runs, w.runs)
         ]
         pick = women[0] if len(women) == 1 else _most_beside(m, women)
@@ -148,17 +146,6 @@ def _no_longer_miss(w: NameCluster, first: int) -> bool:
     miss = [r.start for r in w.runs if r.form[0].startswith("miss")]
     before = sum(1 for s in miss if s < first)
     return before >= _MISS_BEFORE and (len(miss) - before) * _MISS_STOPPED <= before
-
-
-def _younger_sister(w: NameCluster) -> bool:
-    """Is she called "Miss Given" ("Miss Rosa") at least as often as in full?"""
-    by_given = sum(
-        1
-        for r in w.runs
-        if r.form[0].startswith("miss") and len(r.parts) == 1 and r.parts[0] in w.firsts
-    )
-    full = sum(1 for r in w.runs if len(r.parts) >= 2)
-    return by_given >= max(1, full)
 
 
 def _most_beside(m: NameCluster, women: list[NameCluster]) -> NameCluster | None:

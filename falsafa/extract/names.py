@@ -46,6 +46,7 @@ from falsafa.extract.name_runs import NameRun, find_names, is_first_name
 __all__ = [
     "NameCluster",
     "NameRun",
+    "a_younger_sister",
     "cluster_names",
     "find_names",
     "merge_cluster",
@@ -153,8 +154,9 @@ def _one_bearer(
     return same[0] if len(same) == 1 else None
 
 
-def _a_younger_sister(c: NameCluster, forms: Counter[tuple[str, tuple[str, ...]]]) -> bool:
-    """Is she called "Miss Marianne" more often than by her full name?
+def a_younger_sister(c: NameCluster, forms: Counter[tuple[str, tuple[str, ...]]]) -> bool:
+    """Is she called "Miss Marianne" (counted in ``forms``: the book's name
+    forms, or her own runs' once clustered) at least as often as by her full name?
 
     "Miss Dashwood" is the eldest daughter; her younger sisters are "Miss
     Marianne", "Miss Margaret", which is why a woman so called is not the
@@ -377,7 +379,7 @@ class _Clustering:
         if (
             bearer is not None
             and _title_fits(bearer, tcls, word, self.forms, has_miss)
-            and not (tcls == "miss" and _a_younger_sister(bearer, self.forms))
+            and not (tcls == "miss" and a_younger_sister(bearer, self.forms))
             and not self._told_apart(bearer, form)
         ):
             return bearer
