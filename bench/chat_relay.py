@@ -32,7 +32,7 @@ back.
   RSS with none open after the warm-up) / 1,000; RSS after the storm: 15 s
   after the last stream closed (the service's second heap trim comes 12 s
   after it), against the same idle RSS (``falsafa.memory``; the target is
-  within 10 %, 120-127 % measured: bench/README.md). Errors count non-200
+  within 10 %, 105-106 % measured: bench/README.md). Errors count non-200
   answers, error events, transport errors and streams without ``done``.
 
 The last line is ``added_ttft_p50_ms= added_ttft_p99_ms= throughput_ratio=

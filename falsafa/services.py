@@ -90,7 +90,10 @@ async def open_services(settings: Settings, nursery: trio.Nursery) -> AsyncItera
         locks=locks,
         responder=responder,
         streams=StreamRegistry(
-            nursery, max_streams=settings.max_streams, keepalive=settings.sse_keepalive
+            nursery,
+            max_streams=settings.max_streams,
+            keepalive=settings.sse_keepalive,
+            release=store.release_memory,
         ),
         conversations=Conversations(
             store,

@@ -41,7 +41,7 @@ from falsafa.jobs.extraction_processes import configure_extraction_processes
 from falsafa.jobs.sweeper import BookSweeper
 from falsafa.jobs.worker import run_consumer, run_reaper
 from falsafa.logs import configure_logging
-from falsafa.memory import limit_malloc_arenas
+from falsafa.memory import allocator, limit_malloc_arenas
 from falsafa.services import Services, open_services
 from falsafa.serving import hypercorn_config, serve_http
 
@@ -108,6 +108,7 @@ async def serve_service(
                     "roles": sorted(settings.roles),
                     "store": settings.store,
                     "responder": "offline" if settings.offline else "llm",
+                    "allocator": allocator(),
                 },
             )
             task_status.started(ServiceHandle(services, url, children.cancel_scope, app))

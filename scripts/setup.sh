@@ -21,6 +21,16 @@ fi
 if ((want_pg)) && ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_isready >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
+# jemalloc: the service preloads it when present (falsafa.memory; it gives
+# memory back after a burst better than glibc) and runs without it; the tests
+# check that it is used.
+if ! "$python" -c 'import ctypes.util, sys; sys.exit(ctypes.util.find_library("jemalloc") is None)'; then
+  if ((want_pg)) || [[ $(id -u) -eq 0 ]]; then
+    missing+=(libjemalloc2)
+  else
+    echo "note: libjemalloc2 is not installed; the service will use glibc's malloc" >&2
+  fi
+fi
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${missing[*]} from Debian packages" >&2

@@ -26,8 +26,9 @@ The body joins every event already queued into one write: when a stream
 falls behind, the server sends one chunk instead of one per token.
 
 After a burst (``TRIM_AFTER_STREAMS`` or more open at once), once three
-quarters of it have closed and again once it is over, garbage is collected
-and the heap's free pages are handed back to the kernel
+quarters of it have closed and again once it is over, the caches the burst
+grew are released (``release``: the store's page caches), garbage is
+collected and the heap's free pages are handed back to the kernel
 (``falsafa.memory``): otherwise RSS stays at the burst's peak.
 """
 
@@ -204,8 +205,17 @@ class StreamBody:
 
 
 class StreamRegistry:
-    def __init__(self, nursery: trio.Nursery, *, max_streams: int, keepalive: float = 10.0) -> None:
+    def __init__(
+        self,
+        nursery: trio.Nursery,
+        *,
+        max_streams: int,
+        keepalive: float = 10.0,
+        release: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._nursery = nursery
+        # called before each heap trim: caches the burst grew elsewhere
+        self._release = release
         self.max_streams = max_streams
         self.keepalive = keepalive
         self.active: set[ChatStream] = set()
@@ -287,7 +297,7 @@ class StreamRegistry:
         # burst's worker threads to exit (a thread that exits hands back the
         # memory it cached for itself).
         try:
-            returned, garbage = await _release_heap()
+            returned, garbage = await self._release_heap()
             self.trims += 1
             log.info(
                 "freed heap returned to the system"
@@ -299,7 +309,7 @@ class StreamRegistry:
                 while self.active:  # noqa: ASYNC110 - no event for "none left" that lasts
                     await trio.sleep(1.0)
             await trio.sleep(LATE_TRIM_DELAY)
-            _returned, garbage = await _release_heap()
+            _returned, garbage = await self._release_heap()
             log.info("heap trimmed after the burst", extra={"garbage_objects": garbage})
         finally:
             self._trimming = False
@@ -318,10 +328,18 @@ class StreamRegistry:
         with trio.move_on_after(ABORT_GRACE):
             await self._idle.wait()
 
+    async def _release_heap(self) -> tuple[bool, int]:
+        """Release caches, collect garbage, then return the heap's free pages
+        to the kernel; (whether a trim ran, objects collected)."""
+        if self._release is not None:
+            try:
+                await self._release()
+            except Exception:  # a cache that stays is no reason to skip the trim
+                log.warning("releasing caches before the heap trim failed", exc_info=True)
+        return await _collect_and_trim()
 
-async def _release_heap() -> tuple[bool, int]:
-    """Collect garbage, then return the heap's free pages to the kernel;
-    (whether a trim ran, objects collected)."""
+
+async def _collect_and_trim() -> tuple[bool, int]:
     # Garbage first: cancelled streams leave reference cycles (tasks, their
     # exceptions and frames) that only a full collection frees, and a quiet
     # service may not run one for minutes; until then they pin the pages the

@@ -504,6 +504,9 @@ class SupabaseStore:
 
         return await self._call("list_passages", q)
 
+    async def release_memory(self) -> None:
+        """Nothing cached here grows with a burst (the HTTP pool is bounded)."""
+
     async def aclose(self) -> None:
         async with self._lock:
             self._closed = True

@@ -62,6 +62,16 @@ async def test_create_and_get_book(store: Store) -> None:
     assert again.created_at == got.created_at
 
 
+async def test_the_store_works_on_after_releasing_its_caches(store: Store) -> None:
+    book = make_book(title="Emma")
+    await store.create_book(book)
+    assert await store.get_book(book.id) is not None
+    await store.release_memory()  # what a burst's heap trim calls first
+    await store.create_book(make_book(title="Persuasion"))
+    got = await store.get_book(book.id)
+    assert got is not None and got.title == "Emma"
+
+
 async def test_status_transitions(store: Store) -> None:
     book = make_book()
     await store.create_book(book)

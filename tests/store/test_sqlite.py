@@ -7,8 +7,11 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import pytest
+import trio
+
 from falsafa.book import BookLayout, Chapter
-from falsafa.store import SqliteStore
+from falsafa.store import Book, SqliteStore
 
 STAMP = "2026-11-29T10:00:00.000000+00:00"
 
@@ -100,3 +103,27 @@ async def test_an_old_messages_table_gets_the_finish_reason_column(tmp_path: Pat
         columns = {row[1] for row in conn.execute("PRAGMA table_info(messages)")}
     conn.close()
     assert {"reading_offset", "finish_reason"} <= columns
+
+
+async def test_release_memory_closes_idle_readers_and_the_store_reads_on(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite3", readers=2)
+    book = Book(id=uuid.uuid4(), user_id=uuid.uuid4(), title="A Christmas Carol")
+    await store.create_book(book)
+    async with trio.open_nursery() as nursery:  # two readers in use at once
+        for _ in range(4):
+            nursery.start_soon(store.get_book, book.id)
+    idle = list(store._readers)
+    assert len(idle) == 2
+
+    await store.release_memory()
+
+    assert store._readers == []
+    for reader in idle:  # closed: their page caches are freed
+        with pytest.raises(sqlite3.ProgrammingError):
+            reader.execute("SELECT 1")
+    # Reads open a reader again; the writer still writes.
+    await store.create_book(Book(id=uuid.uuid4(), user_id=book.user_id, title="Emma"))
+    found = await store.get_book(book.id)
+    assert found is not None and found.title == "A Christmas Carol"
+    assert len(store._readers) == 1
+    await store.aclose()
