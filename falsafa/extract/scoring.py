@@ -5,6 +5,7 @@ Usage::
     model = load_model("speakers")            # falsafa/extract/weights/speakers.json
     logit = model.score({"frame.named": 1.0, "recency": 0.3})
     p = model.probability({"frame.named": 1.0})
+    yes = p > model.threshold                 # a yes-or-no scorer's cut (0.5 unless trained)
     shares = model.softmax([features_a, features_b])   # one choice among candidates
 
 The weights are written by ``scripts/train_extractor.py`` (scikit-learn,
@@ -42,6 +43,12 @@ class LinearModel:
 
     def probability(self, features: Features) -> float:
         return _sigmoid(self.score(features))
+
+    @property
+    def threshold(self) -> float:
+        """The probability above which a yes-or-no scorer says yes: the
+        file's ``threshold`` (chosen in training), else one half."""
+        return float(self.meta.get("threshold", 0.5))
 
     def softmax(self, candidates: Sequence[Features]) -> list[float]:
         """Each candidate's share of one choice among them."""

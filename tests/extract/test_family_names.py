@@ -81,3 +81,29 @@ def test_mrs_x_named_before_any_wedding_is_not_the_bride() -> None:
     result = extract(text)
     assert holder(result, "Mrs. Pratt") is not holder(result, "Susan")
     assert holder(result, "Miss Ward") is holder(result, "Susan")
+
+
+def _widow(weddings: int) -> str:
+    wedding = "Mrs. Hale was to marry Mr. Pratt in May, and Mr. Pratt was happy.\n\n"
+    return (
+        "Mrs. Hale kept the house. “Good day,” said Mrs. Hale, and she sat down.\n\n"
+        "Mrs. Hale was kind, and Mrs. Hale went out.\n\n"
+        "Mr. Pratt bowed. “I am glad,” said Mr. Pratt, and he sat down.\n\n"
+        + wedding
+        * weddings
+        + "In June Mrs. Pratt welcomed her friends, and Mr. Pratt poured the tea.\n\n"
+        "“Sit down,” said Mrs. Pratt. Mrs. Pratt smiled.\n\n"
+        "Mrs. Pratt went out, and Mr. Pratt followed.\n"
+    )
+
+
+def test_a_widow_who_marries_mr_x_is_mrs_x() -> None:
+    result = extract(_widow(weddings=1))
+    assert holder(result, "Mrs. Pratt") is holder(result, "Mrs. Hale")
+    assert holder(result, "Mr. Pratt") is not holder(result, "Mrs. Hale")
+
+
+def test_a_widow_never_said_to_marry_is_not_mrs_x() -> None:
+    result = extract(_widow(weddings=0))
+    assert holder(result, "Mrs. Pratt") is not holder(result, "Mrs. Hale")
+    assert holder(result, "Mrs. Pratt") is not None and holder(result, "Mrs. Hale") is not None

@@ -22,6 +22,7 @@ SOURCED = (
     lexicon.GAZETTEER,
     lexicon.SURNAMES,
     lexicon._PLACES,
+    lexicon.TOWNS,
 )
 # Words of the closed classes that some PDNC character is also called by:
 # the lists hold them as words ("Hall" of a house, "March" the month,
@@ -58,6 +59,12 @@ def test_places_are_countries_states_and_large_cities() -> None:
     # A state's name is a place, not a woman's name; an ordinary word is no place.
     assert "georgia" not in lexicon.FEMALE_NAMES
     assert "reading" not in lexicon.GAZETTEER and "mobile" not in lexicon.GAZETTEER
+
+
+def test_towns_are_the_smaller_cities_the_gazetteer_leaves_out() -> None:
+    for town in ("chichester", "helena", "dorking"):  # a town, whoever else bears the name
+        assert town in lexicon.TOWNS
+    assert "london" in lexicon.GAZETTEER and "london" not in lexicon.TOWNS
 
 
 def test_common_words_are_ordinary_english() -> None:

@@ -25,6 +25,15 @@ def test_titled_and_possessive_names_are_runs() -> None:
     assert all(text[r.start : r.end] in {"Mr. Bennet", "Elizabeth"} for r in runs)
 
 
+def test_a_run_whose_last_word_is_dropped_ends_at_the_name() -> None:
+    # "Oliver I" is no regnal name: the pronoun is dropped, and the span with it.
+    text = "“It was about Oliver I was going to speak,” said Fagin.\n"
+    runs = find_names(Layout.of(text))
+    oliver = [r for r in runs if r.parts == ("Oliver",)]
+    assert len(oliver) == 1
+    assert text[oliver[0].start : oliver[0].end] == "Oliver"
+
+
 def test_a_place_one_lives_in_is_no_name() -> None:
     text = (
         "Elinor lived in Norland. Marianne was happy at Norland. They left Norland. "

@@ -245,6 +245,30 @@ def test_a_plain_titled_surname_said_far_more_often_is_another_man() -> None:
     assert elder.id != younger.id
 
 
+def test_a_man_brought_in_by_his_full_name_is_the_plain_titled_surname_after() -> None:
+    # "Mr. Henry Ashcombe" comes first: the "Mr. Ashcombe" that follows is him.
+    text = (
+        "“Brother,” said Mr. Henry Ashcombe, and Mr. Henry Ashcombe sat down. "
+        "Mr. Henry Ashcombe was tired.\n\n"
+        + "“Good morning,” said Mr. Ashcombe. Mr. Ashcombe smiled. Mr. Ashcombe "
+        "walked on, and Mr. Ashcombe sat down. “Well,” said Mr. Ashcombe.\n\n" * 3
+    )
+    result = extract(text)
+    assert holder(result, "Mr. Ashcombe").id == holder(result, "Mr. Henry Ashcombe").id
+    assert [c.name for c in result.characters if "Ashcombe" in c.name] == ["Mr. Ashcombe"]
+
+
+def test_a_surname_ending_in_s_is_no_family_for_one_stray_singular() -> None:
+    # One misprinted "Mr. Pike" does not make "Pikes" a family's plural.
+    text = (
+        "Bill Pikes came in. “Ho,” said Pikes. Pikes sat down.\n\n" * 4
+        + "Pikes laughed. “Well,” said Mr. Pike. Pikes went out.\n"
+    )
+    result = extract(text)
+    assert holder(result, "Pikes") is holder(result, "Bill Pikes")
+    assert sum(1 for c in result.characters if "Pikes" in (c.name, *c.aliases)) == 1
+
+
 def test_a_titled_full_name_said_once_is_the_plain_titled_surname() -> None:
     text = (
         "“Good morning,” said Mr. Ashcombe. Mr. Ashcombe smiled. Mr. Ashcombe "

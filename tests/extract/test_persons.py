@@ -9,7 +9,13 @@ preposition ("by Temple Bar"). Real minor characters stay."""
 from __future__ import annotations
 
 from falsafa.extract.names import NameCluster, NameRun, find_names
-from falsafa.extract.persons import person_features, person_model
+from falsafa.extract.persons import (
+    EXCERPT_WORDS,
+    NOVEL_WORDS,
+    person_features,
+    person_model,
+    shortness,
+)
 from falsafa.extract.text import Layout
 from tests.extract.conftest import extract
 
@@ -94,7 +100,7 @@ def test_a_country_named_now_and_then_in_a_longer_name_stays_a_place() -> None:
     assert features["place.ratio"] >= 0.9
     assert features["pattern.silent_place"] == 1.0
     assert "density.log" not in features  # prominence does not make a place a person
-    assert not person_model().probability(features) > 0.5
+    assert not person_model().probability(features) > person_model().threshold
 
 
 def test_a_speaking_titled_name_is_a_person_by_the_model() -> None:
@@ -104,7 +110,7 @@ def test_a_speaking_titled_name_is_a_person_by_the_model() -> None:
     features = person_features(NameCluster(runs=runs), layout, 1, [False] * len(layout.words))
     assert features["speech.ratio"] > 0 and features["title.any"] == 1.0
     assert "pattern.noun" not in features
-    assert person_model().probability(features) > 0.5
+    assert person_model().probability(features) > person_model().threshold
 
 
 def test_archaic_pronouns_and_words_of_worship_are_no_names() -> None:
@@ -256,3 +262,47 @@ def test_a_nationality_said_twice_as_a_name_stays_an_adjective_elsewhere() -> No
     names = {n for c in extract(text).characters for n in (c.name, *c.aliases)}
     assert "Mr. Lorry" in names
     assert "French" not in names
+
+
+def _features(text: str, name: tuple[str, ...]) -> dict[str, float]:
+    layout = Layout.of(text)
+    runs = [r for r in find_names(layout) if r.parts == name]
+    return person_features(NameCluster(runs=runs), layout, 0, [False] * len(layout.words))
+
+
+def test_a_short_text_weighs_its_evidence_with_twin_weights() -> None:
+    text = "Mr. Lorry sat by the fire, and Mr. Lorry replied at once.\nThen Jerry went home.\n"
+    features = _features(text, ("Lorry",))
+    assert features["excerpt"] == 1.0  # two lines: an excerpt
+    assert features["excerpt.title.any"] == features["title.any"] == 1.0
+    long = _features(text + "The rain fell on the road all day.\n" * 12_500, ("Lorry",))
+    assert "excerpt" not in long and not any(k.startswith("excerpt.") for k in long)
+    assert long["title.any"] == 1.0
+
+
+def test_shortness_falls_with_the_log_of_the_length() -> None:
+    assert shortness(EXCERPT_WORDS) == shortness(500) == 1.0
+    assert shortness(NOVEL_WORDS) == shortness(500_000) == 0.0
+    assert 0.0 < shortness(50_000) < shortness(20_000) < 1.0
+
+
+def test_a_saints_name_is_counted_apart_from_titles() -> None:
+    text = "He sailed for St. Helena at dawn.\nCaptain Hale watched St. Helena fade.\n"
+    features = _features(text, ("Helena",))
+    assert features["saint.ratio"] == 1.0
+    assert "title.any" not in features
+    assert _features(text, ("Hale",))["title.any"] == 1.0
+
+
+def test_a_smaller_citys_name_said_alone_is_read_as_a_town() -> None:
+    text = "Margaret rode to Dorking at noon.\nShe never saw Dorking again.\n"
+    features = _features(text, ("Dorking",))
+    assert features["town.ratio"] == 1.0
+    assert "place.ratio" not in features  # not one of the gazetteer's large cities
+    assert "town.ratio" not in _features(text, ("Margaret",))
+
+
+def test_the_packaged_model_decides_at_its_trained_threshold() -> None:
+    model = person_model()
+    assert 0.5 <= model.threshold < 1.0
+    assert model.threshold == model.meta["threshold"]

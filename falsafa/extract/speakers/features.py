@@ -24,7 +24,7 @@ import bisect
 from dataclasses import dataclass
 
 from falsafa.extract.frames import explicit_speaker
-from falsafa.extract.resolve import resolve_pseudo
+from falsafa.extract.resolve import resolve_pseudo, titled_bearer
 from falsafa.extract.sieve import NARRATOR, MentionRef
 from falsafa.extract.speakers.book import SpeakerBook
 
@@ -42,6 +42,7 @@ class Frame:
     who: int | None
     kind: str  # "name", "pronoun", "np", "narrator" or "" (no frame)
     gender: str = "unknown"  # of a "he said"/"she said" frame's pronoun
+    titled: bool = False  # a noun phrase that is a title ("said the count") borne by ``who``
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,9 @@ def read_frame(book: SpeakerBook, qi: int) -> Frame:
         return Frame(NARRATOR, "narrator")
     if who < -1:
         gender = ctx.pseudo_gender.get(who, "unknown")
-        return Frame(resolve_pseudo(ctx, qi, who, ctx.addressees, book.by_para), "np", gender)
+        found = resolve_pseudo(ctx, qi, who, ctx.addressees, book.by_para)
+        titled = found is not None and found == titled_bearer(ctx, qi, who)
+        return Frame(found, "np", gender, titled)
     if ctx.pronoun:
         return Frame(who, "pronoun", _frame_pronoun(book, qi))
     return Frame(who, "name")
@@ -235,6 +238,8 @@ def _features(book: SpeakerBook, qi: int, c: int, x: _Local) -> dict[str, float]
     f: dict[str, float] = {}
     if x.frame.kind:
         f["frame." + x.frame.kind if c == x.frame.who else "frame.other"] = 1.0
+        if x.frame.titled and c == x.frame.who:
+            f["frame.np.title"] = 1.0
     _turn_features(f, c, x.turns)
     _ahead(f, book, qi, c)
     if book.chain_frames.get(qi) == c:

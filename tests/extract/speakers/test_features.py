@@ -146,6 +146,20 @@ def test_a_noun_phrase_frame_weighs_gender_and_the_other_party() -> None:
     assert "frame.np" not in dick
 
 
+def test_a_title_frame_marks_the_last_person_named_with_that_title() -> None:
+    text = "Count Rostóv came in, and Pierre watched him.\n\n“Yes, my dear,” said the count.\n"
+    seen = _candidates(text)[0]
+    assert seen["Count Rostóv"]["frame.np.title"] == 1.0
+    assert "frame.np.title" not in seen["Pierre"]
+
+
+def test_a_noun_phrase_that_is_no_title_marks_no_bearer() -> None:
+    text = "Pierre came in with the old man.\n\n“Yes, my dear,” said the old gentleman.\n"
+    seen = _candidates(text)[0]
+    assert any("frame.np" in f for f in seen.values())
+    assert not any("frame.np.title" in f for f in seen.values())
+
+
 def test_a_name_only_talked_about_has_never_spoken() -> None:
     text = (
         "“I have read it,” said Holmes.\n\n"

@@ -9,7 +9,13 @@ from importlib import resources
 
 import pytest
 
-from falsafa.extract.training.cast import one_to_one, read_cast, train_cast
+from falsafa.extract.training.cast import (
+    THRESHOLDS,
+    choose_threshold,
+    one_to_one,
+    read_cast,
+    train_cast,
+)
 from falsafa.extract.training.gold import GoldBook
 from tests.extract.conftest import shared_dir
 
@@ -55,7 +61,7 @@ _TEXT = (
 
 
 def _book(name: str) -> GoldBook:
-    gold = {**_gold(["Mr. Hale"], ["Margaret Hale"]), "text": _TEXT, "quotes": []}
+    gold = {**_gold(["Mr. Hale"], ["Margaret Hale"]), "book_id": name, "text": _TEXT, "quotes": []}
     return GoldBook(name, "litbank", _TEXT, gold, False)
 
 
@@ -74,6 +80,15 @@ def test_the_trained_model_keeps_the_speakers_and_drops_the_house() -> None:
     assert p["Margaret"] > p["Temple Bar"]
 
 
+def test_the_threshold_is_chosen_among_the_candidates_by_cross_validation() -> None:
+    casts = [read_cast(_book(n)) for n in "abc"]
+    chosen = choose_threshold(casts)
+    assert chosen in THRESHOLDS
+    assert train_cast([_book("a"), _book("b")])["person"].threshold in THRESHOLDS
+    # One book makes no cross-validation: the lowest threshold.
+    assert choose_threshold(casts[:1]) == THRESHOLDS[0]
+
+
 def test_the_packaged_weights_name_every_feature() -> None:
     doc = json.loads(
         (resources.files("falsafa.extract") / "weights" / "person.json").read_text("utf-8")
@@ -81,4 +96,4 @@ def test_the_packaged_weights_name_every_feature() -> None:
     cast = read_cast(_book("a"))
     seen = {k for f in cast.features for k in f}
     assert seen and seen <= set(doc["weights"])
-    assert isinstance(doc["bias"], float)
+    assert isinstance(doc["bias"], float) and doc["threshold"] in THRESHOLDS
