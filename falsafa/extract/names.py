@@ -601,7 +601,8 @@ _RECENT = 2000  # characters: about two paragraphs of a novel
 
 
 def settle_aliases(clusters: list[NameCluster]) -> None:
-    """Publish a bare surname as an alias only when one person bears it.
+    """Publish a bare surname as an alias only when one person bears it, or
+    when it is the plain man's of a family whose others go by given names.
 
     Run once the clusters are final. "Maule" beside Matthew and Thomas Maule,
     or "Morel" beside Mrs Morel, names the whole family: its mentions stay
@@ -609,13 +610,16 @@ def settle_aliases(clusters: list[NameCluster]) -> None:
     would make them the family. Groups ("the Claytons") bear no surname.
     A bare given name hidden while clustering shared it between two people
     is shown again once one person bears it and it is nobody's surname.
+    The family's plain man keeps it: "Knightley" is Mr. Knightley's when
+    every other Knightley goes by a given name ("Mr. John Knightley").
     """
-    bearers: Counter[str] = Counter()
+    bearers: dict[str, list[NameCluster]] = defaultdict(list)
     givens: Counter[str] = Counter()
     surnames: set[str] = set()
     for c in clusters:
         if c.runs and not c.group:
-            bearers.update(c.lasts | c.firsts)
+            for word in c.lasts | c.firsts:
+                bearers[word].append(c)
             givens.update(c.firsts)
             surnames |= c.lasts
     for c in clusters:
@@ -633,7 +637,22 @@ def settle_aliases(clusters: list[NameCluster]) -> None:
                 continue
             if tkey or len(parts) != 1 or parts[0] not in c.lasts or parts[0] in c.firsts:
                 continue
-            if bearers[parts[0]] > 1:
+            if len(bearers[parts[0]]) > 1 and not _plain_bearer(c, parts[0], bearers[parts[0]]):
                 c.hidden.add(r.surface)
             else:
                 c.hidden.discard(r.surface)
+
+
+def _plain_bearer(c: NameCluster, surname: str, bearers: list[NameCluster]) -> bool:
+    """Is ``c`` the man a bare surname names: known by no given name, while
+    every other bearer goes by a given name with it, and by the plain
+    surname ("Mrs. Knightley") in at most a third of their mentions?"""
+    if c.firsts or not (c.gender == "male" or c.tclass == "mr"):
+        return False
+    return all(b is c or _given_named_bearer(b, surname) for b in bearers)
+
+
+def _given_named_bearer(b: NameCluster, surname: str) -> bool:
+    full = any(len(r.parts) >= 2 and r.parts[-1] == surname for r in b.runs)
+    plain = sum(1 for r in b.runs if r.parts == (surname,))
+    return full and plain * 3 <= len(b.runs)
