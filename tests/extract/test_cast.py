@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from falsafa.extract.builtin import quote_spans_in_words
+import json
+
+import pytest
+
+from falsafa.extract.builtin import BuiltinExtractor, quote_spans_in_words
 from falsafa.extract.cast import candidates, find_cast
 from falsafa.extract.quotes import find_quotes
 from falsafa.extract.text import Layout
+from tests.extract.conftest import holder, shared_dir
 
 _TEXT = (
     "Mr. Hale walked by Temple Bar with Margaret. “We are late,” said Mr. Hale. "
@@ -29,3 +34,18 @@ def test_the_cast_keeps_the_people_among_the_candidates() -> None:
     assert {"Mr. Hale", "Margaret", "Temple Bar"} <= set(every)
     assert {"Mr. Hale", "Margaret"} <= set(people)
     assert "Temple Bar" not in people
+
+
+_EMMA = shared_dir() / "data" / "pdnc" / "train" / "Emma.json"
+
+
+@pytest.mark.skipif(not _EMMA.is_file(), reason=f"no {_EMMA}")
+def test_emma_keeps_the_knightley_brothers_apart() -> None:
+    # The cast issue's acceptance: Mr. Knightley and his brother John are two
+    # people, and the plain "Knightley" is the elder's.
+    text = json.loads(_EMMA.read_text(encoding="utf-8"))["text"]
+    result = BuiltinExtractor().extract(text)
+    elder, younger = holder(result, "Mr. Knightley"), holder(result, "Mr. John Knightley")
+    assert elder.id != younger.id
+    assert "Knightley" in elder.aliases
+    assert elder.mention_count > younger.mention_count > 50
