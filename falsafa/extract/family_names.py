@@ -46,10 +46,10 @@ _WEDDING = re.compile(
     r"\b(?:marr(?:y|ies|ied|ying|iage)|wedd(?:ed|ing)|husband|bride(?:groom)?|engaged|engagement)\b",
     re.IGNORECASE,
 )
-_DOMINANT = 3
+_DOMINANT = 3  # "Miss X" read this many times as often in one woman's paragraphs
 _MISS_BEFORE = 3  # "Miss" forms before "Mrs X" appears, to know she was unmarried
 _MISS_STOPPED = 5  # after it, at most a fifth as many
-_STILL_NAMED = 3  # her mentions after "Mrs X" appears: the book goes on with her  # "Miss X" read this many times as often in one woman's paragraphs
+_STILL_NAMED = 3  # her mentions after "Mrs X" appears: the book goes on with her
 
 
 def merge_family_names(text: str, clusters: list[NameCluster]) -> list[NameCluster]:
