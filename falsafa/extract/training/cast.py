@@ -34,7 +34,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,15 +224,27 @@ def _score(
     return out
 
 
-def _held_out(casts: Sequence[BookCast]) -> list[list[float]]:
-    """Each book's cluster probabilities from the model fitted without its fold."""
-    probs: list[list[float]] = [[] for _ in casts]
+def _fold_models(
+    casts: Sequence[BookCast], fit: Callable[[Sequence[BookCast]], LinearModel]
+) -> list[LinearModel]:
+    """For each book, the model ``fit`` gives on the books outside its fold."""
+    models: list[LinearModel | None] = [None] * len(casts)
     for fold in _folds(casts):
         held = set(fold)
-        model = _fit([bc for i, bc in enumerate(casts) if i not in held])
+        model = fit([bc for i, bc in enumerate(casts) if i not in held])
         for i in fold:
-            probs[i] = [model.probability(f) for f in casts[i].features]
-    return probs
+            models[i] = model
+    return [m for m in models if m is not None]
+
+
+def _probabilities(bc: BookCast, model: LinearModel) -> list[float]:
+    return [model.probability(f) for f in bc.features]
+
+
+def _held_out(casts: Sequence[BookCast]) -> list[list[float]]:
+    """Each book's cluster probabilities from the model fitted without its fold."""
+    models = _fold_models(casts, _fit)
+    return [_probabilities(bc, m) for bc, m in zip(casts, models, strict=True)]
 
 
 def curve(casts: Sequence[BookCast]) -> dict[float, dict[str, float]]:
@@ -277,14 +289,9 @@ def cross_validate_cast(
     its own training books, never on the books it is scored on.
     """
     casts = list(casts) if casts is not None else [read_cast(b) for b in books]
-    probs: list[list[float]] = [[] for _ in casts]
-    thresholds = [0.5] * len(casts)
-    for fold in _folds(casts):
-        held = set(fold)
-        model = fit_person([bc for i, bc in enumerate(casts) if i not in held])
-        for i in fold:
-            probs[i] = [model.probability(f) for f in casts[i].features]
-            thresholds[i] = model.threshold
+    models = _fold_models(casts, fit_person)
+    probs = [_probabilities(bc, m) for bc, m in zip(casts, models, strict=True)]
+    thresholds = [m.threshold for m in models]
     out = _score(casts, probs, thresholds)
     for t in THRESHOLDS:
         out[f"folds.threshold_{t:g}"] = float(
