@@ -49,6 +49,7 @@ def candidates(layout: Layout, in_quote: list[bool]) -> Cast:
     clusters = merge_appositions(layout, cluster_names(runs, learned))
     clusters = merge_family_names(layout.text, clusters)
     clusters += find_descriptions(layout, clusters)
+    clusters = [c for c in clusters if c.runs]  # a name a description took whole
     genders, votes = infer_genders(layout, clusters, in_quote)
     return Cast(clusters, genders, votes)
 

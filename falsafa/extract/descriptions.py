@@ -47,7 +47,7 @@ from falsafa.extract.lexicon import (
     SPEECH_VERBS,
     Gender,
 )
-from falsafa.extract.names import NameCluster, NameRun
+from falsafa.extract.names import NameCluster, NameRun, merge_cluster
 from falsafa.extract.text import Layout, Word
 
 __all__ = ["attach_titles", "claim_descriptions", "described_person", "find_descriptions"]
@@ -166,8 +166,33 @@ def find_descriptions(layout: Layout, clusters: list[NameCluster]) -> list[NameC
     Whether each is a person is :func:`described_person`'s call, once the
     pronoun votes are in. Descriptions that overlap a titled or multi-word
     name or a given name ("the Emperor Alexander", "the Miss Steeles") are
-    names, not descriptions.
+    names, not descriptions. A name cluster that reads the description's
+    words bare ("Dodger" beside "the Dodger") is taken into it (and left
+    empty: the caller drops it).
     """
+    kept = _recurring(layout, clusters)
+    under = {r.word_index + n for runs in kept.values() for r in runs for n in range(len(r.parts))}
+    out: list[NameCluster] = []
+    for parts, runs in kept.items():
+        c = NameCluster(described=True, gender=_head_gender(parts[-1]))
+        c.surfaces["the " + " ".join(parts)] = len(runs)
+        c.runs = runs
+        bare = _named_by(parts, runs, [*clusters, *out])
+        if bare is not None:
+            _drop_words(bare, under)
+            if (
+                bare.described
+            ):  # "the Artful Dodger" once "the Dodger" took the bare "Artful Dodger"
+                merge_cluster(bare, c)
+                continue
+            merge_cluster(c, bare)
+        out.append(c)
+    return out
+
+
+def _recurring(layout: Layout, clusters: list[NameCluster]) -> dict[tuple[str, ...], list[NameRun]]:
+    """Each capitalised description read at least ``_MIN_MENTIONS`` times
+    after "the", with its runs, outside the clusters' titled and given names."""
     words = layout.words
     named: set[int] = set()
     for c in clusters:
@@ -187,17 +212,40 @@ def find_descriptions(layout: Layout, clusters: list[NameCluster]) -> list[NameC
         found[parts].append(NameRun(start, end, None, parts, words[k].para, k + 1, article=True))
     frequent = {parts: runs for parts, runs in found.items() if len(runs) >= _MIN_MENTIONS}
     loose = _without_the(layout, set(frequent))
-    out = []
-    for parts, runs in frequent.items():
-        # "a Cossack", "the Austrian army", "to Dover": read without "the" as
-        # often as with it, the words name a kind of people or a place.
-        if loose[parts] * 2 > len(runs):
-            continue
-        c = NameCluster(described=True, gender=_head_gender(parts[-1]))
-        c.surfaces["the " + " ".join(parts)] = len(runs)
-        c.runs = runs
-        out.append(c)
-    return out
+    # "a Cossack", "the Austrian army", "to Dover": read without "the" as
+    # often as with it, the words name a kind of people or a place.
+    return {parts: runs for parts, runs in frequent.items() if loose[parts] * 2 <= len(runs)}
+
+
+def _drop_words(c: NameCluster, under: set[int]) -> None:
+    """Take from ``c`` its bare runs over words a description reads after
+    "the": they are the description's mentions."""
+    for r in c.runs:
+        if not r.article and r.word_index in under:
+            c.surfaces[r.surface] -= 1
+    c.surfaces += Counter()
+    c.runs = [r for r in c.runs if r.article or r.word_index not in under]
+
+
+def _named_by(
+    parts: tuple[str, ...], runs: list[NameRun], clusters: list[NameCluster]
+) -> NameCluster | None:
+    """The one cluster (no group) that also reads the description's
+    words bare, without "the" ("Dodger", "Artful Dodger" beside "the
+    Dodger"); None when no cluster or several do. A cluster holding only the
+    description's own words ("The Medical Man" opening a sentence) does not
+    count."""
+    at = {r.word_index for r in runs}
+    found = [
+        c
+        for c in clusters
+        if not c.group
+        and any(
+            r.parts[-len(parts) :] == parts and not r.article and r.word_index not in at
+            for r in c.runs
+        )
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _without_the(layout: Layout, keys: set[tuple[str, ...]]) -> Counter[tuple[str, ...]]:

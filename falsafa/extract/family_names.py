@@ -107,8 +107,8 @@ def _a_bride(w: NameCluster, surname: str) -> bool:
     or a widow known only as "Mrs Y"."""
     if surname in w.lasts or w.group or w.gender != "female":
         return False
-    if w.tclass == "mrs":
-        return _only_surname(w, "mrs") is not None and len(w.runs) >= 2
+    if _only_surname(w, w.tclass) is not None and w.tclass in ("mrs", "miss"):
+        return len(w.runs) >= 2
     return _given_named(w) and w.tclass in ("", "miss")
 
 
@@ -119,7 +119,7 @@ def _married(text: str, w: NameCluster, m: NameCluster, men: list[NameCluster]) 
     first = m.runs[0].start
     still_named = sum(1 for r in w.runs if r.start > first)
     return (
-        (w.tclass == "mrs" or still_named >= _STILL_NAMED)
+        (_only_surname(w, w.tclass) is not None or still_named >= _STILL_NAMED)
         and _old_title_stopped(w, first)
         and _wedding_before(text, w, men, first)
         and not _two_people(text, m.runs, w.runs)

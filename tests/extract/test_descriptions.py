@@ -81,3 +81,19 @@ def test_title_shared_by_two_characters_names_nobody() -> None:
     )
     result = extract(text)
     assert _mentions_after_the(result, text) == []
+
+
+def test_description_also_said_bare_is_one_character_with_that_name() -> None:
+    # "the Sparrow" is the boy the book also calls plain "Sparrow".
+    text = (
+        "The Sparrow was a sharp boy. “Come on,” said the Sparrow, and he ran.\n\n"
+        "Sparrow laughed at Tom. “Why?” said Tom.\n\n"
+        "“Because,” said the Sparrow. The Sparrow went out, and Sparrow whistled.\n\n"
+        "“Wait,” said Tom, and he followed the Sparrow.\n"
+    )
+    result = extract(text)
+    sparrows = [c for c in result.characters if "Sparrow" in c.name]
+    assert len(sparrows) == 1, [c.name for c in result.characters]
+    assert speaker_name(result, "Come on") == sparrows[0].name
+    assert speaker_name(result, "Because") == sparrows[0].name
+    assert speaker_name(result, "Why?") == "Tom"

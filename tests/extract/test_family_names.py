@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.extract.conftest import extract, holder
 
 
@@ -83,11 +85,12 @@ def test_mrs_x_named_before_any_wedding_is_not_the_bride() -> None:
     assert holder(result, "Miss Ward") is holder(result, "Susan")
 
 
-def _widow(weddings: int) -> str:
-    wedding = "Mrs. Hale was to marry Mr. Pratt in May, and Mr. Pratt was happy.\n\n"
+def _known_by_surname(title: str, weddings: int) -> str:
+    """A woman known only as "Mrs. Hale" (a widow) or "Miss Hale" who may marry Mr. Pratt."""
+    wedding = f"{title} Hale was to marry Mr. Pratt in May, and Mr. Pratt was happy.\n\n"
     return (
-        "Mrs. Hale kept the house. “Good day,” said Mrs. Hale, and she sat down.\n\n"
-        "Mrs. Hale was kind, and Mrs. Hale went out.\n\n"
+        f"{title} Hale kept the house. “Good day,” said {title} Hale, and she sat down.\n\n"
+        f"{title} Hale was kind, and {title} Hale went out.\n\n"
         "Mr. Pratt bowed. “I am glad,” said Mr. Pratt, and he sat down.\n\n"
         + wedding
         * weddings
@@ -97,13 +100,15 @@ def _widow(weddings: int) -> str:
     )
 
 
-def test_a_widow_who_marries_mr_x_is_mrs_x() -> None:
-    result = extract(_widow(weddings=1))
-    assert holder(result, "Mrs. Pratt") is holder(result, "Mrs. Hale")
-    assert holder(result, "Mr. Pratt") is not holder(result, "Mrs. Hale")
+@pytest.mark.parametrize("title", ["Mrs.", "Miss"])
+def test_a_woman_known_by_her_surname_who_marries_mr_x_is_mrs_x(title: str) -> None:
+    result = extract(_known_by_surname(title, weddings=1))
+    assert holder(result, "Mrs. Pratt") is holder(result, f"{title} Hale")
+    assert holder(result, "Mr. Pratt") is not holder(result, f"{title} Hale")
 
 
-def test_a_widow_never_said_to_marry_is_not_mrs_x() -> None:
-    result = extract(_widow(weddings=0))
-    assert holder(result, "Mrs. Pratt") is not holder(result, "Mrs. Hale")
-    assert holder(result, "Mrs. Pratt") is not None and holder(result, "Mrs. Hale") is not None
+@pytest.mark.parametrize("title", ["Mrs.", "Miss"])
+def test_a_woman_known_by_her_surname_never_said_to_marry_is_not_mrs_x(title: str) -> None:
+    result = extract(_known_by_surname(title, weddings=0))
+    assert holder(result, "Mrs. Pratt") is not holder(result, f"{title} Hale")
+    assert holder(result, "Mrs. Pratt") is not None and holder(result, f"{title} Hale") is not None

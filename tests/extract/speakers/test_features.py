@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from falsafa.extract.builtin import read_cast, speaker_state
 from falsafa.extract.sieve import NARRATOR
 from falsafa.extract.speakers import decode
 from falsafa.extract.speakers.book import SpeakerBook
+from falsafa.extract.speakers.features import CROSS_SCALE, crossed
 
 Seen = dict[int, dict[str, dict[str, float]]]
 
@@ -220,3 +223,19 @@ def test_unframed_dialogue_after_narration_alternates_from_its_subject() -> None
     assert seen[1]["Mr. Pett"]["nf.turn.first.adjacent"] == 1.0
     assert seen[2]["Mr. Pett"]["nf.turn.second.chained"] == 1.0
     assert "nf.turn.second.chained" not in seen[2]["Tom Ford"]
+
+
+def test_crossed_adds_each_pair_of_plain_features_as_their_product() -> None:
+    f = crossed({"frame.name": 1.0, "recent": 0.5, "talker": 0.2, "nf.recent": 0.5})
+    assert f["frame.name&recent"] == pytest.approx(0.5 * CROSS_SCALE)
+    assert f["recent&talker"] == pytest.approx(0.1 * CROSS_SCALE)
+    assert f["frame.name"] == 1.0 and f["nf.recent"] == 0.5
+    assert not any("nf." in k and "&" in k for k in f)
+    assert len(f) == 4 + 3
+
+
+def test_candidates_carry_their_crossed_features() -> None:
+    seen = _candidates("Tom Hardy came in with Mary Lennox.\n\n“It is late,” he said.\n")
+    tom = seen[0]["Tom Hardy"]
+    assert tom["frame.gender.agree&frame.pronoun"] == pytest.approx(CROSS_SCALE)
+    assert "frame.gender.clash&frame.other" in seen[0]["Mary Lennox"]
