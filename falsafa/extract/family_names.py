@@ -21,9 +21,9 @@ asks the text for evidence first:
   sentence about a wedding ("marry", "husband", "engaged") is that woman by
   her married name, when she was called "Miss" before "Mrs X" appears and
   hardly ever after, is still named three times after it, and is not named
-  twice in one sentence with "Mrs X", and no other woman fits. A widow
-  known only as "Mrs Y" may be the bride too, when her "Mrs Y" stops as a
-  "Miss" would.
+  twice in one sentence with "Mrs X", and no other woman fits. A woman
+  known only as "Mrs Y" (a widow) or "Miss Y" may be the bride too, when
+  that name stops as a maiden "Miss" would.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ def merge_married_names(text: str, clusters: list[NameCluster]) -> None:
 
 def _a_bride(w: NameCluster, surname: str) -> bool:
     """A woman who is not yet an X: named by a given name and not "Mrs",
-    or a widow known only as "Mrs Y"."""
+    or known only by a title and her surname, a widow's "Mrs Y" or a "Miss
+    Y" whose given name the book never uses."""
     if surname in w.lasts or w.group or w.gender != "female":
         return False
     if _only_surname(w, w.tclass) is not None and w.tclass in ("mrs", "miss"):
@@ -114,8 +115,8 @@ def _a_bride(w: NameCluster, surname: str) -> bool:
 
 def _married(text: str, w: NameCluster, m: NameCluster, men: list[NameCluster]) -> bool:
     """Did ``w`` marry one of ``men`` before "Mrs X" (``m``) appears, and go
-    on as her? A bride known by her given name is still named by it; a
-    widow's "Mrs Y" simply stops."""
+    on as her? A bride known by her given name is still named by it; one
+    known only as "Mrs Y" or "Miss Y" is simply no longer called that."""
     first = m.runs[0].start
     still_named = sum(1 for r in w.runs if r.start > first)
     return (
