@@ -180,9 +180,8 @@ def find_descriptions(layout: Layout, clusters: list[NameCluster]) -> list[NameC
         bare = _named_by(parts, runs, [*clusters, *out])
         if bare is not None:
             _drop_words(bare, under)
-            if (
-                bare.described
-            ):  # "the Artful Dodger" once "the Dodger" took the bare "Artful Dodger"
+            # "the Artful Dodger" once "the Dodger" took the bare "Artful Dodger"
+            if bare.described:
                 merge_cluster(bare, c)
                 continue
             merge_cluster(c, bare)

@@ -94,6 +94,10 @@ def test_description_also_said_bare_is_one_character_with_that_name() -> None:
     result = extract(text)
     sparrows = [c for c in result.characters if "Sparrow" in c.name]
     assert len(sparrows) == 1, [c.name for c in result.characters]
-    assert speaker_name(result, "Come on") == sparrows[0].name
-    assert speaker_name(result, "Because") == sparrows[0].name
+    sparrow = sparrows[0]
+    assert "Sparrow" in sparrow.aliases  # the bare name is his too
+    bare = text.index("Sparrow laughed")
+    assert any(m.start == bare and m.character_id == sparrow.id for m in result.mentions)
+    assert speaker_name(result, "Come on") == sparrow.name
+    assert speaker_name(result, "Because") == sparrow.name
     assert speaker_name(result, "Why?") == "Tom"
