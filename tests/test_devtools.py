@@ -363,7 +363,12 @@ def test_two_checkouts_dev_sh_on_one_redis_each_with_its_own_book(
 
 
 def _dev_sh_until_ready(env: dict[str, str], cwd: Path) -> str:
-    """Run scripts/dev.sh (not --smoke) until it waits for Ctrl-C, then press it."""
+    """Run scripts/dev.sh (not --smoke) until it waits for Ctrl-C, then press it.
+
+    Ctrl-C is restored in the child: a suite started in the background by a
+    non-interactive shell inherits SIGINT ignored, and a shell script cannot
+    trap a signal ignored when it starts, so dev.sh would never hear it.
+    """
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "dev.sh")],
         cwd=cwd,
@@ -372,6 +377,7 @@ def _dev_sh_until_ready(env: dict[str, str], cwd: Path) -> str:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stdout is not None
     lines = []
