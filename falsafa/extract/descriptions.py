@@ -31,7 +31,7 @@ one mention ("said the Time Traveller").
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from falsafa.extract.lexicon import (
     CALENDAR,
@@ -171,7 +171,7 @@ def find_descriptions(layout: Layout, clusters: list[NameCluster]) -> list[NameC
     empty: the caller drops it).
     """
     kept = _recurring(layout, clusters)
-    under = {r.word_index + n for runs in kept.values() for r in runs for n in range(len(r.parts))}
+    under = _words_of(r for runs in kept.values() for r in runs)
     out: list[NameCluster] = []
     for parts, runs in kept.items():
         c = NameCluster(described=True, gender=_head_gender(parts[-1]))
@@ -179,7 +179,8 @@ def find_descriptions(layout: Layout, clusters: list[NameCluster]) -> list[NameC
         c.runs = runs
         bare = _named_by(parts, runs, [*clusters, *out])
         if bare is not None:
-            _drop_words(bare, under)
+            # Its bare runs over the description's words are the description's.
+            _drop_runs(bare, lambda r: not r.article and r.word_index in under)
             # "the Artful Dodger" once "the Dodger" took the bare "Artful Dodger"
             if bare.described:
                 merge_cluster(bare, c)
@@ -216,14 +217,18 @@ def _recurring(layout: Layout, clusters: list[NameCluster]) -> dict[tuple[str, .
     return {parts: runs for parts, runs in frequent.items() if loose[parts] * 2 <= len(runs)}
 
 
-def _drop_words(c: NameCluster, under: set[int]) -> None:
-    """Take from ``c`` its bare runs over words a description reads after
-    "the": they are the description's mentions."""
+def _words_of(runs: Iterable[NameRun]) -> set[int]:
+    """The indices of the words the runs name (a description's: after its "the")."""
+    return {r.word_index + n for r in runs for n in range(len(r.parts))}
+
+
+def _drop_runs(c: NameCluster, gone: Callable[[NameRun], bool]) -> None:
+    """Take the runs ``gone`` picks out of ``c``, and their surfaces with them."""
     for r in c.runs:
-        if not r.article and r.word_index in under:
+        if gone(r):
             c.surfaces[r.surface] -= 1
-    c.surfaces += Counter()
-    c.runs = [r for r in c.runs if r.article or r.word_index not in under]
+    c.surfaces += Counter()  # drop the surfaces no longer read
+    c.runs = [r for r in c.runs if not gone(r)]
 
 
 def _named_by(
@@ -323,24 +328,14 @@ def claim_descriptions(
     "the Psychologist" may also have been read as a bare name "Psychologist";
     the description owns those words, and a cluster left empty is dropped.
     """
-    owned = {
-        i
-        for c in clusters
-        if c.described
-        for r in c.runs
-        for i in range(r.word_index, r.word_index + len(r.parts))
-    }
+    owned = _words_of(r for c in clusters if c.described for r in c.runs)
     if not owned:
         return clusters, genders
     out: list[NameCluster] = []
     out_g: list[Gender] = []
     for c, g in zip(clusters, genders, strict=True):
         if not c.described:
-            lost = [r for r in c.runs if _overlaps(r, owned)]
-            for r in lost:
-                c.surfaces[r.surface] -= 1
-            c.surfaces += Counter()  # drop the surfaces no longer read
-            c.runs = [r for r in c.runs if not _overlaps(r, owned)]
+            _drop_runs(c, lambda r: _overlaps(r, owned))
         if c.runs:
             out.append(c)
             out_g.append(g)

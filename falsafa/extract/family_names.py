@@ -108,9 +108,14 @@ def _a_bride(w: NameCluster, surname: str) -> bool:
     Y" whose given name the book never uses."""
     if surname in w.lasts or w.group or w.gender != "female":
         return False
-    if _only_surname(w, w.tclass) is not None and w.tclass in ("mrs", "miss"):
+    if _known_by_surname(w):
         return len(w.runs) >= 2
     return _given_named(w) and w.tclass in ("", "miss")
+
+
+def _known_by_surname(w: NameCluster) -> bool:
+    """Is she only ever "Mrs Y" or "Miss Y"?"""
+    return w.tclass in ("mrs", "miss") and _only_surname(w, w.tclass) is not None
 
 
 def _married(text: str, w: NameCluster, m: NameCluster, men: list[NameCluster]) -> bool:
@@ -120,7 +125,7 @@ def _married(text: str, w: NameCluster, m: NameCluster, men: list[NameCluster]) 
     first = m.runs[0].start
     still_named = sum(1 for r in w.runs if r.start > first)
     return (
-        (_only_surname(w, w.tclass) is not None or still_named >= _STILL_NAMED)
+        (_known_by_surname(w) or still_named >= _STILL_NAMED)
         and _old_title_stopped(w, first)
         and _wedding_before(text, w, men, first)
         and not _two_people(text, m.runs, w.runs)
