@@ -132,7 +132,15 @@ def finish(r: CastReading, found: Attribution) -> Extraction:
     """Names people give themselves, pet names, aliases; then the ranked result."""
     speakers, addressees = found.speakers, found.addressees
     pairs = self_introductions(r.layout, r.quote_words, speakers, r.mentions, r.genders)
-    pairs += pet_names(r.quotes, speakers, found.vocatives, found.named_frames, r.genders)
+    pairs += pet_names(
+        r.layout.text,
+        r.clusters,
+        r.quotes,
+        speakers,
+        found.vocatives,
+        found.named_frames,
+        r.genders,
+    )
     clusters, genders, speakers, addressees = _merge_introduced(
         pairs, list(r.clusters), list(r.genders), list(speakers), list(addressees)
     )

@@ -36,7 +36,7 @@ from falsafa.extract.name_merges import merge_cluster
 from falsafa.extract.name_runs import NameRun, is_first_name
 from falsafa.extract.names import NameCluster, a_younger_sister
 
-__all__ = ["merge_eldest_daughters", "merge_family_names", "merge_married_names"]
+__all__ = ["merge_eldest_daughters", "merge_family_names", "merge_married_names", "two_people"]
 
 # "Mr." and "Mrs." end with a full stop that ends no sentence.
 _TITLE_STOP = re.compile(r"\b(?:Mrs?|Ms|Dr|St|Messrs|Mme|Mlle)\.")
@@ -78,7 +78,7 @@ def merge_eldest_daughters(text: str, clusters: list[NameCluster]) -> None:
             and w.gender != "male"
             and w.tclass in ("", "miss")
             and not a_younger_sister(w, Counter(r.form for r in w.runs))
-            and not _two_people(text, m.runs, w.runs)
+            and not two_people(text, m.runs, w.runs)
         ]
         pick = women[0] if len(women) == 1 else _most_beside(m, women)
         if pick is not None:
@@ -128,7 +128,7 @@ def _married(text: str, w: NameCluster, m: NameCluster, men: list[NameCluster]) 
         (_known_by_surname(w) or still_named >= _STILL_NAMED)
         and _old_title_stopped(w, first)
         and _wedding_before(text, w, men, first)
-        and not _two_people(text, m.runs, w.runs)
+        and not two_people(text, m.runs, w.runs)
     )
 
 
@@ -186,7 +186,7 @@ def _sentence_pairs(text: str, a: Iterable[NameRun], b: Iterable[NameRun]) -> It
                 yield _sentence_start(text, x.start)
 
 
-def _two_people(text: str, a: Iterable[NameRun], b: Iterable[NameRun]) -> bool:
+def two_people(text: str, a: Iterable[NameRun], b: Iterable[NameRun]) -> bool:
     """Are two clusters named in one sentence twice or more, so two people?
 
     Once is not enough: a novelist varies a woman's names within a sentence

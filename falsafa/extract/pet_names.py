@@ -4,7 +4,7 @@ is Stephen's nickname, "Maggie" the Mrs. Hilbery of the narration.
 Usage::
 
     from falsafa.extract.pet_names import pet_names
-    pairs = pet_names(quotes, speakers, vocatives, named_frames, genders)
+    pairs = pet_names(text, clusters, quotes, speakers, vocatives, named_frames, genders)
     for named, person in pairs:        # cluster indices
         merge_cluster(clusters[person], clusters[named])
 
@@ -16,8 +16,11 @@ the quotes that call a name is its bearer. The evidence is weighed, not
 assumed from where the name appears: the name must be answered by one
 person in at least two exchanges and two thirds of them, the speech frames
 must name it as a speaker less than half as often as that (a name the
-frames use for a speaker of their own is a person, not a pet name), and its
-gender, when known, must agree.
+frames use for a speaker of their own is a person, not a pet name), its
+gender, when known, must agree, and the narration must not name the two in
+one sentence twice (``family_names.two_people``: "Elinor ... Mrs.
+Ferrars" in the same breath is two women, however often Elinor answers
+when Mrs. Ferrars is called).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+from falsafa.extract.family_names import two_people
 from falsafa.extract.lexicon import Gender
+from falsafa.extract.names import NameCluster
 from falsafa.extract.quotes import QuoteSpan
 
 __all__ = ["pet_names"]
@@ -34,6 +39,8 @@ _MIN_EXCHANGES = 2
 
 
 def pet_names(
+    text: str,
+    clusters: Sequence[NameCluster],
     quotes: Sequence[QuoteSpan],
     speakers: Sequence[int | None],
     vocatives: Sequence[int | None],
@@ -62,6 +69,8 @@ def pet_names(
             continue
         g, h = genders[called], genders[person]
         if g != "unknown" and h != "unknown" and g != h:
+            continue
+        if two_people(text, clusters[called].runs, clusters[person].runs):
             continue
         pairs.append((called, person))
     return pairs

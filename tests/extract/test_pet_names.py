@@ -68,3 +68,23 @@ def test_a_kinship_name_joins_the_surname_the_frames_use() -> None:
     harper = next(c for c in result.characters if c.name == "Mrs. Harper")
     assert "Aunt Polly" in harper.aliases
     assert "Tom" in [c.name for c in result.characters]
+
+
+def test_a_name_the_narration_sets_beside_the_answerer_twice_is_someone_else() -> None:
+    # The one who answers when a name is called is its bearer, unless the
+    # narration has named the two side by side: then the name belongs to a
+    # second person in the room, whom the answerer speaks for.
+    text = (
+        "Anna sat with Mrs. Grant in the parlour. Mrs. Grant poured the tea "
+        "while Anna watched the door. Tom Price came in.\n\n"
+        "“Mrs. Grant, the carriage is at the door,” said Tom Price.\n\n"
+        "“She will come down presently,” said Anna.\n\n"
+        "Tom Price bowed and went out, and came back soon after.\n\n"
+        "“Mrs. Grant, the horses are restless,” said Tom Price.\n\n"
+        "“Tell them she is coming,” said Anna.\n"
+    )
+    result = extract(text)
+    anna = [c for c in result.characters if "Anna" in (c.name, *c.aliases)]
+    assert [c.name for c in anna] == ["Anna"]
+    assert "Mrs. Grant" not in anna[0].aliases
+    assert "Mrs. Grant" in [c.name for c in result.characters]
