@@ -61,8 +61,11 @@ def _named_frame(state: SieveState, qi: int, addressee: int | None) -> int | Non
 
 
 _FIRST_PERSON = frozenset({"i", "me", "my", "myself", "mine"})
-_HE = frozenset({"he", "him", "his", "himself"})
-_SHE = frozenset({"she", "her", "hers", "herself"})
+# Subject pronouns only: "cried his wife" and "she told her mother" name
+# someone else with "his" and "her", and a speaker is the subject of the
+# narration around the quote, not its possessor or object.
+_HE = frozenset({"he"})
+_SHE = frozenset({"she"})
 _WORD = re.compile(r"\w+")
 
 
@@ -162,7 +165,7 @@ class SpeakerBook:
         return out
 
     def narration_pronouns(self, para: int) -> tuple[int, int, int]:
-        """Counts of he-words, she-words and first-person words in a paragraph's narration."""
+        """Counts of "he", "she" and first-person words in a paragraph's narration."""
         if para < 0 or para >= len(self.state.layout.paragraphs):
             return 0, 0, 0
         a, b = self.words_of(para)

@@ -28,10 +28,11 @@ from falsafa.extract.model import Extraction
 from falsafa.extract.scoring import LinearModel
 from falsafa.extract.sieve import NARRATOR
 from falsafa.extract.speakers import (
+    BEAM_WIDTH,
     Attribution,
     Candidates,
     attribute,
-    best,
+    beam_decode,
     decode,
 )
 from falsafa.extract.speakers.book import SpeakerBook
@@ -87,15 +88,17 @@ def prepare(book: GoldBook) -> Prepared:
 
 
 def own_groups(p: Prepared, model: LinearModel) -> list[Group]:
-    """Training groups of a book decoded with ``model``'s own choices fed back,
-    so that turn features see the kind of history they will see in use."""
+    """Training groups of a book decoded by ``model`` as the extractor decodes
+    (a beam of ``BEAM_WIDTH``), so that turn features see the kind of history
+    they will see in use."""
     return _groups(p, model)[0]
 
 
 def _groups(p: Prepared, model: LinearModel | None) -> tuple[list[Group], int]:
     """Decode the book feeding back the gold speakers (``model`` None) or the
-    model's choices; each quote whose gold speaker is among several candidates
-    is a group. Also: how many quotes had their gold speaker among them."""
+    history ``model`` decodes; each quote whose gold speaker is among several
+    candidates is a group. Also: how many quotes had their gold speaker among them."""
+    history = None if model is None else _decoded_history(p, model)
     groups: list[Group] = []
     reachable = 0
 
@@ -107,10 +110,18 @@ def _groups(p: Prepared, model: LinearModel | None) -> tuple[list[Group], int]:
             reachable += 1
             if len(cands) > 1:
                 groups.append(([f for _, f in cands], who.index(want)))
-        return (want, 1.0) if model is None else best(model, cands)
+        return (want, 1.0) if history is None else (history[qi], None)
 
     decode(SpeakerBook.of(speaker_state(copy.deepcopy(p.reading))), record)
     return groups, reachable
+
+
+def _decoded_history(p: Prepared, model: LinearModel) -> list[int | None]:
+    """Each quote's speaker as the extractor's beam decodes the book (the
+    narrator candidate still unnamed, as the turn features see it)."""
+    book = SpeakerBook.of(speaker_state(copy.deepcopy(p.reading)))
+    beam_decode(book, model, BEAM_WIDTH)
+    return list(book.state.speakers)
 
 
 def fit(prepared: Sequence[Prepared], c: float = C, rounds: int = ROUNDS) -> LinearModel:
