@@ -137,7 +137,10 @@ async def test_war_and_peace_shows_its_stages_and_a_rising_fraction(
     assert done.cast[0].lines > 0 and done.cast[0].character_id is not None
     stages = [stage for status, stage, _ in rows if status == "processing" and stage]
     distinct = list(dict.fromkeys(stages))
-    assert len(distinct) >= 4, distinct
+    # The long stages are always seen by a client polling the row; the two
+    # shortest (downloading, indexing) can fall between two polls on a busy
+    # machine (seen in CI), and the log below shows every stage in order.
+    assert {"extracting", "personas", "saving"} <= set(distinct), distinct
     assert distinct == [s for s in STAGES if s in distinct], "in the pipeline's order"
     fractions = [f for _, _, f in rows if f is not None]
     assert fractions == sorted(fractions), "the fraction never goes back"
