@@ -161,14 +161,9 @@ def _counts(book: SpeakerBook) -> Counter[int]:
 
 
 def _enter(book: SpeakerBook, settled: int, steps: Sequence[_Step]) -> None:
-    """Write a history's unsettled choices into the book's state."""
-    ctx = book.state
-    counts = _counts(book)
+    """Write a history's unsettled choices into the book's state, as if committed."""
     for k, step in enumerate(steps, start=settled):
-        ctx.speakers[k] = step.who
-        ctx.addressees[k] = book.vocatives[k] if step.addressee is None else step.addressee
-        if step.who is not None:
-            counts[step.who] += 1
+        _commit(book, k, step)
 
 
 def _leave(book: SpeakerBook, steps: Sequence[_Step]) -> None:
