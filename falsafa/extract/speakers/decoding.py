@@ -106,9 +106,7 @@ def beam_decode(book: SpeakerBook, model: LinearModel, width: int) -> Attributio
         beam = heapq.nlargest(width, grown, key=lambda h: h.log_p)
         settled, beam = _settle(book, settled, beam, confidences)
     for step in beam[0].steps:
-        _commit(book, settled, step)
-        confidences[settled] = step.share
-        settled += 1
+        settled = _settle_step(book, settled, step, confidences)
     return _result(book, confidences)
 
 
@@ -147,9 +145,7 @@ def _settle(
             beam = [h for h in beam if h.steps[0] == first]
         elif any(h.steps[0] != first for h in beam):
             break
-        _commit(book, settled, first)
-        confidences[settled] = first.share
-        settled += 1
+        settled = _settle_step(book, settled, first, confidences)
         beam = [_History(h.log_p, h.steps[1:]) for h in beam]
     return settled, beam
 
@@ -158,6 +154,15 @@ def _counts(book: SpeakerBook) -> Counter[int]:
     counts = book.state.counts
     assert counts is not None, "decoding starts with _reset"
     return counts
+
+
+def _settle_step(
+    book: SpeakerBook, settled: int, step: _Step, confidences: list[float | None]
+) -> int:
+    """Commit the oldest unsettled quote's choice; the index of the next one."""
+    _commit(book, settled, step)
+    confidences[settled] = step.share
+    return settled + 1
 
 
 def _enter(book: SpeakerBook, settled: int, steps: Sequence[_Step]) -> None:
