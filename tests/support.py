@@ -85,6 +85,16 @@ def chat_body(session: ChatSession, message: str, **overrides: Any) -> dict[str,
     }
 
 
+async def chat_stream(
+    client: httpx.AsyncClient, body: dict[str, Any]
+) -> tuple[httpx.Response, str]:
+    """POST ``body`` to ``/character/chat`` and read the whole stream: the
+    response and its raw text (see :func:`sse_events`)."""
+    async with client.stream("POST", "/character/chat", json=body) as response:
+        raw = (await response.aread()).decode()
+    return response, raw
+
+
 def sse_events(raw: str) -> list[dict[str, Any]]:
     """The JSON payloads of ``data:`` lines (comments and blank lines skipped)."""
     import json

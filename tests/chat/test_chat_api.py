@@ -18,7 +18,7 @@ from falsafa.supervisor import ServiceHandle
 from tests.chat.conftest import ReadyBook
 from tests.conftest import StartService
 from tests.peers.openai import OpenAIPeer, Script
-from tests.support import chat_body, sse_events
+from tests.support import chat_body, chat_stream, sse_events
 
 
 @pytest.fixture
@@ -34,16 +34,10 @@ async def chat(
         yield service, client, book, session
 
 
-async def _stream(client: httpx.AsyncClient, body: dict[str, object]) -> tuple[httpx.Response, str]:
-    async with client.stream("POST", "/character/chat", json=body) as response:
-        raw = (await response.aread()).decode()
-    return response, raw
-
-
 async def test_tokens_then_done_and_exchange_saved(chat, llm, redis_client) -> None:  # type: ignore[no-untyped-def]
     service, client, _book, session = chat
     llm.script(tokens=["I", " am", " Scrooge", "."])
-    response, raw = await _stream(client, chat_body(session, "Who are you?"))
+    response, raw = await chat_stream(client, chat_body(session, "Who are you?"))
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["cache-control"] == "no-cache"
@@ -77,7 +71,7 @@ async def test_the_next_message_can_follow_done_at_once(chat, llm, redis_client)
         stored = await service.services.store.recent_messages(session.id, 10)
         assert [m.content for m in stored] == ["One?", "Bah."]
         llm.script(tokens=["Humbug", "."])
-        response, raw = await _stream(client, chat_body(session, "Two?"))
+        response, raw = await chat_stream(client, chat_body(session, "Two?"))
     assert response.status_code == 200
     assert sse_events(raw)[-1] == {"done": True, "full_response": "Humbug."}
     sent = llm.requests[-1].json["messages"]
@@ -89,9 +83,9 @@ async def test_the_next_message_can_follow_done_at_once(chat, llm, redis_client)
 async def test_prompt_layout_seen_by_the_llm(chat, llm) -> None:  # type: ignore[no-untyped-def]
     _service, client, _book, session = chat
     llm.script(tokens=["Humbug."])
-    await _stream(client, chat_body(session, "What do you think of Christmas?"))
+    await chat_stream(client, chat_body(session, "What do you think of Christmas?"))
     llm.script(tokens=["Bah."])
-    await _stream(client, chat_body(session, "And of your nephew Fred?"))
+    await chat_stream(client, chat_body(session, "And of your nephew Fred?"))
     sent = llm.requests[-1].json
     assert sent["stream"] is True and sent["model"] == "test-model"
     messages = sent["messages"]
@@ -116,7 +110,7 @@ async def test_reading_position_limits_persona_and_passages(chat, llm) -> None: 
     later_quotes = [q["text"] for q in character.facts["quotes"] if q["start"] >= cut]
     assert later_quotes, "the test needs quotes after chapter 1"
     llm.script(tokens=["ok"])
-    await _stream(client, chat_body(session, "Tell me about the ghost", reading_chapter=1))
+    await chat_stream(client, chat_body(session, "Tell me about the ghost", reading_chapter=1))
     system = "\n".join(m["content"] for m in llm.requests[-1].json["messages"][:2])
     for quote in later_quotes:
         assert quote not in system
@@ -176,7 +170,7 @@ async def test_two_requests_on_one_session_one_gets_429(chat, llm) -> None:  # t
     results: list[list[dict[str, object]]] = []
 
     async def one(message: str) -> None:
-        _response, raw = await _stream(client, chat_body(session, message))
+        _response, raw = await chat_stream(client, chat_body(session, message))
         results.append(sse_events(raw))
 
     async with trio.open_nursery() as nursery:
@@ -227,7 +221,7 @@ async def test_lock_taken_over_stops_stream_and_is_not_deleted(chat, llm, redis_
     events: list[dict[str, object]] = []
 
     async def read() -> None:
-        _response, raw = await _stream(client, chat_body(session, "Go on"))
+        _response, raw = await chat_stream(client, chat_body(session, "Go on"))
         events.extend(sse_events(raw))
 
     async with trio.open_nursery() as nursery:
@@ -246,7 +240,7 @@ async def test_lock_taken_over_stops_stream_and_is_not_deleted(chat, llm, redis_
 async def test_llm_error_before_stream_is_502_event(chat, llm, status) -> None:  # type: ignore[no-untyped-def]
     service, client, _book, session = chat
     llm.script(status=status)
-    _response, raw = await _stream(client, chat_body(session, "hello"))
+    _response, raw = await chat_stream(client, chat_body(session, "hello"))
     assert sse_events(raw) == [{"error": f"the language model answered HTTP {status}", "code": 502}]
     messages = await service.services.store.recent_messages(session.id, 10)
     assert [(m.role, m.status) for m in messages] == [("user", "complete"), ("assistant", "failed")]
@@ -255,7 +249,7 @@ async def test_llm_error_before_stream_is_502_event(chat, llm, status) -> None: 
 async def test_llm_drop_mid_stream_is_502_after_tokens(chat, llm, redis_client) -> None:  # type: ignore[no-untyped-def]
     _service, client, _book, session = chat
     llm.script(tokens=["a", "b", "c", "d", "e"], drop_after=2)
-    _response, raw = await _stream(client, chat_body(session, "hello"))
+    _response, raw = await chat_stream(client, chat_body(session, "hello"))
     events = sse_events(raw)
     assert events[:2] == [{"token": "a"}, {"token": "b"}]
     assert events[-1]["code"] == 502 and "stream" in str(events[-1]["error"])
@@ -267,7 +261,7 @@ async def test_unicode_and_very_long_tokens(chat, llm) -> None:  # type: ignore[
     long = "ж" * 20_000
     tokens = ["Привет", " 🌍", ' "quoted"\n', "data: fake\n\n", long, "‮rtl"]
     llm.script(tokens=tokens)
-    _response, raw = await _stream(
+    _response, raw = await chat_stream(
         client, chat_body(session, "¿Qué? 你好 \u0000".replace("\u0000", ""))
     )
     events = sse_events(raw)
@@ -285,7 +279,7 @@ async def test_keepalive_comments_while_llm_is_silent(
     _book, session = await ready_book(service)
     llm.script(tokens=["late"], first_token_delay=0.5)
     async with httpx.AsyncClient(base_url=service.url) as client:
-        _response, raw = await _stream(client, chat_body(session, "hello"))
+        _response, raw = await chat_stream(client, chat_body(session, "hello"))
     assert raw.count(": keep-alive") >= 3
     assert sse_events(raw)[-1] == {"done": True, "full_response": "late"}
 
@@ -293,9 +287,9 @@ async def test_keepalive_comments_while_llm_is_silent(
 async def test_retried_request_does_not_duplicate_rows(chat, llm) -> None:  # type: ignore[no-untyped-def]
     service, client, _book, session = chat
     llm.script(status=500)
-    await _stream(client, chat_body(session, "Are you there?"))
+    await chat_stream(client, chat_body(session, "Are you there?"))
     llm.script(tokens=["Yes."])
-    await _stream(client, chat_body(session, "Are you there?"))
+    await chat_stream(client, chat_body(session, "Are you there?"))
     messages = await service.services.store.recent_messages(session.id, 10)
     assert [(m.role, m.content, m.status) for m in messages] == [
         ("user", "Are you there?", "complete"),
@@ -312,7 +306,7 @@ async def test_redis_down_gives_503_event(
     service = await start_service(make_settings(llm=llm, redis_url="redis://127.0.0.1:1/0"))
     _book, session = await ready_book(service)
     async with httpx.AsyncClient(base_url=service.url) as client:
-        response, raw = await _stream(client, chat_body(session, "hello"))
+        response, raw = await chat_stream(client, chat_body(session, "hello"))
     assert response.status_code == 200
     assert sse_events(raw) == [
         {"error": "session lock unavailable (Redis down); try again", "code": 503}
@@ -336,7 +330,7 @@ async def test_sigterm_during_streams_ends_them_and_releases_locks(
 
     async def read(session: ChatSession) -> None:
         async with httpx.AsyncClient(base_url=service.url) as client:
-            _response, raw = await _stream(client, chat_body(session, "talk"))
+            _response, raw = await chat_stream(client, chat_body(session, "talk"))
         endings.append(sse_events(raw)[-1])
 
     with trio.fail_after(10):
@@ -364,7 +358,7 @@ async def test_quart_response_timeout_does_not_cut_streams(
     _book, session = await ready_book(service)
     llm.script(tokens=[f"t{i}" for i in range(10)], token_delay=0.1)
     async with httpx.AsyncClient(base_url=service.url) as client:
-        _response, raw = await _stream(client, chat_body(session, "slowly"))
+        _response, raw = await chat_stream(client, chat_body(session, "slowly"))
     assert sse_events(raw)[-1] == {
         "done": True,
         "full_response": "".join(f"t{i}" for i in range(10)),

@@ -22,7 +22,7 @@ from falsafa.supervisor import ServiceHandle
 from tests.chat.conftest import ReadyBook
 from tests.conftest import StartService
 from tests.peers.openai import OpenAIPeer, Script
-from tests.support import chat_body, sse_events
+from tests.support import chat_body, chat_stream, sse_events
 
 
 @pytest.fixture
@@ -42,8 +42,7 @@ async def chat(
 async def reply_events(
     client: httpx.AsyncClient, body: dict[str, object]
 ) -> list[dict[str, object]]:
-    async with client.stream("POST", "/character/chat", json=body) as response:
-        return sse_events((await response.aread()).decode())
+    return sse_events((await chat_stream(client, body))[1])
 
 
 async def test_deleted_lock_stops_the_stream_within_a_second(
