@@ -93,6 +93,8 @@ class SpeakerBook:
     para_frame: dict[int, int] = field(default_factory=dict)
     """Quoted paragraph -> the character its first named frame names."""
     para_words: dict[int, tuple[int, int]] = field(default_factory=dict)
+    shares: list[float | None] = field(default_factory=list)
+    """Each quote's chosen speaker's share so far (how sure that turn is)."""
 
     @classmethod
     def of(cls, state: SieveState) -> SpeakerBook:

@@ -184,6 +184,7 @@ def _leave(book: SpeakerBook, steps: Sequence[_Step]) -> None:
 def _commit(book: SpeakerBook, qi: int, step: _Step) -> None:
     ctx = book.state
     ctx.speakers[qi] = step.who
+    book.shares[qi] = step.share
     ctx.addressees[qi] = book.vocatives[qi] if step.addressee is None else step.addressee
     if step.who is not None:
         _counts(book)[step.who] += 1
@@ -202,6 +203,7 @@ def _reset(book: SpeakerBook) -> None:
     ctx.speakers = [None] * n
     ctx.addressees = list(book.vocatives)
     ctx.counts = Counter()
+    book.shares = [None] * n
 
 
 def _result(book: SpeakerBook, confidences: list[float | None]) -> Attribution:

@@ -57,6 +57,8 @@ class Turns:
     chained: bool  # ... and the one before that right before it
     continued: bool  # this paragraph goes on with the previous turn's speech
     same_para: int | None  # speaker of the previous quote in this paragraph
+    first_doubt: float  # 1 - the share the previous turn's speaker was chosen with
+    second_doubt: float  # and the turn before it
 
 
 def read_frame(book: SpeakerBook, qi: int) -> Frame:
@@ -101,11 +103,14 @@ def turns_before(book: SpeakerBook, qi: int) -> Turns:
     first_para = _previous_quoted(book, para)
     second_para = _previous_quoted(book, first_para) if first_para is not None else None
     first = second = addressed = None
+    first_doubt = second_doubt = 0.0
     if first_para is not None:
         last = book.by_para[first_para][-1]
         first, addressed = ctx.speakers[last], ctx.addressees[last]
+        first_doubt = _doubt(book, last)
     if second_para is not None:
-        second = ctx.speakers[book.by_para[second_para][-1]]
+        last = book.by_para[second_para][-1]
+        second, second_doubt = ctx.speakers[last], _doubt(book, last)
     return Turns(
         first,
         second,
@@ -114,7 +119,15 @@ def turns_before(book: SpeakerBook, qi: int) -> Turns:
         first_para == para - 1 and second_para == para - 2,
         para in book.continued,
         same,
+        first_doubt,
+        second_doubt,
     )
+
+
+def _doubt(book: SpeakerBook, qi: int) -> float:
+    """How unsure the choice of quote ``qi``'s speaker was (0 when certain or unscored)."""
+    share = book.shares[qi]
+    return 0.0 if share is None else 1.0 - share
 
 
 def _previous_quoted(book: SpeakerBook, para: int) -> int | None:
@@ -279,10 +292,14 @@ def _turn_features(f: dict[str, float], c: int, t: Turns) -> None:
         f["turn.same_para"] = 1.0
     if c == t.first:
         f["turn.first.adjacent" if t.adjacent else "turn.first.gap"] = 1.0
+        if t.first_doubt:
+            f["turn.first.doubt"] = t.first_doubt
         if t.continued:
             f["turn.first.continued"] = 1.0
     if c == t.second:
         f["turn.second.chained" if t.chained else "turn.second.gap"] = 1.0
+        if t.second_doubt:
+            f["turn.second.doubt"] = t.second_doubt
     if c == t.addressed:
         f["turn.addressed"] = 1.0
 

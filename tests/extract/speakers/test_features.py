@@ -13,8 +13,11 @@ from falsafa.extract.speakers.features import CROSS_SCALE, crossed
 Seen = dict[int, dict[str, dict[str, float]]]
 
 
-def _candidates(text: str, said: list[str] | None = None) -> Seen:
-    """Quote index -> candidate name -> features, the given speakers fed back."""
+def _candidates(
+    text: str, said: list[str] | None = None, shares: list[float] | None = None
+) -> Seen:
+    """Quote index -> candidate name -> features, the given speakers fed back
+    (each chosen with the given share, else with certainty)."""
     reading = read_cast(text)
     names = {i: c.display for i, c in enumerate(reading.clusters)}
     index = {n: i for i, n in names.items()}
@@ -23,7 +26,7 @@ def _candidates(text: str, said: list[str] | None = None) -> Seen:
     def record(qi: int, cands: list[tuple[int, dict[str, float]]]) -> tuple[int | None, float]:
         seen[qi] = {("narrator" if c == NARRATOR else names[c]): f for c, f in cands}
         who = index[said[qi]] if said and qi < len(said) else None
-        return who, 1.0
+        return who, shares[qi] if shares and qi < len(shares) else 1.0
 
     decode(SpeakerBook.of(speaker_state(reading)), record)
     return seen
@@ -62,6 +65,20 @@ def test_unframed_turns_point_two_paragraphs_back() -> None:
     assert third["Holmes"]["nf.turn.second.chained"] == 1.0
     assert third["Watson"]["nf.turn.first.adjacent"] == 1.0
     assert "turn.second.chained" not in third["Watson"]
+
+
+def test_a_turn_chosen_in_doubt_carries_its_doubt() -> None:
+    text = (
+        "Holmes lit his pipe while Watson waited.\n\n"
+        "“What do you make of it?” asked Holmes.\n\n"
+        "“Nothing at all.”\n\n"
+        "“Look again.”\n"
+    )
+    third = _candidates(text, ["Holmes", "Watson"], [1.0, 0.6])[2]
+    # Watson's turn was a guess (share 0.6); Holmes's was framed.
+    assert third["Watson"]["nf.turn.first.doubt"] == pytest.approx(0.4)
+    assert third["Holmes"]["nf.turn.second.chained"] == 1.0
+    assert "nf.turn.second.doubt" not in third["Holmes"]
 
 
 def test_narration_before_the_quote_names_its_speaker() -> None:
