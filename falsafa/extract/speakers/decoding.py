@@ -63,16 +63,12 @@ def best(model: LinearModel, cands: Candidates) -> tuple[int | None, float | Non
 
 def decode(book: SpeakerBook, choose: Choice) -> Attribution:
     """Run ``choose`` on each quote's candidates, in text order, feeding its answers back."""
-    ctx = book.state
-    n = len(ctx.quotes)
     _reset(book)
-    confidences: list[float | None] = [None] * n
-    for qi in range(n):
+    for qi in range(len(book.state.quotes)):
         turns = turns_before(book, qi)
         who, confidence = choose(qi, candidates(book, qi, read_frame(book, qi), turns))
         _commit(book, qi, _Step(who, confidence, _addressed(book, qi, turns.first, who)))
-        confidences[qi] = confidence
-    return _result(book, confidences)
+    return _result(book)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,21 +89,19 @@ class _History:
 
 def beam_decode(book: SpeakerBook, model: LinearModel, width: int) -> Attribution:
     """Keep the ``width`` likeliest histories while decoding, left to right."""
-    ctx = book.state
-    n = len(ctx.quotes)
     _reset(book)
-    confidences: list[float | None] = [None] * n
     beam = [_History(0.0, ())]
     settled = 0  # quotes before this one are committed to the book's state
-    for qi in range(n):
+    for qi in range(len(book.state.quotes)):
         grown: list[_History] = []
         for h in beam:
             grown += _extend(book, model, qi, settled, h, width)
         beam = heapq.nlargest(width, grown, key=lambda h: h.log_p)
-        settled, beam = _settle(book, settled, beam, confidences)
+        settled, beam = _settle(book, settled, beam)
     for step in beam[0].steps:
-        settled = _settle_step(book, settled, step, confidences)
-    return _result(book, confidences)
+        _commit(book, settled, step)
+        settled += 1
+    return _result(book)
 
 
 def _extend(
@@ -134,9 +128,7 @@ def _extend(
     return out
 
 
-def _settle(
-    book: SpeakerBook, settled: int, beam: list[_History], confidences: list[float | None]
-) -> tuple[int, list[_History]]:
+def _settle(book: SpeakerBook, settled: int, beam: list[_History]) -> tuple[int, list[_History]]:
     """Commit the oldest choices every history agrees on (or, past ``_MAX_LAG``,
     the likeliest history's, dropping those that disagree)."""
     while beam[0].steps:
@@ -145,7 +137,8 @@ def _settle(
             beam = [h for h in beam if h.steps[0] == first]
         elif any(h.steps[0] != first for h in beam):
             break
-        settled = _settle_step(book, settled, first, confidences)
+        _commit(book, settled, first)
+        settled += 1
         beam = [_History(h.log_p, h.steps[1:]) for h in beam]
     return settled, beam
 
@@ -154,15 +147,6 @@ def _counts(book: SpeakerBook) -> Counter[int]:
     counts = book.state.counts
     assert counts is not None, "decoding starts with _reset"
     return counts
-
-
-def _settle_step(
-    book: SpeakerBook, settled: int, step: _Step, confidences: list[float | None]
-) -> int:
-    """Commit the oldest unsettled quote's choice; the index of the next one."""
-    _commit(book, settled, step)
-    confidences[settled] = step.share
-    return settled + 1
 
 
 def _enter(book: SpeakerBook, settled: int, steps: Sequence[_Step]) -> None:
@@ -182,6 +166,8 @@ def _leave(book: SpeakerBook, steps: Sequence[_Step]) -> None:
 
 
 def _commit(book: SpeakerBook, qi: int, step: _Step) -> None:
+    """Write quote ``qi``'s choice into the book's state: its speaker, share
+    (the quote's confidence once settled), addressee and the speaker counts."""
     ctx = book.state
     ctx.speakers[qi] = step.who
     book.shares[qi] = step.share
@@ -206,7 +192,7 @@ def _reset(book: SpeakerBook) -> None:
     book.shares = [None] * n
 
 
-def _result(book: SpeakerBook, confidences: list[float | None]) -> Attribution:
+def _result(book: SpeakerBook) -> Attribution:
     ctx = book.state
     speakers = list(ctx.speakers)
     addressees = list(ctx.addressees)
@@ -216,7 +202,7 @@ def _result(book: SpeakerBook, confidences: list[float | None]) -> Attribution:
         _addressees(speakers, addressees),
         [
             c if s is not None and s >= 0 else None
-            for s, c in zip(speakers, confidences, strict=True)
+            for s, c in zip(speakers, book.shares, strict=True)
         ],
         list(book.vocatives),
         list(book.named_frames),
