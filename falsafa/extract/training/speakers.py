@@ -100,7 +100,7 @@ def _groups(p: Prepared, model: LinearModel | None) -> tuple[list[Group], int]:
     share it was chosen with (the turns' doubt features read it); each quote
     whose gold speaker is among several candidates is a group. Also: how
     many quotes had their gold speaker among them."""
-    history, shares = (None, None) if model is None else _decoded_history(p, model)
+    history = None if model is None else _decoded_history(p, model)
     groups: list[Group] = []
     reachable = 0
 
@@ -112,23 +112,19 @@ def _groups(p: Prepared, model: LinearModel | None) -> tuple[list[Group], int]:
             reachable += 1
             if len(cands) > 1:
                 groups.append(([f for _, f in cands], who.index(want)))
-        if history is None or shares is None:
-            return want, 1.0
-        return history[qi], shares[qi]
+        return (want, 1.0) if history is None else history[qi]
 
     decode(SpeakerBook.of(speaker_state(copy.deepcopy(p.reading))), record)
     return groups, reachable
 
 
-def _decoded_history(
-    p: Prepared, model: LinearModel
-) -> tuple[list[int | None], list[float | None]]:
+def _decoded_history(p: Prepared, model: LinearModel) -> list[tuple[int | None, float | None]]:
     """Each quote's speaker as the extractor's beam decodes the book (the
     narrator candidate still unnamed, as the turn features see it), and
     the share it was chosen with."""
     book = SpeakerBook.of(speaker_state(copy.deepcopy(p.reading)))
     beam_decode(book, model, BEAM_WIDTH)
-    return list(book.state.speakers), list(book.shares)
+    return list(zip(book.state.speakers, book.shares, strict=True))
 
 
 def fit(prepared: Sequence[Prepared], c: float = C, rounds: int = ROUNDS) -> LinearModel:
