@@ -93,6 +93,7 @@ class SpeakerBook:
     para_frame: dict[int, int] = field(default_factory=dict)
     """Quoted paragraph -> the character its first named frame names."""
     para_words: dict[int, tuple[int, int]] = field(default_factory=dict)
+    para_pronouns: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     shares: list[float | None] = field(default_factory=list)
     """Each quote's chosen speaker's share so far (how sure that turn is)."""
 
@@ -170,17 +171,20 @@ class SpeakerBook:
         """Counts of "he", "she" and first-person words in a paragraph's narration."""
         if para < 0 or para >= len(self.state.layout.paragraphs):
             return 0, 0, 0
-        a, b = self.words_of(para)
-        words = self.state.layout.words
-        he = she = me = 0
-        for k in range(a, b):
-            if self.state.in_quote[k]:
-                continue
-            w = words[k].text.lower()
-            he += w in _HE
-            she += w in _SHE
-            me += w in _FIRST_PERSON
-        return he, she, me
+        got = self.para_pronouns.get(para)
+        if got is None:
+            a, b = self.words_of(para)
+            words = self.state.layout.words
+            he = she = me = 0
+            for k in range(a, b):
+                if self.state.in_quote[k]:
+                    continue
+                w = words[k].text.lower()
+                he += w in _HE
+                she += w in _SHE
+                me += w in _FIRST_PERSON
+            got = self.para_pronouns[para] = (he, she, me)
+        return got
 
     def narration_length(self, para: int) -> int:
         if para < 0 or para >= len(self.state.layout.paragraphs):

@@ -130,6 +130,20 @@ def _doubt(book: SpeakerBook, qi: int) -> float:
     return 0.0 if share is None else 1.0 - share
 
 
+def _neighbour_pronouns(book: SpeakerBook, para: int) -> dict[int, tuple[int, int, int]]:
+    """The narration pronouns ("he", "she", "I") of the two quoted paragraphs
+    on each side of this one, by offset, while the paragraphs are all quoted:
+    in an exchange, "she replied" a turn away says who this turn is not,
+    whoever the decoder made the speaker of that turn."""
+    out: dict[int, tuple[int, int, int]] = {}
+    for step in (-1, 1):
+        for d in (step, 2 * step):
+            if para + d not in book.by_para:
+                break
+            out[d] = book.narration_pronouns(para + d)
+    return out
+
+
 def _previous_quoted(book: SpeakerBook, para: int) -> int | None:
     """The nearest earlier paragraph with a quote, within a few short paragraphs."""
     for p in range(para - 1, max(-1, para - 4), -1):
@@ -194,9 +208,23 @@ def candidates(
     if book.first_person_rate >= _NARRATOR_RATE:
         pool.append(NARRATOR)
     he, she, me = book.narration_pronouns(para)
+    around = _neighbour_pronouns(book, para)
     spoken_in_quote = {ctx.by_word[j].cluster for j in range(w0, w1) if j in ctx.by_word}
     local = _Local(
-        frame, turns, recent, talkers, before, after, prev, he, she, me, spoken_in_quote, w0, w1
+        frame,
+        turns,
+        recent,
+        talkers,
+        before,
+        after,
+        prev,
+        he,
+        she,
+        me,
+        around,
+        spoken_in_quote,
+        w0,
+        w1,
     )
     feats = [(c, _features(book, qi, c, local)) for c in dict.fromkeys(pool)]
     if frame.kind in ("pronoun", "np") and frame.gender != "unknown":
@@ -261,6 +289,7 @@ class _Local:
     he: int
     she: int
     me: int
+    around: dict[int, tuple[int, int, int]]
     in_quote: set[int]
     w0: int
     w1: int
@@ -313,11 +342,16 @@ def _who_features(f: dict[str, float], book: SpeakerBook, c: int, x: _Local) -> 
         f["narrator.rate"] = min(1.0, 20 * book.first_person_rate)
         if x.me:
             f["narrator.me_in_para"] = 1.0
+        for d, (_, _, me) in x.around.items():
+            if me:
+                f[f"para{d:+d}.me"] = 1.0
     else:
         g = ctx.genders[c]
         if g != "unknown" and (x.he or x.she):
             agree = (g == "male" and x.he >= x.she) or (g == "female" and x.she >= x.he)
             f["para.gender.agree" if agree else "para.gender.clash"] = 1.0
+        if g != "unknown":
+            _neighbour_gender(f, g, x.around)
         if ctx.kin[c].group:
             f["group"] = 1.0
         f["mentions"] = book.log_mentions(c) / 8
@@ -325,6 +359,13 @@ def _who_features(f: dict[str, float], book: SpeakerBook, c: int, x: _Local) -> 
     f["talker"] = min(1.0, spoken / 20)
     if spoken == 0:
         f["talker.never"] = 1.0
+
+
+def _neighbour_gender(f: dict[str, float], g: str, around: dict[int, tuple[int, int, int]]) -> None:
+    for d, (he, she, _) in around.items():
+        if he != she:
+            said = "male" if he > she else "female"
+            f[f"para{d:+d}.gender.{'agree' if said == g else 'clash'}"] = 1.0
 
 
 def _ahead(f: dict[str, float], book: SpeakerBook, qi: int, c: int) -> None:

@@ -155,6 +155,31 @@ def test_he_said_ranks_the_men_last_seen() -> None:
     assert seen[0]["Mary Lennox"]["frame.gender.clash"] == 1.0
 
 
+def test_the_pronouns_of_the_turns_around_weigh_each_gender() -> None:
+    text = (
+        "Tom Hardy came in with Mary Lennox.\n\n"
+        "“Not at all.”\n\n"
+        "“Yes it is,” she said.\n\n"
+        "“Then we go,” he answered.\n"
+    )
+    first = _candidates(text)[0]
+    assert first["Tom Hardy"]["para+1.gender.clash"] == 1.0
+    assert first["Tom Hardy"]["para+2.gender.agree"] == 1.0
+    assert first["Mary Lennox"]["para+1.gender.agree"] == 1.0
+    assert "para-1.gender.agree" not in first["Mary Lennox"]
+
+
+def test_a_narrator_saying_i_a_turn_away_is_marked() -> None:
+    text = (
+        "I met Tom Hardy at the gate, and I was glad of it.\n\n"
+        "“Good day.”\n\n"
+        "“Good day to you,” I answered.\n"
+    )
+    first = _candidates(text)[0]
+    assert first["narrator"]["para+1.me"] == 1.0
+    assert "para+1.me" not in first["Tom Hardy"]
+
+
 def test_a_noun_phrase_frame_weighs_gender_and_the_other_party() -> None:
     text = (
         "Dick looked up at the passer-by.\n\n"
