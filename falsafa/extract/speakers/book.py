@@ -94,6 +94,8 @@ class SpeakerBook:
     """Quoted paragraph -> the character its first named frame names."""
     para_words: dict[int, tuple[int, int]] = field(default_factory=dict)
     para_pronouns: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    """Paragraph -> its narration's "he", "she" and first-person counts, once
+    counted (every history of the beam asks for the same paragraphs)."""
     shares: list[float | None] = field(default_factory=list)
     """Each quote's chosen speaker's share so far (how sure that turn is)."""
 

@@ -208,23 +208,22 @@ def candidates(
     if book.first_person_rate >= _NARRATOR_RATE:
         pool.append(NARRATOR)
     he, she, me = book.narration_pronouns(para)
-    around = _neighbour_pronouns(book, para)
     spoken_in_quote = {ctx.by_word[j].cluster for j in range(w0, w1) if j in ctx.by_word}
     local = _Local(
-        frame,
-        turns,
-        recent,
-        talkers,
-        before,
-        after,
-        prev,
-        he,
-        she,
-        me,
-        around,
-        spoken_in_quote,
-        w0,
-        w1,
+        frame=frame,
+        turns=turns,
+        recent=recent,
+        talkers=talkers,
+        before=before,
+        after=after,
+        prev=prev,
+        he=he,
+        she=she,
+        me=me,
+        around=_neighbour_pronouns(book, para),
+        in_quote=spoken_in_quote,
+        w0=w0,
+        w1=w1,
     )
     feats = [(c, _features(book, qi, c, local)) for c in dict.fromkeys(pool)]
     if frame.kind in ("pronoun", "np") and frame.gender != "unknown":
@@ -362,6 +361,8 @@ def _who_features(f: dict[str, float], book: SpeakerBook, c: int, x: _Local) -> 
 
 
 def _neighbour_gender(f: dict[str, float], g: str, around: dict[int, tuple[int, int, int]]) -> None:
+    """A candidate of gender ``g`` against the "he"/"she" that outnumbers the
+    other in each quoted paragraph around (none when they tie)."""
     for d, (he, she, _) in around.items():
         if he != she:
             said = "male" if he > she else "female"
