@@ -346,10 +346,10 @@ def _who_features(f: dict[str, float], book: SpeakerBook, c: int, x: _Local) -> 
                 f[f"para{d:+d}.me"] = 1.0
     else:
         g = ctx.genders[c]
-        if g != "unknown" and (x.he or x.she):
-            agree = (g == "male" and x.he >= x.she) or (g == "female" and x.she >= x.he)
-            f["para.gender.agree" if agree else "para.gender.clash"] = 1.0
         if g != "unknown":
+            if x.he or x.she:
+                agree = (g == "male" and x.he >= x.she) or (g == "female" and x.she >= x.he)
+                f["para.gender.agree" if agree else "para.gender.clash"] = 1.0
             _neighbour_gender(f, g, x.around)
         if ctx.kin[c].group:
             f["group"] = 1.0
