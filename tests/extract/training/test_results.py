@@ -28,8 +28,8 @@ def test_cross_validated_attribution_holds() -> None:
     assert isinstance(cv, dict)
     # Floors a little under the figures of this change (docs/extraction.md):
     # a change that loses attribution on held-out books fails here.
-    assert cv["pdnc"]["attribution"] >= 0.78
-    assert cv["litbank"]["attribution"] >= 0.80
+    assert cv["pdnc"]["attribution"] >= 0.79
+    assert cv["litbank"]["attribution"] >= 0.81
     assert cv["pdnc"]["books"] == 9 and cv["litbank"]["books"] == 60
     for quote_type in ("Explicit", "Anaphoric", "Implicit"):
         assert 0.0 < cv["pdnc"][quote_type] <= 1.0
