@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from falsafa.extract.frames import explicit_speaker
 from falsafa.extract.sieve import MentionRef, SieveState
+from falsafa.extract.speakers.voices import Voices
 from falsafa.extract.turns import continued_paragraphs, vocative
 
 __all__ = ["SpeakerBook"]
@@ -98,6 +99,8 @@ class SpeakerBook:
     counted (every history of the beam asks for the same paragraphs)."""
     shares: list[float | None] = field(default_factory=list)
     """Each quote's chosen speaker's share so far (how sure that turn is)."""
+    voices: Voices = field(default_factory=lambda: Voices.of([], []))
+    """How each character named by a frame talks (their words in those quotes)."""
 
     @classmethod
     def of(cls, state: SieveState) -> SpeakerBook:
@@ -124,6 +127,9 @@ class SpeakerBook:
             _named_frame(state, qi, book.vocatives[qi]) for qi in range(len(state.quotes))
         ]
         book.chain_frames = _chain_frames(book, paras)
+        words = state.layout.words
+        said = [[words[k].text.lower() for k in range(a, b)] for a, b in state.quote_words]
+        book.voices = Voices.of(said, book.named_frames)
         book.turn_of = _turns(book, paras)
         for para in paras:
             named = [book.named_frames[qi] for qi in by_para[para]]

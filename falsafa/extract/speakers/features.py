@@ -222,6 +222,7 @@ def candidates(
         me=me,
         around=_neighbour_pronouns(book, para),
         in_quote=spoken_in_quote,
+        voices=book.voices.gaps(qi, list(dict.fromkeys(pool))),
         w0=w0,
         w1=w1,
     )
@@ -290,6 +291,7 @@ class _Local:
     me: int
     around: dict[int, tuple[int, int, int]]
     in_quote: set[int]
+    voices: dict[int, float]  # candidate -> how much likelier their words make the quote
     w0: int
     w1: int
 
@@ -308,6 +310,10 @@ def _features(book: SpeakerBook, qi: int, c: int, x: _Local) -> dict[str, float]
         f["vocative.self"] = 1.0
     elif c in x.in_quote:
         f["named_in_quote"] = 1.0
+    if c in x.voices:
+        f["voice.gap"] = x.voices[c]
+        if x.voices[c] > 0:
+            f["voice.top"] = 1.0
     _narration_features(f, c, x)
     _who_features(f, book, c, x)
     if not x.frame.kind:

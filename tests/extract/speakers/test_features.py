@@ -281,3 +281,20 @@ def test_candidates_carry_their_crossed_features() -> None:
     tom = seen[0]["Tom Hardy"]
     assert tom["frame.gender.agree&frame.pronoun"] == pytest.approx(CROSS_SCALE)
     assert "frame.gender.clash&frame.other" in seen[0]["Mary Lennox"]
+
+
+def test_an_unframed_quote_carries_how_like_each_voice_it_sounds() -> None:
+    # Invented: a child and a captain each named by a frame often enough to
+    # have a profile; the last turn has no frame and talks like the child.
+    scene = (
+        "“Oh papa, may I have the little dog, papa, please?” said Polly Brown.\n\n"
+        "“Aye, lad, the sea is rough tonight; hold fast, lad,” said Captain Flint.\n\n"
+    )
+    text = "Polly Brown met Captain Flint on the quay.\n\n" + scene * 12 + "“Papa, the dog!”\n"
+    seen = _candidates(text)
+    last = seen[max(seen)]
+    assert last["Polly Brown"]["voice.gap"] > 0
+    assert last["Polly Brown"]["voice.top"] == 1.0
+    assert last["Captain Flint"]["voice.gap"] < 0
+    assert "voice.top" not in last["Captain Flint"]
+    assert last["Polly Brown"]["nf.voice.gap"] == last["Polly Brown"]["voice.gap"]

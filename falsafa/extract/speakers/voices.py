@@ -1,0 +1,103 @@
+"""Each character's way of speaking, learnt from the book's own named frames.
+
+Usage::
+
+    voices = Voices.of(quote_words, named_frames)   # per quote: its words, who its frame names
+    voices.gaps(qi, [3, 7, 12])                     # {3: 0.4, 7: -0.4}: how much likelier each
+                                                    # candidate's words make the quote
+
+Two people of one gender taking turns ("she answered") are what the
+frames and turns cannot tell apart; how each of them talks often can
+(Mrs. Bennet's "my dear Mr. Bennet", a child's "Papa", a dialect). The
+quotes whose frame names their speaker outright ("said Elinor") are known
+before any speaker is chosen, so each character's words in them make a
+unigram profile, smoothed towards the book's dialogue as a whole; a quote
+is then scored under each candidate's profile against that background
+(the quote itself left out of its own speaker's profile, so that a named
+frame's quote is judged like any other). Measured on PDNC's gold quotes
+before it was built: between the speaker of an unframed or "she said"
+quote and another speaker of that gender nearby, the profiles from named
+quotes prefer the right one 62 % of the time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+__all__ = ["Voices"]
+
+_SMOOTHING = 200.0  # words of background a profile is pulled towards (Dirichlet prior)
+_MIN_WORDS = 100  # words a character must say in named quotes to have a profile
+_GAP_SCALE = 3.0  # a gap of three (per square-root word) is as far as the feature goes
+
+
+@dataclass(slots=True)
+class Voices:
+    """Word profiles of the characters the frames name, and a quote's score under each."""
+
+    words: Sequence[Sequence[str]]
+    named: Sequence[int | None]
+    profiles: dict[int, Counter[str]] = field(default_factory=dict)
+    sizes: Counter[int] = field(default_factory=Counter)
+    background: dict[str, float] = field(default_factory=dict)
+    _scores: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, words: Sequence[Sequence[str]], named: Sequence[int | None]) -> Voices:
+        """``words[qi]``: quote ``qi``'s lowercased words; ``named[qi]``: who its frame names."""
+        voices = cls(words, named)
+        every: Counter[str] = Counter()
+        for qi, ws in enumerate(words):
+            every.update(ws)
+            who = named[qi]
+            if who is not None:
+                voices.profiles.setdefault(who, Counter()).update(ws)
+                voices.sizes[who] += len(ws)
+        # Add-half smoothing, so a word of this quote alone still has a probability.
+        total = sum(every.values()) + 0.5 * (len(every) + 1)
+        voices.background = {w: (n + 0.5) / total for w, n in every.items()}
+        voices.background[""] = 0.5 / total
+        return voices
+
+    def _size(self, qi: int, who: int) -> int:
+        own = len(self.words[qi]) if self.named[qi] == who else 0
+        return self.sizes[who] - own
+
+    def score(self, qi: int, who: int) -> float | None:
+        """Log-likelihood ratio of quote ``qi`` under ``who``'s profile against
+        the background, per square-root word; None without a profile."""
+        if self._size(qi, who) < _MIN_WORDS:
+            return None
+        got = self._scores.get((qi, who))
+        if got is None:
+            got = self._scores[(qi, who)] = self._ratio(qi, who)
+        return got
+
+    def _ratio(self, qi: int, who: int) -> float:
+        words = self.words[qi]
+        if not words:
+            return 0.0
+        profile = self.profiles[who]
+        own = Counter(words) if self.named[qi] == who else Counter()
+        size = self._size(qi, who)
+        total = 0.0
+        for w in words:
+            pb = self.background.get(w, self.background[""])
+            pw = (profile[w] - own[w] + _SMOOTHING * pb) / (size + _SMOOTHING)
+            total += math.log(pw / pb)
+        return total / math.sqrt(len(words))
+
+    def gaps(self, qi: int, candidates: Sequence[int]) -> dict[int, float]:
+        """For each candidate with a profile, its score less the best other
+        candidate's, scaled to [-1, 1]; empty unless two candidates have one."""
+        scored = {c: s for c in candidates if c >= 0 and (s := self.score(qi, c)) is not None}
+        if len(scored) < 2:
+            return {}
+        out: dict[int, float] = {}
+        for c, s in scored.items():
+            rival = max(v for k, v in scored.items() if k != c)
+            out[c] = max(-1.0, min(1.0, (s - rival) / _GAP_SCALE))
+        return out
