@@ -31,7 +31,8 @@ __all__ = ["Voices"]
 
 _SMOOTHING = 200.0  # words of background a profile is pulled towards (Dirichlet prior)
 _MIN_WORDS = 100  # words a character must say in named quotes to have a profile
-_GAP_SCALE = 3.0  # a gap of three (per square-root word) is as far as the feature goes
+_EVIDENCE_WORDS = 60  # a longer quote counts as this many words of its mean evidence
+_GAP_SCALE = 3.0  # a gap of three is as far as the feature goes
 
 
 @dataclass(slots=True)
@@ -68,7 +69,10 @@ class Voices:
 
     def score(self, qi: int, who: int) -> float | None:
         """Log-likelihood ratio of quote ``qi`` under ``who``'s profile against
-        the background, per square-root word; None without a profile."""
+        the background, per square-root word up to ``_EVIDENCE_WORDS`` words
+        (beyond, the mean ratio times the square root of that many: a speech
+        of many long paragraphs is narration-like, and a dialogue profile
+        would otherwise outweigh everything else with it); None without a profile."""
         if self._size(qi, who) < _MIN_WORDS:
             return None
         got = self._scores.get((qi, who))
@@ -88,7 +92,7 @@ class Voices:
             pb = self.background.get(w, self.background[""])
             pw = (profile[w] - own[w] + _SMOOTHING * pb) / (size + _SMOOTHING)
             total += math.log(pw / pb)
-        return total / math.sqrt(len(words))
+        return total / len(words) * math.sqrt(min(len(words), _EVIDENCE_WORDS))
 
     def gaps(self, qi: int, candidates: Sequence[int]) -> dict[int, float]:
         """For each candidate with a profile, its score less the best other

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from falsafa.extract.speakers.voices import Voices
 
 # Two invented speakers, each named by a frame in many quotes: one a child
@@ -37,14 +39,19 @@ def test_a_character_with_few_named_words_has_no_profile() -> None:
     assert voices.gaps(0, [0, 1]) == {}
 
 
-def test_gaps_are_scaled_into_minus_one_to_one() -> None:
-    # A long run of the captain's words: the raw gap grows with the quote's
-    # length (per square-root word) and is clipped; the narrator (-2) has none.
-    voices = _book([("aye lad " * 20).split(), "aye lad".split()], [None, None])
-    gaps = voices.gaps(24, [0, 1, -2])
-    assert set(gaps) == {0, 1}
-    assert gaps[1] == 1.0 and gaps[0] == -1.0
-    assert 0 < voices.gaps(25, [0, 1])[1] < 1.0
+def test_a_long_quote_weighs_no_more_than_sixty_words() -> None:
+    # A speech of many paragraphs is narration-like and unlike anyone's
+    # dialogue: past sixty words, more of the same words add no evidence.
+    sixty = ("aye lad " * 30).split()
+    voices = _book([sixty, sixty * 4, "aye lad".split()], [None, None, None])
+    assert voices.score(24, 1) == pytest.approx(voices.score(25, 1))
+    assert voices.gaps(24, [0, 1])[1] == pytest.approx(voices.gaps(25, [0, 1])[1])
+    assert 0 < voices.gaps(26, [0, 1])[1] < voices.gaps(24, [0, 1])[1] <= 1.0
+
+
+def test_the_narrator_and_descriptions_get_no_gap() -> None:
+    voices = _book(["papa".split()], [None])
+    assert set(voices.gaps(24, [0, 1, -1, -2])) == {0, 1}
 
 
 def test_an_empty_quote_favours_no_one() -> None:
