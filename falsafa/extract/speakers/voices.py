@@ -45,6 +45,7 @@ class Voices:
     sizes: Counter[int] = field(default_factory=Counter)
     background: dict[str, float] = field(default_factory=dict)
     _scores: dict[tuple[int, int], float] = field(default_factory=dict)
+    _terms: dict[tuple[int, str], float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, words: Sequence[Sequence[str]], named: Sequence[int | None]) -> Voices:
@@ -84,15 +85,26 @@ class Voices:
         words = self.words[qi]
         if not words:
             return 0.0
-        profile = self.profiles[who]
-        own = Counter(words) if self.named[qi] == who else Counter()
-        size = self._size(qi, who)
-        total = 0.0
-        for w in words:
-            pb = self.background.get(w, self.background[""])
-            pw = (profile[w] - own[w] + _SMOOTHING * pb) / (size + _SMOOTHING)
-            total += math.log(pw / pb)
-        return total / len(words) * math.sqrt(min(len(words), _EVIDENCE_WORDS))
+        if self.named[qi] == who:
+            own = Counter(words)
+            terms = [self._term(who, w, own[w], self._size(qi, who)) for w in words]
+        else:
+            terms = [self._shared_term(who, w) for w in words]
+        return sum(terms) / len(words) * math.sqrt(min(len(words), _EVIDENCE_WORDS))
+
+    def _term(self, who: int, w: str, own: int, size: int) -> float:
+        """One word's log ratio under ``who``'s profile less ``own`` of its uses."""
+        pb = self.background.get(w, self.background[""])
+        pw = (self.profiles[who][w] - own + _SMOOTHING * pb) / (size + _SMOOTHING)
+        return math.log(pw / pb)
+
+    def _shared_term(self, who: int, w: str) -> float:
+        """A word's log ratio for a quote not in ``who``'s profile: the same in
+        every such quote, so computed once per speaker and word."""
+        got = self._terms.get((who, w))
+        if got is None:
+            got = self._terms[(who, w)] = self._term(who, w, 0, self.sizes[who])
+        return got
 
     def gaps(self, qi: int, candidates: Sequence[int]) -> dict[int, float]:
         """For each candidate with a profile, its score less the best other
