@@ -44,6 +44,8 @@ class Voices:
     profiles: dict[int, Counter[str]] = field(default_factory=dict)
     sizes: Counter[int] = field(default_factory=Counter)
     background: dict[str, float] = field(default_factory=dict)
+    unseen: float = 1.0
+    """The background probability of a word no quote of the book says."""
     _scores: dict[tuple[int, int], float] = field(default_factory=dict)
     _terms: dict[tuple[int, str], float] = field(default_factory=dict)
 
@@ -61,7 +63,7 @@ class Voices:
         # Add-half smoothing, so a word of this quote alone still has a probability.
         total = sum(every.values()) + 0.5 * (len(every) + 1)
         voices.background = {w: (n + 0.5) / total for w, n in every.items()}
-        voices.background[""] = 0.5 / total
+        voices.unseen = 0.5 / total
         return voices
 
     def _size(self, qi: int, who: int) -> int:
@@ -94,7 +96,7 @@ class Voices:
 
     def _term(self, who: int, w: str, own: int, size: int) -> float:
         """One word's log ratio under ``who``'s profile less ``own`` of its uses."""
-        pb = self.background.get(w, self.background[""])
+        pb = self.background.get(w, self.unseen)
         pw = (self.profiles[who][w] - own + _SMOOTHING * pb) / (size + _SMOOTHING)
         return math.log(pw / pb)
 
