@@ -209,6 +209,7 @@ def candidates(
         pool.append(NARRATOR)
     he, she, me = book.narration_pronouns(para)
     spoken_in_quote = {ctx.by_word[j].cluster for j in range(w0, w1) if j in ctx.by_word}
+    people = list(dict.fromkeys(pool))
     local = _Local(
         frame=frame,
         turns=turns,
@@ -222,11 +223,11 @@ def candidates(
         me=me,
         around=_neighbour_pronouns(book, para),
         in_quote=spoken_in_quote,
-        voices=book.voices.gaps(qi, list(dict.fromkeys(pool))),
+        voices=book.voices.gaps(qi, people),
         w0=w0,
         w1=w1,
     )
-    feats = [(c, _features(book, qi, c, local)) for c in dict.fromkeys(pool)]
+    feats = [(c, _features(book, qi, c, local)) for c in people]
     if frame.kind in ("pronoun", "np") and frame.gender != "unknown":
         prefix = "frame.gender" if frame.kind == "pronoun" else "np.gender"
         _gender_ranks(book, frame.gender, feats, recent, talkers, prefix)

@@ -88,8 +88,8 @@ class Voices:
         if not words:
             return 0.0
         if self.named[qi] == who:
-            own = Counter(words)
-            terms = [self._term(who, w, own[w], self._size(qi, who)) for w in words]
+            own, size = Counter(words), self._size(qi, who)
+            terms = [self._term(who, w, own[w], size) for w in words]
         else:
             terms = [self._shared_term(who, w) for w in words]
         return sum(terms) / len(words) * math.sqrt(min(len(words), _EVIDENCE_WORDS))
