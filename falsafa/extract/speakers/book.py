@@ -97,6 +97,8 @@ class SpeakerBook:
     para_pronouns: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     """Paragraph -> its narration's "he", "she" and first-person counts, once
     counted (every history of the beam asks for the same paragraphs)."""
+    para_anchors: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
+    """(paragraph, direction) -> its nearest named frames, once looked up."""
     shares: list[float | None] = field(default_factory=list)
     """Each quote's chosen speaker's share so far (how sure that turn is)."""
     voices: Voices = field(default_factory=lambda: Voices.of([], []))
@@ -139,16 +141,21 @@ class SpeakerBook:
         return book
 
     def anchors(self, para: int, step: int) -> list[tuple[int, int]]:
-        """(turns away, who) for the named frames of the run, looking back
-        (``step`` -1) or ahead (+1) from a paragraph, nearest first."""
+        """(turns away, who) for the two nearest named frames of the run,
+        looking back (``step`` -1) or ahead (+1) from a paragraph, nearest
+        first (once per paragraph: every history of the beam asks)."""
+        got = self.para_anchors.get((para, step))
+        if got is not None:
+            return got
         run, turn = self.turn_of[para]
         out: list[tuple[int, int]] = []
         p = para + step
-        while (got := self.turn_of.get(p)) is not None and got[0] == run:
+        while len(out) < 2 and (at := self.turn_of.get(p)) is not None and at[0] == run:
             who = self.para_frame.get(p)
             if who is not None:
-                out.append((abs(got[1] - turn), who))
+                out.append((abs(at[1] - turn), who))
             p += step
+        self.para_anchors[(para, step)] = out
         return out
 
     def words_of(self, para: int) -> tuple[int, int]:

@@ -28,7 +28,12 @@ from dataclasses import dataclass, field
 
 from falsafa.extract.scoring import LinearModel
 from falsafa.extract.speakers.book import SpeakerBook
-from falsafa.extract.speakers.features import candidates, read_frame, turns_before
+from falsafa.extract.speakers.features import (
+    CrossedModel,
+    candidates,
+    read_frame,
+    turns_before,
+)
 from falsafa.extract.turns import name_narrator
 
 __all__ = ["Attribution", "Candidates", "Choice", "beam_decode", "best", "decode"]
@@ -90,12 +95,14 @@ class _History:
 def beam_decode(book: SpeakerBook, model: LinearModel, width: int) -> Attribution:
     """Keep the ``width`` likeliest histories while decoding, left to right."""
     _reset(book)
+    scorer = CrossedModel.of(model)
     beam = [_History(0.0, ())]
     settled = 0  # quotes before this one are committed to the book's state
     for qi in range(len(book.state.quotes)):
+        scorer.forget()
         grown: list[_History] = []
         for h in beam:
-            grown += _extend(book, model, qi, settled, h, width)
+            grown += _extend(book, scorer, qi, settled, h, width)
         beam = heapq.nlargest(width, grown, key=lambda h: h.log_p)
         settled, beam = _settle(book, settled, beam)
     for step in beam[0].steps:
@@ -105,12 +112,12 @@ def beam_decode(book: SpeakerBook, model: LinearModel, width: int) -> Attributio
 
 
 def _extend(
-    book: SpeakerBook, model: LinearModel, qi: int, settled: int, h: _History, width: int
+    book: SpeakerBook, model: CrossedModel, qi: int, settled: int, h: _History, width: int
 ) -> list[_History]:
     """The history ``h`` followed by each of quote ``qi``'s ``width`` likeliest speakers."""
     _enter(book, settled, h.steps)
     turns = turns_before(book, qi)
-    cands = candidates(book, qi, read_frame(book, qi), turns)
+    cands = candidates(book, qi, read_frame(book, qi), turns, cross=False)
     _leave(book, h.steps)
     if not cands:
         return [_History(h.log_p, (*h.steps, _Step(None, None, None)))]

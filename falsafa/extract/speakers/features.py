@@ -21,14 +21,26 @@ differ.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from falsafa.extract.frames import explicit_speaker
 from falsafa.extract.resolve import resolve_pseudo, titled_bearer
+from falsafa.extract.scoring import Features, LinearModel
 from falsafa.extract.sieve import NARRATOR, MentionRef
 from falsafa.extract.speakers.book import SpeakerBook
 
-__all__ = ["CROSS_SCALE", "Frame", "Turns", "candidates", "crossed", "read_frame", "turns_before"]
+__all__ = [
+    "CROSS_SCALE",
+    "CrossedModel",
+    "Frame",
+    "Turns",
+    "candidates",
+    "crossed",
+    "read_frame",
+    "turns_before",
+]
 
 _RECENT_CLUSTERS = 6
 _RECENT_REACH = 1000  # words of narration before the quote
@@ -184,10 +196,11 @@ def _recent_speakers(book: SpeakerBook, qi: int) -> list[int]:
 
 
 def candidates(
-    book: SpeakerBook, qi: int, frame: Frame, turns: Turns
+    book: SpeakerBook, qi: int, frame: Frame, turns: Turns, cross: bool = True
 ) -> list[tuple[int, dict[str, float]]]:
     """Every plausible speaker of quote ``qi`` with its features, given its
-    frame and the turns before it (:func:`read_frame`, :func:`turns_before`)."""
+    frame and the turns before it (:func:`read_frame`, :func:`turns_before`);
+    with ``cross`` False, the plain features only (for :class:`CrossedModel`)."""
     ctx = book.state
     para = ctx.quotes[qi].para
     recent = _recent(book, qi)
@@ -231,7 +244,69 @@ def candidates(
     if frame.kind in ("pronoun", "np") and frame.gender != "unknown":
         prefix = "frame.gender" if frame.kind == "pronoun" else "np.gender"
         _gender_ranks(book, frame.gender, feats, recent, talkers, prefix)
-    return [(c, crossed(f)) for c, f in feats]
+    return [(c, crossed(f)) for c, f in feats] if cross else feats
+
+
+@dataclass(frozen=True, slots=True)
+class CrossedModel:
+    """A scorer trained on :func:`crossed` features, reading the plain ones.
+
+    ``CrossedModel.of(model).softmax(plain)`` gives the shares that
+    ``model.softmax([crossed(f) for f in plain])`` gives, in the same order
+    of additions, without naming the hundred pairs of every candidate: only
+    the pairs the model weighs are looked up (the decoder scores each quote
+    once per history).
+    """
+
+    model: LinearModel
+    pairs: dict[str, dict[str, float]]  # a -> b -> the weight of "a&b"
+    seen: dict[tuple[tuple[str, float], ...], float] = field(default_factory=dict)
+    """Scores of one quote's candidates so far: the beam's histories often
+    give a candidate the same features (:meth:`forget` between quotes)."""
+
+    @classmethod
+    def of(cls, model: LinearModel) -> CrossedModel:
+        pairs: dict[str, dict[str, float]] = {}
+        for name, weight in model.weights.items():
+            a, amp, b = name.partition("&")
+            if amp:
+                pairs.setdefault(a, {})[b] = weight
+        return cls(model, pairs)
+
+    def forget(self) -> None:
+        self.seen.clear()
+
+    def score(self, features: Features) -> float:
+        key = tuple(features.items())
+        got = self.seen.get(key)
+        if got is None:
+            got = self.seen[key] = self._score(features)
+        return got
+
+    def _score(self, features: Features) -> float:
+        w = self.model.weights
+        total = sum(w.get(k, 0.0) * v for k, v in features.items())
+        keys = sorted(k for k in features if not k.startswith("nf."))
+        for i, a in enumerate(keys):
+            row = self.pairs.get(a)
+            if not row:
+                continue
+            fa = features[a]
+            for b in keys[i + 1 :]:
+                weight = row.get(b)
+                if weight is not None:
+                    total += weight * (fa * features[b] * CROSS_SCALE)
+        return self.model.bias + total
+
+    def softmax(self, candidates: Sequence[Features]) -> list[float]:
+        """Each candidate's share of one choice among them."""
+        if not candidates:
+            return []
+        logits = [self.score(f) for f in candidates]
+        top = max(logits)
+        exps = [math.exp(s - top) for s in logits]
+        total = sum(exps)
+        return [e / total for e in exps]
 
 
 def crossed(features: dict[str, float]) -> dict[str, float]:
@@ -384,7 +459,7 @@ def _ahead(f: dict[str, float], book: SpeakerBook, qi: int, c: int) -> None:
     quotes = book.state.quotes
     para = quotes[qi].para
     for step, way in ((-1, "back"), (1, "ahead")):
-        for dist, who in book.anchors(para, step)[:2]:
+        for dist, who in book.anchors(para, step):
             if who == c and dist:
                 parity = "even" if dist % 2 == 0 else "odd"
                 reach = "near" if dist <= 2 else "mid" if dist <= 6 else "far"

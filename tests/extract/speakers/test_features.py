@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from falsafa.extract.builtin import read_cast, speaker_state
+from falsafa.extract.scoring import LinearModel
 from falsafa.extract.sieve import NARRATOR
 from falsafa.extract.speakers import decode
 from falsafa.extract.speakers.book import SpeakerBook
-from falsafa.extract.speakers.features import CROSS_SCALE, crossed
+from falsafa.extract.speakers.features import CROSS_SCALE, CrossedModel, crossed
 
 Seen = dict[int, dict[str, dict[str, float]]]
 
@@ -274,6 +275,21 @@ def test_crossed_adds_each_pair_of_plain_features_as_their_product() -> None:
     assert f["frame.name"] == 1.0 and f["nf.recent"] == 0.5
     assert not any("nf." in k and "&" in k for k in f)
     assert len(f) == 4 + 3
+
+
+def test_a_crossed_model_scores_plain_features_as_the_model_scores_their_pairs() -> None:
+    model = LinearModel(
+        {"frame.name": 2.0, "recent": -0.5, "frame.name&recent": 3.0, "nf.recent": 1.0}, 0.25
+    )
+    plain = [
+        {"frame.name": 1.0, "recent": 0.5},
+        {"recent": 1.0, "nf.recent": 1.0},
+        {"frame.name": 1.0, "talker": 0.3},
+    ]
+    shares = CrossedModel.of(model).softmax(plain)
+    assert shares == model.softmax([crossed(f) for f in plain])
+    # The pair weighs in only where both of its features are there.
+    assert CrossedModel.of(model).score(plain[0]) == 0.25 + 2.0 - 0.25 + 3.0 * 0.5 * CROSS_SCALE
 
 
 def test_candidates_carry_their_crossed_features() -> None:
