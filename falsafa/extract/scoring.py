@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-__all__ = ["Features", "LinearModel", "load_model"]
+__all__ = ["Features", "LinearModel", "load_model", "shares"]
 
 Features = Mapping[str, float]
 
@@ -52,13 +52,7 @@ class LinearModel:
 
     def softmax(self, candidates: Sequence[Features]) -> list[float]:
         """Each candidate's share of one choice among them."""
-        if not candidates:
-            return []
-        logits = [self.score(f) for f in candidates]
-        top = max(logits)
-        exps = [math.exp(s - top) for s in logits]
-        total = sum(exps)
-        return [e / total for e in exps]
+        return shares([self.score(f) for f in candidates])
 
     def to_json(self) -> dict[str, Any]:
         return {"bias": self.bias, "weights": dict(sorted(self.weights.items())), **self.meta}
@@ -67,6 +61,16 @@ class LinearModel:
     def from_json(cls, doc: Mapping[str, Any]) -> LinearModel:
         meta = {k: v for k, v in doc.items() if k not in {"bias", "weights"}}
         return cls({str(k): float(v) for k, v in doc["weights"].items()}, float(doc["bias"]), meta)
+
+
+def shares(logits: Sequence[float]) -> list[float]:
+    """The softmax of some scores: each one's share of one choice among them."""
+    if not logits:
+        return []
+    top = max(logits)
+    exps = [math.exp(s - top) for s in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
 
 
 def _sigmoid(x: float) -> float:

@@ -21,13 +21,12 @@ differ.
 from __future__ import annotations
 
 import bisect
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from falsafa.extract.frames import explicit_speaker
 from falsafa.extract.resolve import resolve_pseudo, titled_bearer
-from falsafa.extract.scoring import Features, LinearModel
+from falsafa.extract.scoring import Features, LinearModel, shares
 from falsafa.extract.sieve import NARRATOR, MentionRef
 from falsafa.extract.speakers.book import SpeakerBook
 
@@ -300,13 +299,7 @@ class CrossedModel:
 
     def softmax(self, candidates: Sequence[Features]) -> list[float]:
         """Each candidate's share of one choice among them."""
-        if not candidates:
-            return []
-        logits = [self.score(f) for f in candidates]
-        top = max(logits)
-        exps = [math.exp(s - top) for s in logits]
-        total = sum(exps)
-        return [e / total for e in exps]
+        return shares([self.score(f) for f in candidates])
 
 
 def crossed(features: dict[str, float]) -> dict[str, float]:
