@@ -112,7 +112,7 @@ def beam_decode(book: SpeakerBook, model: LinearModel, width: int) -> Attributio
 
 
 def _extend(
-    book: SpeakerBook, model: CrossedModel, qi: int, settled: int, h: _History, width: int
+    book: SpeakerBook, scorer: CrossedModel, qi: int, settled: int, h: _History, width: int
 ) -> list[_History]:
     """The history ``h`` followed by each of quote ``qi``'s ``width`` likeliest speakers."""
     _enter(book, settled, h.steps)
@@ -121,7 +121,7 @@ def _extend(
     _leave(book, h.steps)
     if not cands:
         return [_History(h.log_p, (*h.steps, _Step(None, None, None)))]
-    shares = model.softmax([f for _, f in cands])
+    shares = scorer.softmax([f for _, f in cands])
     top = heapq.nlargest(width, range(len(cands)), key=shares.__getitem__)
     goes_on = turns.continued and book.by_para[book.state.quotes[qi].para][0] == qi
     out = []

@@ -285,7 +285,7 @@ class CrossedModel:
     def _score(self, features: Features) -> float:
         w = self.model.weights
         total = sum(w.get(k, 0.0) * v for k, v in features.items())
-        keys = sorted(k for k in features if not k.startswith("nf."))
+        keys = _crossable(features)
         for i, a in enumerate(keys):
             row = self.pairs.get(a)
             if not row:
@@ -312,12 +312,18 @@ def crossed(features: dict[str, float]) -> dict[str, float]:
     pair's value is scaled down (``CROSS_SCALE``) so that the same L2
     penalty holds the many pairs closer to zero than the plain features.
     """
-    keys = sorted(k for k in features if not k.startswith("nf."))
+    keys = _crossable(features)
     out = dict(features)
     for i, a in enumerate(keys):
         for b in keys[i + 1 :]:
             out[f"{a}&{b}"] = features[a] * features[b] * CROSS_SCALE
     return out
+
+
+def _crossable(features: Features) -> list[str]:
+    """The names of the features that pair, sorted: the plain ones (the
+    ``nf.`` twins of a frameless quote are not crossed again)."""
+    return sorted(k for k in features if not k.startswith("nf."))
 
 
 def _gender_ranks(
